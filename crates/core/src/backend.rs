@@ -1,0 +1,111 @@
+//! The one trait both the embedded store and every outbound dialect client implement.
+
+use agentgw_model::{Agent, AgentId, FlagKind, Flags, ListQuery, NewAgent, Page, Password, ProfilePatch};
+use async_trait::async_trait;
+
+use crate::BackendError;
+
+/// Which list filters a backend applies itself (the rest are applied by the caller).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FilterSupport {
+    pub text: bool,
+    pub names: bool,
+    pub email: bool,
+    pub username: bool,
+    pub role: bool,
+    pub availability: bool,
+    pub state: bool,
+}
+
+/// Which verbs beyond CRUD a backend has natively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Verbs {
+    pub change_password: bool,
+    pub unlock: bool,
+    pub flags: bool,
+}
+
+/// What a backend can do natively; the core emulates the rest once, for every pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capabilities {
+    /// Honours `ListQuery::window` itself (otherwise the caller slices).
+    pub pages: bool,
+    /// Filters pushed down to the backend.
+    pub filters: FilterSupport,
+    /// Takes a partial update; `false` means it needs the whole object (read-modify-write).
+    pub partial_update: bool,
+    /// Looks an agent up by id directly; `false` means reads go through the list.
+    pub get_by_id: bool,
+    pub verbs: Verbs,
+}
+
+impl Capabilities {
+    /// Everything natively: the embedded store.
+    pub fn full() -> Self {
+        let all = FilterSupport { text: true, names: true, email: true, username: true, role: true, availability: true, state: true };
+        Capabilities {
+            pages: true,
+            filters: all,
+            partial_update: true,
+            get_by_id: true,
+            verbs: Verbs { change_password: true, unlock: true, flags: true },
+        }
+    }
+}
+
+/// A place agents live: the embedded store (one tenant of it) or an upstream helpdesk.
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// What this backend does natively.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Agents matching `query`, in its order and window, with the total that match.
+    async fn list(&self, query: &ListQuery) -> Result<Page, BackendError>;
+
+    /// One agent by any of its ids.
+    async fn get(&self, id: &AgentId) -> Result<Agent, BackendError>;
+
+    /// Create an agent; a duplicate email (case-insensitive) is `BackendError::Conflict`.
+    async fn create(&self, new: NewAgent) -> Result<Agent, BackendError>;
+
+    /// Apply a partial update and return the agent as it now is.
+    async fn update(&self, id: &AgentId, patch: ProfilePatch) -> Result<Agent, BackendError>;
+
+    /// Delete an agent; its ids are never handed out again.
+    async fn delete(&self, id: &AgentId) -> Result<(), BackendError>;
+
+    /// Replace the agent's password.
+    async fn change_password(&self, id: &AgentId, password: Password) -> Result<(), BackendError> {
+        self.update(id, ProfilePatch { password: Some(password), ..Default::default() }).await.map(drop)
+    }
+
+    /// Clear the lock (and its time).
+    async fn unlock(&self, id: &AgentId) -> Result<(), BackendError> {
+        self.update(id, ProfilePatch { locked_at: Some(None), ..Default::default() }).await.map(drop)
+    }
+
+    /// The agent's permissions or notification settings.
+    async fn flags(&self, id: &AgentId, kind: FlagKind) -> Result<Flags, BackendError> {
+        let agent = self.get(id).await?;
+        Ok(match kind {
+            FlagKind::Permissions => agent.profile.permissions,
+            FlagKind::Notifications => agent.profile.notifications,
+        })
+    }
+
+    /// Merge `changes` into the agent's permissions or notification settings; returns the result.
+    async fn set_flags(&self, id: &AgentId, kind: FlagKind, changes: Flags) -> Result<Flags, BackendError> {
+        let patch = match kind {
+            FlagKind::Permissions => ProfilePatch { permissions: Some(changes), ..Default::default() },
+            FlagKind::Notifications => ProfilePatch { notifications: Some(changes), ..Default::default() },
+        };
+        let agent = self.update(id, patch).await?;
+        Ok(match kind {
+            FlagKind::Permissions => agent.profile.permissions,
+            FlagKind::Notifications => agent.profile.notifications,
+        })
+    }
+
+    /// Whether the backend answers at all (readiness).
+    async fn ping(&self) -> Result<(), BackendError>;
+}

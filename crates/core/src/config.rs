@@ -1,0 +1,290 @@
+//! The configuration contract: load (file + `AGENTGW__SECTION__KEY` env), deserialize strictly,
+//! then validate cross-references. Later issues add keys; existing keys keep their meaning.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::credentials::RawCredential;
+use crate::{CredentialSet, Dialect};
+
+/// Why a configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("invalid configuration:\n  - {}", .0.join("\n  - "))]
+    Invalid(Vec<String>),
+}
+
+/// `[server]`: where to listen and how much to accept.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+}
+
+/// `[store]`: the embedded store's database.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `sqlite://path`, `sqlite::memory:` or `postgres://…`.
+    #[serde(default = "default_store_url")]
+    pub url: String,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_max_body() -> usize {
+    1024 * 1024
+}
+fn default_store_url() -> String {
+    "sqlite://data/agentgw.db".into()
+}
+fn default_backend() -> String {
+    "embedded".into()
+}
+fn default_tenant() -> String {
+    "default".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    server: Option<ServerConfig>,
+    store: Option<StoreConfig>,
+    #[serde(default)]
+    routes: Vec<RawRoute>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoute {
+    name: String,
+    dialect: Dialect,
+    prefix: String,
+    #[serde(default = "default_backend")]
+    backend: String,
+    #[serde(default = "default_tenant")]
+    tenant: String,
+    #[serde(default)]
+    credentials: Vec<RawCredential>,
+    /// ndoto only: the account ids this route serves (default `[1]`).
+    account_ids: Option<Vec<i64>>,
+}
+
+/// One served dialect: where, for whom, and what answers it.
+#[derive(Debug, Clone)]
+pub struct RouteConfig {
+    pub name: String,
+    pub dialect: Dialect,
+    /// Normalised: starts with `/`, no trailing `/` (the root is `/`).
+    pub prefix: String,
+    /// The embedded tenant whose agents this route serves.
+    pub tenant: String,
+    pub credentials: CredentialSet,
+    /// ndoto: the account ids mapped to the tenant.
+    pub account_ids: Vec<i64>,
+}
+
+/// A loaded and validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub store: StoreConfig,
+    pub routes: Vec<RouteConfig>,
+}
+
+/// The first path segment(s) every request of a dialect starts with, below the route prefix.
+fn dialect_root(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Ndoto => "/api/v1/accounts",
+        Dialect::Livechat => "/api/v1/livechat",
+        Dialect::Supporthub => "/api/agents",
+        Dialect::Libredesk => "/api/v1/agents",
+        Dialect::Comm100 => "/v4",
+    }
+}
+
+fn normalise_prefix(prefix: &str) -> String {
+    let segments: Vec<&str> = prefix.split('/').filter(|s| !s.is_empty()).collect();
+    format!("/{}", segments.join("/"))
+}
+
+fn join_paths(a: &str, b: &str) -> String {
+    normalise_prefix(&format!("{a}/{b}"))
+}
+
+/// Whether `outer` is `inner` or a whole-segment prefix of it.
+fn covers(outer: &str, inner: &str) -> bool {
+    outer == "/" || inner == outer || inner.starts_with(&format!("{outer}/"))
+}
+
+impl Config {
+    /// Read `path`, apply `AGENTGW__SECTION__KEY` environment overrides, and validate.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = config::Config::builder()
+            .add_source(config::File::from(path).format(config::FileFormat::Toml).required(true))
+            .add_source(config::Environment::with_prefix("AGENTGW").prefix_separator("__").separator("__").try_parsing(true))
+            .build()?
+            .try_deserialize()?;
+        Self::validate(raw)
+    }
+
+    /// Parse TOML text (no environment), for tests and tools.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = config::Config::builder()
+            .add_source(config::File::from_str(text, config::FileFormat::Toml))
+            .build()?
+            .try_deserialize()?;
+        Self::validate(raw)
+    }
+
+    fn validate(raw: RawConfig) -> Result<Config, ConfigError> {
+        let mut problems = Vec::new();
+        let server = raw.server.unwrap_or_else(|| ServerConfig { listen: default_listen(), max_body_bytes: default_max_body() });
+        let store = raw.store.unwrap_or_else(|| StoreConfig { url: default_store_url() });
+        if server.listen.parse::<std::net::SocketAddr>().is_err() {
+            problems.push(format!("server.listen `{}` is not an address like 127.0.0.1:8080", server.listen));
+        }
+        if server.max_body_bytes == 0 {
+            problems.push("server.max_body_bytes must be above 0".into());
+        }
+        if !(store.url.starts_with("sqlite:") || store.url.starts_with("postgres://") || store.url.starts_with("postgresql://")) {
+            problems.push(format!("store.url must start with sqlite: or postgres:// (got a `{}` URL)", store.url.split(':').next().unwrap_or("")));
+        }
+        if raw.routes.is_empty() {
+            problems.push("no [[routes]]: the gateway would serve nothing".into());
+        }
+
+        let mut names = BTreeSet::new();
+        let mut routes = Vec::new();
+        for r in raw.routes {
+            let at = format!("route `{}`", r.name);
+            if r.name.is_empty() {
+                problems.push("a route has an empty name".into());
+            }
+            if !names.insert(r.name.clone()) {
+                problems.push(format!("{at}: the name is used twice"));
+            }
+            if r.backend != "embedded" {
+                problems.push(format!("{at}: backend `{}`: only \"embedded\" is available in this version", r.backend));
+            }
+            if r.tenant.is_empty() {
+                problems.push(format!("{at}: tenant must not be empty"));
+            }
+            if r.credentials.is_empty() {
+                problems.push(format!("{at}: no credentials: every route must check its callers"));
+            }
+            let mut creds = Vec::new();
+            for (i, c) in r.credentials.into_iter().enumerate() {
+                match c.for_dialect(r.dialect) {
+                    Ok(c) => creds.push(c),
+                    Err(e) => problems.push(format!("{at}: credentials[{i}]: {e}")),
+                }
+            }
+            let account_ids = match (r.dialect, r.account_ids) {
+                (Dialect::Ndoto, None) => vec![1],
+                (Dialect::Ndoto, Some(ids)) if ids.is_empty() => {
+                    problems.push(format!("{at}: account_ids must name at least one account"));
+                    ids
+                }
+                (Dialect::Ndoto, Some(ids)) => ids,
+                (_, None) => Vec::new(),
+                (d, Some(_)) => {
+                    problems.push(format!("{at}: account_ids is an ndoto setting, not a {d} one"));
+                    Vec::new()
+                }
+            };
+            routes.push(RouteConfig {
+                name: r.name,
+                dialect: r.dialect,
+                prefix: normalise_prefix(&r.prefix),
+                tenant: r.tenant,
+                credentials: CredentialSet::new(creds),
+                account_ids,
+            });
+        }
+        // Two routes collide when one's served path space contains the other's.
+        for (i, a) in routes.iter().enumerate() {
+            for b in &routes[i + 1..] {
+                let (ra, rb) = (join_paths(&a.prefix, dialect_root(a.dialect)), join_paths(&b.prefix, dialect_root(b.dialect)));
+                if covers(&ra, &rb) || covers(&rb, &ra) {
+                    problems.push(format!("routes `{}` and `{}` collide: both would serve paths under {}", a.name, b.name, if ra.len() < rb.len() { &rb } else { &ra }));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(Config { server, store, routes })
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OK: &str = r#"
+        [server]
+        listen = "127.0.0.1:0"
+        [store]
+        url = "sqlite::memory:"
+        [[routes]]
+        name = "ndoto"
+        dialect = "ndoto"
+        prefix = "/ndoto/"
+        credentials = [{ token = "t" }]
+    "#;
+
+    #[test]
+    fn defaults_and_normalisation() {
+        let c = Config::from_toml(OK).expect("valid");
+        assert_eq!(c.server.max_body_bytes, 1024 * 1024);
+        assert_eq!(c.routes[0].prefix, "/ndoto");
+        assert_eq!(c.routes[0].tenant, "default");
+        assert_eq!(c.routes[0].account_ids, vec![1]);
+    }
+
+    fn problems(text: &str) -> String {
+        match Config::from_toml(text) {
+            Ok(_) => panic!("expected an invalid configuration"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let e = problems(&OK.replace("prefix = ", "prefx = \"/x\"\nprefix = "));
+        assert!(e.contains("prefx"), "{e}");
+    }
+
+    #[test]
+    fn wrong_credential_shape_and_missing_credentials() {
+        let e = problems(&OK.replace("{ token = \"t\" }", "{ key = \"k\", secret = \"s\" }"));
+        assert!(e.contains("credentials[0]"), "{e}");
+        let e = problems(&OK.replace("credentials = [{ token = \"t\" }]", ""));
+        assert!(e.contains("no credentials"), "{e}");
+    }
+
+    #[test]
+    fn colliding_routes_are_refused_but_disjoint_ones_share_a_prefix() {
+        let twice = format!("{OK}\n[[routes]]\nname = \"again\"\ndialect = \"ndoto\"\nprefix = \"/ndoto\"\ncredentials = [{{ token = \"t\" }}]\n");
+        assert!(problems(&twice).contains("collide"));
+        let root = OK.replace("\"/ndoto/\"", "\"/\"")
+            + "\n[[routes]]\nname = \"lc\"\ndialect = \"livechat\"\nprefix = \"/\"\ncredentials = [{ user_id = \"u\", token = \"t\" }]\n";
+        assert!(Config::from_toml(&root).is_ok());
+    }
+
+    #[test]
+    fn upstream_backends_are_not_yet_accepted() {
+        let e = problems(&OK.replace("prefix = \"/ndoto/\"", "prefix = \"/ndoto/\"\nbackend = \"legacy\""));
+        assert!(e.contains("legacy"), "{e}");
+    }
+}

@@ -1,0 +1,49 @@
+//! The error every backend returns; each face renders it in its own dialect.
+
+/// Where an error came from: decides between a 4xx for the client, a 502 and a 500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The request itself is wrong (unknown id, duplicate, invalid value).
+    Client,
+    /// The upstream helpdesk failed or is unreachable.
+    Upstream,
+    /// The gateway itself failed (store down, bug).
+    Internal,
+}
+
+/// A backend failure, tagged by what went wrong so a face can pick its status and body.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("agent not found")]
+    NotFound,
+    /// A unique field (`email`, `username`) is already taken in this tenant.
+    #[error("{field} has already been taken")]
+    Conflict { field: &'static str },
+    /// A value the backend refuses.
+    #[error("invalid {field}: {message}")]
+    Invalid { field: String, message: String },
+    /// The backend cannot do this at all.
+    #[error("not supported by this backend: {0}")]
+    Unsupported(&'static str),
+    /// The upstream answered with an error or could not be reached.
+    #[error("upstream error: {message}")]
+    Upstream { status: Option<u16>, message: String },
+    /// The store could not be reached or failed.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or an impossible state; logged, never shown in detail to a client.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl BackendError {
+    /// Where this error came from.
+    pub fn origin(&self) -> Origin {
+        match self {
+            BackendError::NotFound | BackendError::Conflict { .. } | BackendError::Invalid { .. } => Origin::Client,
+            BackendError::Unsupported(_) => Origin::Client,
+            BackendError::Upstream { .. } => Origin::Upstream,
+            BackendError::Unavailable(_) | BackendError::Internal(_) => Origin::Internal,
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! The canonical agent model: what every dialect says about an agent, in one dialect-free shape.
+//!
+//! This crate does no I/O and knows nothing of HTTP or of any dialect. Faces translate their
+//! wire types into these types and back; backends store or forward them.
+
+mod agent;
+mod flags;
+mod names;
+mod patch;
+mod query;
+mod secret;
+mod zone;
+
+pub use agent::{AccountState, Agent, AgentId, AgentIds, Availability, NewAgent, Profile, Role};
+pub use flags::{Extensions, FlagKind, Flags};
+pub use names::{derive_username, join_name, split_name};
+pub use patch::ProfilePatch;
+pub use query::{Filter, ListQuery, Page, SortOrder, Window};
+pub use secret::Password;
+pub use zone::{TimeZone, TimeZoneError};

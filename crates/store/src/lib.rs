@@ -1,0 +1,154 @@
+//! agentgw-store: the embedded backend. SQLite in a file by default, PostgreSQL when several
+//! gateway instances share state; one code path (sqlx `Any`) for both.
+//!
+//! Invariants: email (and username, when set) is unique per tenant among live agents,
+//! case-insensitively, enforced by a database index; ids are assigned once and never reused
+//! (deleted rows stay, scrubbed); an acknowledged write is committed with a full sync.
+
+mod ids;
+mod password;
+mod record;
+mod tenant;
+
+use std::time::Duration;
+
+use agentgw_core::BackendError;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+
+pub use password::verify_password;
+pub use tenant::TenantStore;
+
+/// Why the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the store at {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("cannot create the directory for {path}: {source}")]
+    Directory { path: String, source: std::io::Error },
+    #[error("cannot migrate the store schema: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+/// The embedded store: one database, many tenants.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Turn a `sqlite://path` URL into one that creates the file, and make its directory.
+fn prepare_sqlite_url(url: &str) -> Result<String, StoreError> {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let file = path.split('?').next().unwrap_or(path);
+    if file.is_empty() || file.starts_with(":memory:") {
+        return Ok(url.to_owned());
+    }
+    if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory { path: file.to_owned(), source })?;
+    }
+    Ok(if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
+}
+
+impl Store {
+    /// Open (creating if needed) the database at `url` and bring its schema up to date.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        install_default_drivers();
+        let kind = if url.starts_with("sqlite:") { Kind::Sqlite } else { Kind::Postgres };
+        let pool = match kind {
+            Kind::Sqlite => {
+                let in_memory = url.contains(":memory:");
+                let url = prepare_sqlite_url(url)?;
+                AnyPoolOptions::new()
+                    // An in-memory database lives and dies with its one connection.
+                    .max_connections(if in_memory { 1 } else { 4 })
+                    .min_connections(if in_memory { 1 } else { 0 })
+                    .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
+                    .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(1800)) })
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL lets readers run beside the writer; synchronous=FULL makes a
+                            // commit durable before it is acknowledged (survives kill -9 and power loss).
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA synchronous = FULL").await?;
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await
+            }
+            Kind::Postgres => AnyPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect(url).await,
+        }
+        .map_err(|source| StoreError::Connect { url: redact_url(url), source })?;
+        match kind {
+            Kind::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Kind::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
+        Ok(Store { pool })
+    }
+
+    /// The backend for one tenant's agents.
+    pub fn tenant(&self, tenant: &str) -> TenantStore {
+        TenantStore::new(self.pool.clone(), tenant)
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), BackendError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(drop).map_err(record::db_error)
+    }
+
+    /// Close every connection (flushes SQLite's WAL on the last one).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A database URL with any password replaced, for error messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            let masked = if userinfo.contains(':') { format!("{user}:**redacted**") } else { user.to_owned() };
+            format!("{}{}{}", &url[..scheme_end + 3], masked, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_passwords() {
+        assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:**redacted**@h/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite://data/a.db"), "sqlite://data/a.db");
+    }
+
+    #[test]
+    fn sqlite_urls_create_their_file() {
+        let dir = std::env::temp_dir().join(format!("agentgw-url-{}", std::process::id()));
+        let url = format!("sqlite://{}/sub/a.db", dir.display());
+        assert_eq!(prepare_sqlite_url(&url).ok(), Some(format!("{url}?mode=rwc")));
+        assert!(dir.join("sub").is_dir());
+        let _ = std::fs::remove_dir_all(dir);
+        assert_eq!(prepare_sqlite_url("sqlite::memory:").ok().as_deref(), Some("sqlite::memory:"));
+    }
+}

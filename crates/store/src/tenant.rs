@@ -1,0 +1,316 @@
+//! One tenant's agents: the `Backend` implementation of the embedded store.
+
+use agentgw_core::{Backend, BackendError, Capabilities};
+use agentgw_model::{Agent, AgentId, ListQuery, NewAgent, Page, ProfilePatch, SortOrder};
+use async_trait::async_trait;
+use chrono::Utc;
+use sqlx::{AnyPool, AssertSqlSafe};
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+
+use crate::ids;
+use crate::password::hash_password;
+use crate::record::{COLUMNS, Derived, Stored, db_error, from_row, is_unique_violation, norm, ts};
+
+/// How often a write is retried when it loses a race (id collision, concurrent update).
+const ATTEMPTS: usize = 5;
+
+/// The embedded backend for one tenant.
+#[derive(Clone)]
+pub struct TenantStore {
+    pool: AnyPool,
+    tenant: String,
+}
+
+/// The column an id kind is looked up by, and its bound value.
+fn id_column(id: &AgentId) -> (&'static str, IdValue) {
+    match id {
+        AgentId::Int(i) => ("id", IdValue::Int(*i)),
+        AgentId::Guid(g) => ("guid", IdValue::Text(g.to_string())),
+        AgentId::Short(s) => ("short_id", IdValue::Text(s.clone())),
+    }
+}
+
+enum IdValue {
+    Int(i64),
+    Text(String),
+}
+
+fn bind_id<'q>(q: Query<'q, sqlx::Any, AnyArguments>, v: IdValue) -> Query<'q, sqlx::Any, AnyArguments> {
+    match v {
+        IdValue::Int(i) => q.bind(i),
+        IdValue::Text(s) => q.bind(s),
+    }
+}
+
+/// A bound value of a list filter.
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// `%term%` for LIKE, with LIKE's own wildcards escaped.
+fn like(term: &str) -> String {
+    let escaped = norm(term).replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The WHERE clause (after tenant and liveness) and its arguments for a list query.
+fn where_clause(q: &ListQuery) -> (String, Vec<Arg>) {
+    let f = &q.filter;
+    let mut sql = String::new();
+    let mut args = Vec::new();
+    let mut push = |cond: &str, arg: Arg, args: &mut Vec<Arg>| {
+        args.push(arg);
+        // Placeholders $3.. : $1 is the tenant; one condition may use its placeholder twice.
+        sql.push_str(" AND ");
+        sql.push_str(&cond.replace('#', &format!("${}", args.len() + 1)));
+    };
+    if let Some(t) = &f.text {
+        push("(username_norm LIKE # ESCAPE '\\' OR display_name_norm LIKE # ESCAPE '\\' OR email_norm LIKE # ESCAPE '\\')", Arg::Text(like(t)), &mut args);
+    }
+    let partial = [("first_name_norm", &f.first_name), ("last_name_norm", &f.last_name), ("email_norm", &f.email)];
+    for (column, value) in partial {
+        if let Some(v) = value {
+            push(&format!("{column} LIKE # ESCAPE '\\'"), Arg::Text(like(v)), &mut args);
+        }
+    }
+    if let Some(u) = &f.username {
+        push("username_norm = #", Arg::Text(norm(u)), &mut args);
+    }
+    if let Some(r) = f.role {
+        push("role = #", Arg::Text(r.as_str().into()), &mut args);
+    }
+    if let Some(a) = f.availability {
+        push("availability = #", Arg::Text(a.as_str().into()), &mut args);
+    }
+    if let Some(c) = f.confirmed {
+        push("confirmed = #", Arg::Int(i64::from(c)), &mut args);
+    }
+    if let Some(b) = f.banned {
+        push("banned = #", Arg::Int(i64::from(b)), &mut args);
+    }
+    (sql, args)
+}
+
+fn bind_args<'q>(mut q: Query<'q, sqlx::Any, AnyArguments>, args: &[Arg]) -> Query<'q, sqlx::Any, AnyArguments> {
+    for a in args {
+        q = match a {
+            Arg::Text(s) => q.bind(s.clone()),
+            Arg::Int(i) => q.bind(*i),
+        };
+    }
+    q
+}
+
+impl TenantStore {
+    pub(crate) fn new(pool: AnyPool, tenant: &str) -> Self {
+        TenantStore { pool, tenant: tenant.to_owned() }
+    }
+
+    async fn fetch(&self, id: &AgentId) -> Result<Stored, BackendError> {
+        let (column, value) = id_column(id);
+        let sql = format!("SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0 AND {column} = $2");
+        let row = bind_id(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant), value)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?
+            .ok_or(BackendError::NotFound)?;
+        from_row(&row)
+    }
+
+    /// After a unique violation: which live field is taken, if any (else an id collided).
+    async fn taken_field(&self, d: &Derived, except: Option<i64>) -> Result<Option<&'static str>, BackendError> {
+        let except = except.unwrap_or(-1);
+        let email = sqlx::query("SELECT 1 FROM agents WHERE tenant = $1 AND deleted = 0 AND email_norm = $2 AND id <> $3")
+            .bind(&self.tenant)
+            .bind(&d.email_norm)
+            .bind(except)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        if email.is_some() {
+            return Ok(Some("email"));
+        }
+        if let Some(u) = &d.username_norm {
+            let user = sqlx::query("SELECT 1 FROM agents WHERE tenant = $1 AND deleted = 0 AND username_norm = $2 AND id <> $3")
+                .bind(&self.tenant)
+                .bind(u)
+                .bind(except)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+            if user.is_some() {
+                return Ok(Some("username"));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The stored password hash of an agent (for tests and a future login check).
+    pub async fn password_hash(&self, id: &AgentId) -> Result<Option<String>, BackendError> {
+        let (column, value) = id_column(id);
+        let sql = format!("SELECT password_hash FROM agents WHERE tenant = $1 AND deleted = 0 AND {column} = $2");
+        let row = bind_id(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant), value)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?
+            .ok_or(BackendError::NotFound)?;
+        sqlx::Row::try_get::<Option<String>, _>(&row, "password_hash").map_err(db_error)
+    }
+}
+
+#[async_trait]
+impl Backend for TenantStore {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::full()
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<Page, BackendError> {
+        let (cond, args) = where_clause(query);
+        let count_sql = format!("SELECT COUNT(*) AS n FROM agents WHERE tenant = $1 AND deleted = 0{cond}");
+        let total: i64 = {
+            let row = bind_args(sqlx::query(AssertSqlSafe(count_sql)).bind(&self.tenant), &args).fetch_one(&self.pool).await.map_err(db_error)?;
+            sqlx::Row::try_get(&row, "n").map_err(db_error)?
+        };
+        let order = match query.sort {
+            SortOrder::Name => "display_name_norm, id",
+            SortOrder::UpdatedDesc => "updated_at DESC, id DESC",
+            SortOrder::Created => "id",
+        };
+        let mut sql = format!("SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0{cond} ORDER BY {order}");
+        let mut window_args = Vec::new();
+        if let Some(w) = query.window {
+            let n = args.len() + 2;
+            sql.push_str(&format!(" LIMIT ${n} OFFSET ${}", n + 1));
+            window_args.push(Arg::Int(i64::try_from(w.limit).unwrap_or(i64::MAX)));
+            window_args.push(Arg::Int(i64::try_from(w.offset).unwrap_or(i64::MAX)));
+        }
+        let q = bind_args(bind_args(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant), &args), &window_args);
+        let rows = q.fetch_all(&self.pool).await.map_err(db_error)?;
+        let items = rows.iter().map(|r| from_row(r).map(|s| s.agent)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
+    }
+
+    async fn get(&self, id: &AgentId) -> Result<Agent, BackendError> {
+        Ok(self.fetch(id).await?.agent)
+    }
+
+    async fn create(&self, new: NewAgent) -> Result<Agent, BackendError> {
+        if new.profile.email.trim().is_empty() {
+            return Err(BackendError::Invalid { field: "email".into(), message: "email is required".into() });
+        }
+        let d = Derived::of(&new.profile)?;
+        let hash = match new.password {
+            Some(p) => Some(hash_password(p).await?),
+            None => None,
+        };
+        let now = ts(Utc::now());
+        for _ in 0..ATTEMPTS {
+            let (guid, short) = (ids::guid(), ids::short_id());
+            let inserted = sqlx::query(
+                "INSERT INTO agents (tenant, guid, short_id, email_norm, username_norm, first_name_norm, last_name_norm, \
+                 display_name_norm, role, availability, confirmed, banned, password_hash, doc, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
+            )
+            .bind(&self.tenant)
+            .bind(guid.to_string())
+            .bind(&short)
+            .bind(&d.email_norm)
+            .bind(d.username_norm.clone())
+            .bind(&d.first_name_norm)
+            .bind(&d.last_name_norm)
+            .bind(&d.display_name_norm)
+            .bind(d.role)
+            .bind(d.availability)
+            .bind(d.confirmed)
+            .bind(d.banned)
+            .bind(hash.clone())
+            .bind(&d.doc)
+            .bind(&now)
+            .fetch_one(&self.pool)
+            .await;
+            match inserted {
+                Ok(row) => {
+                    let id: i64 = sqlx::Row::try_get(&row, "id").map_err(db_error)?;
+                    return self.get(&AgentId::Int(id)).await;
+                }
+                Err(e) if is_unique_violation(&e) => {
+                    if let Some(field) = self.taken_field(&d, None).await? {
+                        return Err(BackendError::Conflict { field });
+                    }
+                    // A generated id collided (or the taker was deleted meanwhile): try new ids.
+                }
+                Err(e) => return Err(db_error(e)),
+            }
+        }
+        Err(BackendError::Internal("could not allocate unique ids".into()))
+    }
+
+    async fn update(&self, id: &AgentId, mut patch: ProfilePatch) -> Result<Agent, BackendError> {
+        let hash = match patch.password.take() {
+            Some(p) => Some(hash_password(p).await?),
+            None => None,
+        };
+        for _ in 0..ATTEMPTS {
+            let Stored { agent, version } = self.fetch(id).await?;
+            let mut profile = agent.profile.clone();
+            patch.clone().apply(&mut profile);
+            if profile.email.trim().is_empty() {
+                return Err(BackendError::Invalid { field: "email".into(), message: "email is required".into() });
+            }
+            let d = Derived::of(&profile)?;
+            let updated = sqlx::query(
+                "UPDATE agents SET email_norm = $1, username_norm = $2, first_name_norm = $3, last_name_norm = $4, \
+                 display_name_norm = $5, role = $6, availability = $7, confirmed = $8, banned = $9, doc = $10, \
+                 password_hash = COALESCE($11, password_hash), updated_at = $12, version = version + 1 \
+                 WHERE id = $13 AND version = $14 AND deleted = 0",
+            )
+            .bind(&d.email_norm)
+            .bind(d.username_norm.clone())
+            .bind(&d.first_name_norm)
+            .bind(&d.last_name_norm)
+            .bind(&d.display_name_norm)
+            .bind(d.role)
+            .bind(d.availability)
+            .bind(d.confirmed)
+            .bind(d.banned)
+            .bind(&d.doc)
+            .bind(hash.clone())
+            .bind(ts(Utc::now()))
+            .bind(agent.ids.int)
+            .bind(version)
+            .execute(&self.pool)
+            .await;
+            match updated {
+                Ok(r) if r.rows_affected() == 1 => return self.get(&AgentId::Int(agent.ids.int)).await,
+                Ok(_) => continue, // someone else updated (or deleted) it first: read again
+                Err(e) if is_unique_violation(&e) => {
+                    let field = self.taken_field(&d, Some(agent.ids.int)).await?.unwrap_or("email");
+                    return Err(BackendError::Conflict { field });
+                }
+                Err(e) => return Err(db_error(e)),
+            }
+        }
+        Err(BackendError::Unavailable("the agent is being updated concurrently; try again".into()))
+    }
+
+    async fn delete(&self, id: &AgentId) -> Result<(), BackendError> {
+        let (column, value) = id_column(id);
+        // The row stays (its ids stay taken forever); personal data and the hash go.
+        let sql = format!(
+            "UPDATE agents SET deleted = 1, email_norm = NULL, username_norm = NULL, first_name_norm = '', \
+             last_name_norm = '', display_name_norm = '', password_hash = NULL, doc = '{{\"v\":1,\"profile\":{{}}}}', \
+             updated_at = $3, version = version + 1 WHERE tenant = $1 AND deleted = 0 AND {column} = $2"
+        );
+        let q = bind_id(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant), value).bind(ts(Utc::now()));
+        match q.execute(&self.pool).await.map_err(db_error)?.rows_affected() {
+            0 => Err(BackendError::NotFound),
+            _ => Ok(()),
+        }
+    }
+
+    async fn ping(&self) -> Result<(), BackendError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(drop).map_err(db_error)
+    }
+}
