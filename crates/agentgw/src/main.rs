@@ -1,1 +1,5 @@
-fn main() {}
+//! The `agentgw` binary: see the library for the commands.
+
+fn main() -> std::process::ExitCode {
+    agentgw::run()
+}

@@ -4,6 +4,7 @@
 //! wire types into these types and back; backends store or forward them.
 
 mod agent;
+mod email;
 mod flags;
 mod names;
 mod patch;
@@ -12,6 +13,7 @@ mod secret;
 mod zone;
 
 pub use agent::{AccountState, Agent, AgentId, AgentIds, Availability, NewAgent, Profile, Role};
+pub use email::is_valid_email;
 pub use flags::{Extensions, FlagKind, Flags};
 pub use names::{derive_username, join_name, split_name};
 pub use patch::ProfilePatch;

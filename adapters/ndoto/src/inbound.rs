@@ -1,0 +1,143 @@
+//! Serving ndoto: routes, credentials, account check, and the handlers.
+//!
+//! | method | path (below the route prefix) | answer |
+//! |---|---|---|
+//! | GET | `/api/v1/accounts/{account_id}/agents` | 200, bare array ordered by name |
+//! | POST | `/api/v1/accounts/{account_id}/agents` | 200, the agent |
+//! | GET | `/api/v1/accounts/{account_id}/agents/{id}` | 200, the agent (Chatwoot SDKs call it) |
+//! | PATCH, PUT | `/api/v1/accounts/{account_id}/agents/{id}` | 200, the agent |
+//! | DELETE | `/api/v1/accounts/{account_id}/agents/{id}` | 200, empty body |
+
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use agentgw_http::{RouteCtx, decode, parse_object, read_body};
+use agentgw_model::{AgentId, ListQuery, SortOrder};
+
+use crate::error::NdotoError;
+use crate::{mapping, wire};
+
+const COLLECTION: &str = "/api/v1/accounts/{account_id}/agents";
+const MEMBER: &str = "/api/v1/accounts/{account_id}/agents/{id}";
+
+/// Mount the ndoto face for one route below its prefix.
+pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
+    let scope_path = if prefix == "/" { "" } else { prefix };
+    cfg.service(
+        web::scope(&scope_path)
+            .app_data(web::Data::from(ctx))
+            .service(
+                web::resource(COLLECTION)
+                    .route(web::get().to(list))
+                    .route(web::post().to(create))
+                    .default_service(web::to(not_found)),
+            )
+            .service(
+                web::resource(MEMBER)
+                    .route(web::get().to(show))
+                    .route(web::patch().to(update))
+                    .route(web::put().to(update))
+                    .route(web::delete().to(destroy))
+                    .default_service(web::to(not_found)),
+            )
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn not_found() -> HttpResponse {
+    actix_web::ResponseError::error_response(&NdotoError::NotFound)
+}
+
+/// Check the `api_access_token`, then that the path's account is one this route serves.
+fn authorize(req: &HttpRequest, ctx: &RouteCtx, account: &str) -> Result<i64, NdotoError> {
+    let token = RouteCtx::header(req, "api_access_token").unwrap_or_default();
+    if !ctx.credentials.accepts_token(token) {
+        return Err(NdotoError::Unauthorized);
+    }
+    // Chatwoot looks the account up by number: a non-number is not found, another is not yours.
+    let account: i64 = account.parse().map_err(|_| NdotoError::NotFound)?;
+    if ctx.account_ids.contains(&account) {
+        Ok(account)
+    } else {
+        Err(NdotoError::AccountNotAccessible)
+    }
+}
+
+fn agent_id(raw: &str) -> Result<AgentId, NdotoError> {
+    raw.parse::<i64>()
+        .map(AgentId::Int)
+        .map_err(|_| NdotoError::NotFound)
+}
+
+async fn list(
+    req: HttpRequest,
+    ctx: web::Data<RouteCtx>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, NdotoError> {
+    let account = authorize(&req, &ctx, &path)?;
+    let page = ctx
+        .backend
+        .list(&ListQuery {
+            sort: SortOrder::Name,
+            ..Default::default()
+        })
+        .await?;
+    let body: Vec<wire::Agent> = page
+        .items
+        .iter()
+        .map(|a| mapping::to_wire(a, account))
+        .collect();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+async fn create(
+    req: HttpRequest,
+    ctx: web::Data<RouteCtx>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, NdotoError> {
+    let account = authorize(&req, &ctx, &path)?;
+    let body = read_body(payload, ctx.max_body_bytes).await?;
+    let request: wire::CreateAgent = decode(parse_object(&body)?)?;
+    let new = mapping::new_agent(request).map_err(NdotoError::Validation)?;
+    let agent = ctx.backend.create(new).await?;
+    Ok(HttpResponse::Ok().json(mapping::to_wire(&agent, account)))
+}
+
+async fn show(
+    req: HttpRequest,
+    ctx: web::Data<RouteCtx>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, NdotoError> {
+    let (account, id) = path.into_inner();
+    let account = authorize(&req, &ctx, &account)?;
+    let agent = ctx.backend.get(&agent_id(&id)?).await?;
+    Ok(HttpResponse::Ok().json(mapping::to_wire(&agent, account)))
+}
+
+async fn update(
+    req: HttpRequest,
+    ctx: web::Data<RouteCtx>,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, NdotoError> {
+    let (account, id) = path.into_inner();
+    let account = authorize(&req, &ctx, &account)?;
+    let id = agent_id(&id)?;
+    let body = read_body(payload, ctx.max_body_bytes).await?;
+    let request: wire::UpdateAgent = decode(parse_object(&body)?)?;
+    let patch = mapping::patch(request).map_err(NdotoError::Validation)?;
+    let agent = ctx.backend.update(&id, patch).await?;
+    Ok(HttpResponse::Ok().json(mapping::to_wire(&agent, account)))
+}
+
+async fn destroy(
+    req: HttpRequest,
+    ctx: web::Data<RouteCtx>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, NdotoError> {
+    let (account, id) = path.into_inner();
+    authorize(&req, &ctx, &account)?;
+    ctx.backend.delete(&agent_id(&id)?).await?;
+    Ok(HttpResponse::Ok().finish())
+}

@@ -1,0 +1,85 @@
+//! The command line: `agentgw [serve] [--config PATH]` and `agentgw check-config [--config PATH]`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use agentgw_core::Config;
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use crate::faces::face;
+
+#[derive(Parser)]
+#[command(name = "agentgw", version, about = "A compatibility gateway for helpdesk agent-management APIs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Configuration file (for `serve` when no command is given).
+    #[arg(long, global = true, default_value = "config/default.toml")]
+    config: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the configured routes (the default).
+    Serve,
+    /// Validate the configuration and print the routing table.
+    CheckConfig,
+}
+
+/// Parse the command line and run the command; the exit code is 0 only on success.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&cli.config),
+        Command::CheckConfig => check_config(&cli.config),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("agentgw: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Load, validate, and check that every route's dialect has a face.
+fn load(path: &Path) -> anyhow::Result<Config> {
+    let config = Config::load(path).with_context(|| format!("configuration {}", path.display()))?;
+    let missing: Vec<String> = config
+        .routes
+        .iter()
+        .filter(|r| face(r.dialect).is_none())
+        .map(|r| format!("route `{}`: the {} face is not built in this version", r.name, r.dialect))
+        .collect();
+    if !missing.is_empty() {
+        bail!("configuration {}:\n  - {}", path.display(), missing.join("\n  - "));
+    }
+    Ok(config)
+}
+
+fn check_config(path: &Path) -> anyhow::Result<()> {
+    let config = load(path)?;
+    println!("listen {}  store {}", config.server.listen, agentgw_store::redact_url(&config.store.url));
+    println!("{:<16} {:<11} {:<16} {:<20} credentials", "route", "dialect", "prefix", "backend");
+    for r in &config.routes {
+        println!("{:<16} {:<11} {:<16} {:<20} {}", r.name, r.dialect.as_str(), r.prefix, format!("embedded:{}", r.tenant), r.credentials.len());
+    }
+    println!("configuration OK");
+    Ok(())
+}
+
+fn serve(path: &Path) -> anyhow::Result<()> {
+    init_tracing();
+    let config = load(path)?;
+    actix_web::rt::System::new().block_on(crate::server::serve(config))
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let json = std::env::var("AGENTGW_LOG_FORMAT").is_ok_and(|f| f == "json");
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A second init (tests in one process) is harmless: the first subscriber stays.
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+}

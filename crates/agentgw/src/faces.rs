@@ -1,0 +1,18 @@
+//! The registry of built faces: the one place that knows every adapter crate.
+
+use std::sync::Arc;
+
+use actix_web::web::ServiceConfig;
+use agentgw_core::Dialect;
+use agentgw_http::RouteCtx;
+
+/// Mounts a face for one route below its prefix.
+pub type Mount = fn(&mut ServiceConfig, &str, Arc<RouteCtx>);
+
+/// The face serving `dialect`, or `None` while that face is not built yet.
+pub fn face(dialect: Dialect) -> Option<Mount> {
+    match dialect {
+        Dialect::Ndoto => Some(agentgw_ndoto::configure),
+        Dialect::Livechat | Dialect::Supporthub | Dialect::Libredesk | Dialect::Comm100 => None,
+    }
+}

@@ -1,0 +1,92 @@
+//! Assemble and run the HTTP server: store, routes, health endpoints, middleware, shutdown.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use actix_web::middleware::{NormalizePath, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use agentgw_core::Config;
+use agentgw_http::{RouteCtx, RouteTable, request_log};
+use agentgw_store::Store;
+use anyhow::Context;
+use serde_json::json;
+
+use crate::faces::{Mount, face};
+
+struct Mounted {
+    prefix: String,
+    mount: Mount,
+    ctx: Arc<RouteCtx>,
+}
+
+/// Serve `config` until SIGINT/SIGTERM; in-flight requests finish before the process exits.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let store = Store::connect(&config.store.url).await.context("store")?;
+    let mut mounted = Vec::new();
+    for route in &config.routes {
+        if route.credentials.uses_dev_defaults() {
+            tracing::warn!(route = %route.name, "DEV CREDENTIALS IN USE: route `{}` accepts the documented development credentials; set real ones before exposing this gateway", route.name);
+        }
+        let mount = face(route.dialect).with_context(|| format!("no face for {}", route.dialect))?;
+        let ctx = RouteCtx {
+            name: route.name.clone(),
+            dialect: route.dialect,
+            credentials: route.credentials.clone(),
+            backend: Arc::new(store.tenant(&route.tenant)),
+            max_body_bytes: config.server.max_body_bytes,
+            account_ids: route.account_ids.clone(),
+        };
+        mounted.push(Mounted { prefix: route.prefix.clone(), mount, ctx: Arc::new(ctx) });
+    }
+    let table = Arc::new(RouteTable::new(config.routes.iter().map(|r| (r.prefix.clone(), r.name.clone(), r.dialect)).collect()));
+    let mounted = Arc::new(mounted);
+    let ready_store = store.clone();
+
+    let server = HttpServer::new(move || {
+        let table = table.clone();
+        let mut app = App::new()
+            .app_data(web::Data::new(ready_store.clone()))
+            .route("/healthz", web::get().to(healthz))
+            .route("/readyz", web::get().to(readyz));
+        for m in mounted.iter() {
+            let (mount, prefix, ctx) = (m.mount, m.prefix.clone(), m.ctx.clone());
+            app = app.configure(move |cfg| mount(cfg, &prefix, ctx));
+        }
+        app.default_service(web::to(no_route))
+            .wrap(from_fn(move |req, next| request_log(table.clone(), req, next)))
+            // Outermost: collapse `//` and drop a trailing `/` before routing (real clients send both).
+            .wrap(NormalizePath::trim())
+    })
+    .shutdown_timeout(30)
+    .bind(&config.server.listen)
+    .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+
+    for addr in server.addrs() {
+        tracing::info!(%addr, routes = config.routes.len(), "agentgw listening");
+        // Tests and scripts read the bound address (port 0 picks one) from this stdout line.
+        println!("agentgw listening on http://{addr}");
+    }
+    let _ = std::io::stdout().flush();
+    server.run().await.context("server")?;
+    tracing::info!("shut down; closing the store");
+    store.close().await;
+    Ok(())
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+async fn readyz(store: web::Data<Store>) -> HttpResponse {
+    match store.ping().await {
+        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready" })),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable" }))
+        }
+    }
+}
+
+async fn no_route() -> HttpResponse {
+    HttpResponse::NotFound().json(json!({ "error": "no route serves this path" }))
+}

@@ -1,0 +1,24 @@
+//! What a face's handlers know about the route they serve.
+
+use std::sync::Arc;
+
+use actix_web::HttpRequest;
+use agentgw_core::{Backend, CredentialSet, Dialect};
+
+/// One configured route: its identity, its credentials, its limits and the backend behind it.
+pub struct RouteCtx {
+    pub name: String,
+    pub dialect: Dialect,
+    pub credentials: CredentialSet,
+    pub backend: Arc<dyn Backend>,
+    pub max_body_bytes: usize,
+    /// ndoto: the account ids this route serves.
+    pub account_ids: Vec<i64>,
+}
+
+impl RouteCtx {
+    /// A header's value as text; `None` when absent or not valid UTF-8.
+    pub fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
+        req.headers().get(name).and_then(|v| v.to_str().ok())
+    }
+}

@@ -1,0 +1,86 @@
+//! One log line per request (route, dialect, method, path, status, latency, request id) and the
+//! `X-Request-Id` echo. Headers and bodies are never logged: they carry credentials and passwords.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use agentgw_core::Dialect;
+
+/// Which route serves which path prefix, for naming a request in the log.
+#[derive(Debug, Default)]
+pub struct RouteTable(Vec<(String, String, Dialect)>);
+
+impl RouteTable {
+    /// A table from (prefix, route name, dialect) entries.
+    pub fn new(mut entries: Vec<(String, String, Dialect)>) -> Self {
+        // Longest prefix first, so nested prefixes name the innermost route.
+        entries.sort_by_key(|(p, _, _)| std::cmp::Reverse(p.len()));
+        RouteTable(entries)
+    }
+
+    fn lookup(&self, path: &str) -> Option<(&str, Dialect)> {
+        self.0
+            .iter()
+            .find(|(p, _, _)| p == "/" || path == p || path.starts_with(&format!("{p}/")))
+            .map(|(_, name, d)| (name.as_str(), *d))
+    }
+}
+
+const REQUEST_ID: &str = "x-request-id";
+
+/// A caller's request id is kept when it is short and plain; otherwise a fresh one is made.
+fn request_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
+}
+
+/// Middleware (for `actix_web::middleware::from_fn`): log the request and echo its id.
+pub async fn request_log(
+    table: Arc<RouteTable>,
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let id = request_id(&req);
+    let method = req.method().to_string();
+    let path = req.path().to_owned();
+    let (route, dialect) = table.lookup(&path).map(|(n, d)| (n.to_owned(), d.as_str())).unwrap_or(("-".into(), "-"));
+    let mut res = next.call(req).await?;
+    let status = res.status().as_u16();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(HeaderName::from_static(REQUEST_ID), v);
+    }
+    tracing::info!(
+        target: "agentgw::request",
+        route = %route,
+        dialect,
+        method = %method,
+        path = %path,
+        status,
+        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        request_id = %id,
+        "request"
+    );
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn longest_prefix_names_the_route() {
+        let t = RouteTable::new(vec![("/".into(), "root".into(), Dialect::Livechat), ("/ndoto".into(), "nd".into(), Dialect::Ndoto)]);
+        assert_eq!(t.lookup("/ndoto/api/v1/accounts/1/agents"), Some(("nd", Dialect::Ndoto)));
+        assert_eq!(t.lookup("/ndotox"), Some(("root", Dialect::Livechat)));
+        assert_eq!(RouteTable::new(vec![]).lookup("/x"), None);
+    }
+}
