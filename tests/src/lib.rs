@@ -1,1 +1,205 @@
-//! placeholder
+//! agentgw-tests: starting, stopping and talking to a real gateway process, for the
+//! end-to-end tests in `tests/e2e/` (and later harnesses). Every gateway gets its own temporary
+//! directory (config, SQLite store, log) and listens on 127.0.0.1:0.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The ndoto token the test configurations accept (and that must never reach a log).
+pub const TOKEN: &str = "e2e-ndoto-token-5b1f";
+
+/// A test configuration: one ndoto route at `/ndoto` on a store in `dir`.
+pub fn ndoto_config(dir: &std::path::Path) -> String {
+    format!(
+        r#"
+[server]
+listen = "127.0.0.1:0"
+max_body_bytes = 4096
+
+[store]
+url = "sqlite://{}/agentgw.db"
+
+[[routes]]
+name = "ndoto"
+dialect = "ndoto"
+prefix = "/ndoto"
+tenant = "default"
+account_ids = [1, 7]
+credentials = [{{ token = "{TOKEN}" }}, {{ token = "second-token" }}]
+"#,
+        dir.display()
+    )
+}
+
+/// A running gateway process with its own temporary directory (config, store, log).
+pub struct Gateway {
+    bin: PathBuf,
+    child: Option<Child>,
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    config: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl Gateway {
+    /// Start the gateway binary `bin` on the ndoto test configuration.
+    pub fn start(bin: &str) -> Gateway {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = ndoto_config(dir.path());
+        Self::start_in(bin, dir, &config, Vec::new())
+    }
+
+    /// Start `bin` on `config` (written into `dir`), with extra environment variables.
+    pub fn start_in(
+        bin: &str,
+        dir: tempfile::TempDir,
+        config: &str,
+        env: Vec<(String, String)>,
+    ) -> Gateway {
+        let path = dir.path().join("agentgw.toml");
+        std::fs::write(&path, config).expect("write config");
+        let mut gw = Gateway {
+            bin: PathBuf::from(bin),
+            child: None,
+            base: String::new(),
+            dir,
+            config: path,
+            env,
+        };
+        gw.spawn();
+        gw
+    }
+
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .expect("log file");
+        let mut child = Command::new(&self.bin)
+            .args(["serve", "--config"])
+            .arg(&self.config)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start the gateway");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("agentgw listening on ") {
+                    let _ = tx.send(addr.to_owned());
+                }
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(base) => self.base = base,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("gateway did not start; log:\n{}", self.logs());
+            }
+        }
+        self.child = Some(child);
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.dir.path().join("gateway.log")
+    }
+
+    /// Everything the gateway wrote to stderr so far.
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    /// `base` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM, then wait for a graceful exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut c = self.child.take().expect("running");
+        let status = Command::new("kill")
+            .args(["-TERM", &c.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(40);
+        loop {
+            if let Some(status) = c.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "gateway did not stop after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Start again on the same configuration and store.
+    pub fn restart(&mut self) {
+        self.kill9();
+        self.spawn();
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// Run the gateway binary `bin` to completion with `args`; (exit status, stdout, stderr).
+pub fn run_cli(bin: &str, args: &[&str]) -> (ExitStatus, String, String) {
+    let out = Command::new(bin)
+        .args(args)
+        .output()
+        .expect("run the gateway binary");
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// An HTTP client with a timeout.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// The repository root (for `config/`).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_path_buf()
+}
+
+/// A response's status and JSON body (`Null` for an empty body).
+pub async fn json(res: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = res.status().as_u16();
+    let text = res.text().await.expect("body");
+    let body = if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    };
+    (status, body)
+}

@@ -24,7 +24,7 @@ const MEMBER: &str = "/api/v1/accounts/{account_id}/agents/{id}";
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
     let scope_path = if prefix == "/" { "" } else { prefix };
     cfg.service(
-        web::scope(&scope_path)
+        web::scope(scope_path)
             .app_data(web::Data::from(ctx))
             .service(
                 web::resource(COLLECTION)

@@ -193,13 +193,13 @@ pub fn new_agent(req: wire::CreateAgent) -> Result<NewAgent, Vec<Invalid>> {
 pub fn patch(req: wire::UpdateAgent) -> Result<ProfilePatch, Vec<Invalid>> {
     let mut errors = Vec::new();
     let mut patch = ProfilePatch::default();
-    if let Some(name) = req.name {
-        if let Some(name) = parse_name(name.as_deref(), &mut errors) {
-            let (first, last) = split_name(&name);
-            patch.first_name = Some(first);
-            patch.last_name = Some(last);
-            patch.display_name = Some(name);
-        }
+    if let Some(name) = req.name
+        && let Some(name) = parse_name(name.as_deref(), &mut errors)
+    {
+        let (first, last) = split_name(&name);
+        patch.first_name = Some(first);
+        patch.last_name = Some(last);
+        patch.display_name = Some(name);
     }
     if let Some(role) = req.role {
         patch.role = parse_role(role.as_deref(), &mut errors);

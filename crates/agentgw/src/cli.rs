@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use crate::faces::face;
 
 #[derive(Parser)]
-#[command(name = "agentgw", version, about = "A compatibility gateway for helpdesk agent-management APIs")]
+#[command(
+    name = "agentgw",
+    version,
+    about = "A compatibility gateway for helpdesk agent-management APIs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -50,20 +54,43 @@ fn load(path: &Path) -> anyhow::Result<Config> {
         .routes
         .iter()
         .filter(|r| face(r.dialect).is_none())
-        .map(|r| format!("route `{}`: the {} face is not built in this version", r.name, r.dialect))
+        .map(|r| {
+            format!(
+                "route `{}`: the {} face is not built in this version",
+                r.name, r.dialect
+            )
+        })
         .collect();
     if !missing.is_empty() {
-        bail!("configuration {}:\n  - {}", path.display(), missing.join("\n  - "));
+        bail!(
+            "configuration {}:\n  - {}",
+            path.display(),
+            missing.join("\n  - ")
+        );
     }
     Ok(config)
 }
 
 fn check_config(path: &Path) -> anyhow::Result<()> {
     let config = load(path)?;
-    println!("listen {}  store {}", config.server.listen, agentgw_store::redact_url(&config.store.url));
-    println!("{:<16} {:<11} {:<16} {:<20} credentials", "route", "dialect", "prefix", "backend");
+    println!(
+        "listen {}  store {}",
+        config.server.listen,
+        agentgw_store::redact_url(&config.store.url)
+    );
+    println!(
+        "{:<16} {:<11} {:<16} {:<20} credentials",
+        "route", "dialect", "prefix", "backend"
+    );
     for r in &config.routes {
-        println!("{:<16} {:<11} {:<16} {:<20} {}", r.name, r.dialect.as_str(), r.prefix, format!("embedded:{}", r.tenant), r.credentials.len());
+        println!(
+            "{:<16} {:<11} {:<16} {:<20} {}",
+            r.name,
+            r.dialect.as_str(),
+            r.prefix,
+            format!("embedded:{}", r.tenant),
+            r.credentials.len()
+        );
     }
     println!("configuration OK");
     Ok(())
@@ -79,7 +106,16 @@ fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("AGENTGW_LOG_FORMAT").is_ok_and(|f| f == "json");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colours only for a person at a terminal; files and collectors get plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     // A second init (tests in one process) is harmless: the first subscriber stays.
-    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }

@@ -27,7 +27,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         if route.credentials.uses_dev_defaults() {
             tracing::warn!(route = %route.name, "DEV CREDENTIALS IN USE: route `{}` accepts the documented development credentials; set real ones before exposing this gateway", route.name);
         }
-        let mount = face(route.dialect).with_context(|| format!("no face for {}", route.dialect))?;
+        let mount =
+            face(route.dialect).with_context(|| format!("no face for {}", route.dialect))?;
         let ctx = RouteCtx {
             name: route.name.clone(),
             dialect: route.dialect,
@@ -36,9 +37,19 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             max_body_bytes: config.server.max_body_bytes,
             account_ids: route.account_ids.clone(),
         };
-        mounted.push(Mounted { prefix: route.prefix.clone(), mount, ctx: Arc::new(ctx) });
+        mounted.push(Mounted {
+            prefix: route.prefix.clone(),
+            mount,
+            ctx: Arc::new(ctx),
+        });
     }
-    let table = Arc::new(RouteTable::new(config.routes.iter().map(|r| (r.prefix.clone(), r.name.clone(), r.dialect)).collect()));
+    let table = Arc::new(RouteTable::new(
+        config
+            .routes
+            .iter()
+            .map(|r| (r.prefix.clone(), r.name.clone(), r.dialect))
+            .collect(),
+    ));
     let mounted = Arc::new(mounted);
     let ready_store = store.clone();
 
@@ -53,7 +64,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             app = app.configure(move |cfg| mount(cfg, &prefix, ctx));
         }
         app.default_service(web::to(no_route))
-            .wrap(from_fn(move |req, next| request_log(table.clone(), req, next)))
+            .wrap(from_fn(move |req, next| {
+                request_log(table.clone(), req, next)
+            }))
             // Outermost: collapse `//` and drop a trailing `/` before routing (real clients send both).
             .wrap(NormalizePath::trim())
     })

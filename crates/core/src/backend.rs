@@ -1,6 +1,8 @@
 //! The one trait both the embedded store and every outbound dialect client implement.
 
-use agentgw_model::{Agent, AgentId, FlagKind, Flags, ListQuery, NewAgent, Page, Password, ProfilePatch};
+use agentgw_model::{
+    Agent, AgentId, FlagKind, Flags, ListQuery, NewAgent, Page, Password, ProfilePatch,
+};
 use async_trait::async_trait;
 
 use crate::BackendError;
@@ -42,13 +44,25 @@ pub struct Capabilities {
 impl Capabilities {
     /// Everything natively: the embedded store.
     pub fn full() -> Self {
-        let all = FilterSupport { text: true, names: true, email: true, username: true, role: true, availability: true, state: true };
+        let all = FilterSupport {
+            text: true,
+            names: true,
+            email: true,
+            username: true,
+            role: true,
+            availability: true,
+            state: true,
+        };
         Capabilities {
             pages: true,
             filters: all,
             partial_update: true,
             get_by_id: true,
-            verbs: Verbs { change_password: true, unlock: true, flags: true },
+            verbs: Verbs {
+                change_password: true,
+                unlock: true,
+                flags: true,
+            },
         }
     }
 }
@@ -76,12 +90,28 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Replace the agent's password.
     async fn change_password(&self, id: &AgentId, password: Password) -> Result<(), BackendError> {
-        self.update(id, ProfilePatch { password: Some(password), ..Default::default() }).await.map(drop)
+        self.update(
+            id,
+            ProfilePatch {
+                password: Some(password),
+                ..Default::default()
+            },
+        )
+        .await
+        .map(drop)
     }
 
     /// Clear the lock (and its time).
     async fn unlock(&self, id: &AgentId) -> Result<(), BackendError> {
-        self.update(id, ProfilePatch { locked_at: Some(None), ..Default::default() }).await.map(drop)
+        self.update(
+            id,
+            ProfilePatch {
+                locked_at: Some(None),
+                ..Default::default()
+            },
+        )
+        .await
+        .map(drop)
     }
 
     /// The agent's permissions or notification settings.
@@ -94,10 +124,21 @@ pub trait Backend: Send + Sync + 'static {
     }
 
     /// Merge `changes` into the agent's permissions or notification settings; returns the result.
-    async fn set_flags(&self, id: &AgentId, kind: FlagKind, changes: Flags) -> Result<Flags, BackendError> {
+    async fn set_flags(
+        &self,
+        id: &AgentId,
+        kind: FlagKind,
+        changes: Flags,
+    ) -> Result<Flags, BackendError> {
         let patch = match kind {
-            FlagKind::Permissions => ProfilePatch { permissions: Some(changes), ..Default::default() },
-            FlagKind::Notifications => ProfilePatch { notifications: Some(changes), ..Default::default() },
+            FlagKind::Permissions => ProfilePatch {
+                permissions: Some(changes),
+                ..Default::default()
+            },
+            FlagKind::Notifications => ProfilePatch {
+                notifications: Some(changes),
+                ..Default::default()
+            },
         };
         let agent = self.update(id, patch).await?;
         Ok(match kind {

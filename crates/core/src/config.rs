@@ -129,8 +129,17 @@ impl Config {
     /// Read `path`, apply `AGENTGW__SECTION__KEY` environment overrides, and validate.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let raw: RawConfig = config::Config::builder()
-            .add_source(config::File::from(path).format(config::FileFormat::Toml).required(true))
-            .add_source(config::Environment::with_prefix("AGENTGW").prefix_separator("__").separator("__").try_parsing(true))
+            .add_source(
+                config::File::from(path)
+                    .format(config::FileFormat::Toml)
+                    .required(true),
+            )
+            .add_source(
+                config::Environment::with_prefix("AGENTGW")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
             .build()?
             .try_deserialize()?;
         Self::validate(raw)
@@ -147,16 +156,30 @@ impl Config {
 
     fn validate(raw: RawConfig) -> Result<Config, ConfigError> {
         let mut problems = Vec::new();
-        let server = raw.server.unwrap_or_else(|| ServerConfig { listen: default_listen(), max_body_bytes: default_max_body() });
-        let store = raw.store.unwrap_or_else(|| StoreConfig { url: default_store_url() });
+        let server = raw.server.unwrap_or_else(|| ServerConfig {
+            listen: default_listen(),
+            max_body_bytes: default_max_body(),
+        });
+        let store = raw.store.unwrap_or_else(|| StoreConfig {
+            url: default_store_url(),
+        });
         if server.listen.parse::<std::net::SocketAddr>().is_err() {
-            problems.push(format!("server.listen `{}` is not an address like 127.0.0.1:8080", server.listen));
+            problems.push(format!(
+                "server.listen `{}` is not an address like 127.0.0.1:8080",
+                server.listen
+            ));
         }
         if server.max_body_bytes == 0 {
             problems.push("server.max_body_bytes must be above 0".into());
         }
-        if !(store.url.starts_with("sqlite:") || store.url.starts_with("postgres://") || store.url.starts_with("postgresql://")) {
-            problems.push(format!("store.url must start with sqlite: or postgres:// (got a `{}` URL)", store.url.split(':').next().unwrap_or("")));
+        if !(store.url.starts_with("sqlite:")
+            || store.url.starts_with("postgres://")
+            || store.url.starts_with("postgresql://"))
+        {
+            problems.push(format!(
+                "store.url must start with sqlite: or postgres:// (got a `{}` URL)",
+                store.url.split(':').next().unwrap_or("")
+            ));
         }
         if raw.routes.is_empty() {
             problems.push("no [[routes]]: the gateway would serve nothing".into());
@@ -173,13 +196,18 @@ impl Config {
                 problems.push(format!("{at}: the name is used twice"));
             }
             if r.backend != "embedded" {
-                problems.push(format!("{at}: backend `{}`: only \"embedded\" is available in this version", r.backend));
+                problems.push(format!(
+                    "{at}: backend `{}`: only \"embedded\" is available in this version",
+                    r.backend
+                ));
             }
             if r.tenant.is_empty() {
                 problems.push(format!("{at}: tenant must not be empty"));
             }
             if r.credentials.is_empty() {
-                problems.push(format!("{at}: no credentials: every route must check its callers"));
+                problems.push(format!(
+                    "{at}: no credentials: every route must check its callers"
+                ));
             }
             let mut creds = Vec::new();
             for (i, c) in r.credentials.into_iter().enumerate() {
@@ -197,7 +225,9 @@ impl Config {
                 (Dialect::Ndoto, Some(ids)) => ids,
                 (_, None) => Vec::new(),
                 (d, Some(_)) => {
-                    problems.push(format!("{at}: account_ids is an ndoto setting, not a {d} one"));
+                    problems.push(format!(
+                        "{at}: account_ids is an ndoto setting, not a {d} one"
+                    ));
                     Vec::new()
                 }
             };
@@ -213,14 +243,26 @@ impl Config {
         // Two routes collide when one's served path space contains the other's.
         for (i, a) in routes.iter().enumerate() {
             for b in &routes[i + 1..] {
-                let (ra, rb) = (join_paths(&a.prefix, dialect_root(a.dialect)), join_paths(&b.prefix, dialect_root(b.dialect)));
+                let (ra, rb) = (
+                    join_paths(&a.prefix, dialect_root(a.dialect)),
+                    join_paths(&b.prefix, dialect_root(b.dialect)),
+                );
                 if covers(&ra, &rb) || covers(&rb, &ra) {
-                    problems.push(format!("routes `{}` and `{}` collide: both would serve paths under {}", a.name, b.name, if ra.len() < rb.len() { &rb } else { &ra }));
+                    problems.push(format!(
+                        "routes `{}` and `{}` collide: both would serve paths under {}",
+                        a.name,
+                        b.name,
+                        if ra.len() < rb.len() { &rb } else { &ra }
+                    ));
                 }
             }
         }
         if problems.is_empty() {
-            Ok(Config { server, store, routes })
+            Ok(Config {
+                server,
+                store,
+                routes,
+            })
         } else {
             Err(ConfigError::Invalid(problems))
         }
@@ -275,7 +317,9 @@ mod tests {
 
     #[test]
     fn colliding_routes_are_refused_but_disjoint_ones_share_a_prefix() {
-        let twice = format!("{OK}\n[[routes]]\nname = \"again\"\ndialect = \"ndoto\"\nprefix = \"/ndoto\"\ncredentials = [{{ token = \"t\" }}]\n");
+        let twice = format!(
+            "{OK}\n[[routes]]\nname = \"again\"\ndialect = \"ndoto\"\nprefix = \"/ndoto\"\ncredentials = [{{ token = \"t\" }}]\n"
+        );
         assert!(problems(&twice).contains("collide"));
         let root = OK.replace("\"/ndoto/\"", "\"/\"")
             + "\n[[routes]]\nname = \"lc\"\ndialect = \"livechat\"\nprefix = \"/\"\ncredentials = [{ user_id = \"u\", token = \"t\" }]\n";
@@ -284,7 +328,10 @@ mod tests {
 
     #[test]
     fn upstream_backends_are_not_yet_accepted() {
-        let e = problems(&OK.replace("prefix = \"/ndoto/\"", "prefix = \"/ndoto/\"\nbackend = \"legacy\""));
+        let e = problems(&OK.replace(
+            "prefix = \"/ndoto/\"",
+            "prefix = \"/ndoto/\"\nbackend = \"legacy\"",
+        ));
         assert!(e.contains("legacy"), "{e}");
     }
 }

@@ -36,22 +36,41 @@ impl RawCredential {
         };
         let non_empty = |s: &str| !s.is_empty();
         match (dialect, self) {
-            (Dialect::Ndoto | Dialect::Supporthub | Dialect::Comm100, RawCredential { token: Some(t), user_id: None, key: None, secret: None })
-                if non_empty(t.expose()) =>
-            {
-                Ok(Credential::Token(t))
-            }
-            (Dialect::Livechat, RawCredential { token: Some(t), user_id: Some(u), key: None, secret: None })
-                if non_empty(t.expose()) && non_empty(&u) =>
-            {
-                Ok(Credential::UserToken { user_id: u, token: t })
-            }
-            (Dialect::Libredesk, RawCredential { token: None, user_id: None, key: Some(k), secret: Some(s) })
-                if non_empty(&k) && non_empty(s.expose()) =>
-            {
+            (
+                Dialect::Ndoto | Dialect::Supporthub | Dialect::Comm100,
+                RawCredential {
+                    token: Some(t),
+                    user_id: None,
+                    key: None,
+                    secret: None,
+                },
+            ) if non_empty(t.expose()) => Ok(Credential::Token(t)),
+            (
+                Dialect::Livechat,
+                RawCredential {
+                    token: Some(t),
+                    user_id: Some(u),
+                    key: None,
+                    secret: None,
+                },
+            ) if non_empty(t.expose()) && non_empty(&u) => Ok(Credential::UserToken {
+                user_id: u,
+                token: t,
+            }),
+            (
+                Dialect::Libredesk,
+                RawCredential {
+                    token: None,
+                    user_id: None,
+                    key: Some(k),
+                    secret: Some(s),
+                },
+            ) if non_empty(&k) && non_empty(s.expose()) => {
                 Ok(Credential::KeySecret { key: k, secret: s })
             }
-            _ => Err(format!("{dialect} credentials must be {shape} with non-empty values")),
+            _ => Err(format!(
+                "{dialect} credentials must be {shape} with non-empty values"
+            )),
         }
     }
 }
@@ -87,7 +106,11 @@ impl CredentialSet {
     pub fn accepts_user_token(&self, user_id: &str, token: &str) -> bool {
         let mut ok = Choice::from(0);
         for entry in &self.0 {
-            if let Credential::UserToken { user_id: u, token: t } = entry {
+            if let Credential::UserToken {
+                user_id: u,
+                token: t,
+            } = entry
+            {
                 ok |= ct_eq(u, user_id) & ct_eq(t.expose(), token);
             }
         }
@@ -108,7 +131,9 @@ impl CredentialSet {
     /// Whether any entry is one of the documented development credentials.
     pub fn uses_dev_defaults(&self) -> bool {
         self.0.iter().any(|c| match c {
-            Credential::Token(t) | Credential::UserToken { token: t, .. } => t.expose() == "dev-token",
+            Credential::Token(t) | Credential::UserToken { token: t, .. } => {
+                t.expose() == "dev-token"
+            }
             Credential::KeySecret { secret, .. } => secret.expose() == "dev-secret",
         })
     }
@@ -128,7 +153,12 @@ impl CredentialSet {
 mod tests {
     use super::*;
 
-    fn raw(token: Option<&str>, user_id: Option<&str>, key: Option<&str>, secret: Option<&str>) -> RawCredential {
+    fn raw(
+        token: Option<&str>,
+        user_id: Option<&str>,
+        key: Option<&str>,
+        secret: Option<&str>,
+    ) -> RawCredential {
         RawCredential {
             token: token.map(Secret::new),
             user_id: user_id.map(String::from),
@@ -139,18 +169,44 @@ mod tests {
 
     #[test]
     fn shapes_are_checked_per_dialect() {
-        assert!(raw(Some("t"), None, None, None).for_dialect(Dialect::Ndoto).is_ok());
-        assert!(raw(Some("t"), None, None, None).for_dialect(Dialect::Livechat).is_err());
-        assert!(raw(Some("t"), Some("u"), None, None).for_dialect(Dialect::Livechat).is_ok());
-        assert!(raw(None, None, Some("k"), Some("s")).for_dialect(Dialect::Libredesk).is_ok());
-        assert!(raw(Some(""), None, None, None).for_dialect(Dialect::Comm100).is_err());
+        assert!(
+            raw(Some("t"), None, None, None)
+                .for_dialect(Dialect::Ndoto)
+                .is_ok()
+        );
+        assert!(
+            raw(Some("t"), None, None, None)
+                .for_dialect(Dialect::Livechat)
+                .is_err()
+        );
+        assert!(
+            raw(Some("t"), Some("u"), None, None)
+                .for_dialect(Dialect::Livechat)
+                .is_ok()
+        );
+        assert!(
+            raw(None, None, Some("k"), Some("s"))
+                .for_dialect(Dialect::Libredesk)
+                .is_ok()
+        );
+        assert!(
+            raw(Some(""), None, None, None)
+                .for_dialect(Dialect::Comm100)
+                .is_err()
+        );
     }
 
     #[test]
     fn user_and_token_must_match_one_entry() {
         let set = CredentialSet::new(vec![
-            Credential::UserToken { user_id: "a".into(), token: Secret::new("ta") },
-            Credential::UserToken { user_id: "b".into(), token: Secret::new("tb") },
+            Credential::UserToken {
+                user_id: "a".into(),
+                token: Secret::new("ta"),
+            },
+            Credential::UserToken {
+                user_id: "b".into(),
+                token: Secret::new("tb"),
+            },
         ]);
         assert!(set.accepts_user_token("a", "ta"));
         assert!(set.accepts_user_token("b", "tb"));

@@ -15,7 +15,13 @@ pub enum Dialect {
 
 impl Dialect {
     /// Every dialect, in table order.
-    pub const ALL: [Dialect; 5] = [Dialect::Ndoto, Dialect::Livechat, Dialect::Supporthub, Dialect::Libredesk, Dialect::Comm100];
+    pub const ALL: [Dialect; 5] = [
+        Dialect::Ndoto,
+        Dialect::Livechat,
+        Dialect::Supporthub,
+        Dialect::Libredesk,
+        Dialect::Comm100,
+    ];
 
     /// The lowercase name used in config files and as the extensions key.
     pub fn as_str(self) -> &'static str {

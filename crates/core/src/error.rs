@@ -27,7 +27,10 @@ pub enum BackendError {
     Unsupported(&'static str),
     /// The upstream answered with an error or could not be reached.
     #[error("upstream error: {message}")]
-    Upstream { status: Option<u16>, message: String },
+    Upstream {
+        status: Option<u16>,
+        message: String,
+    },
     /// The store could not be reached or failed.
     #[error("store unavailable: {0}")]
     Unavailable(String),
@@ -40,7 +43,9 @@ impl BackendError {
     /// Where this error came from.
     pub fn origin(&self) -> Origin {
         match self {
-            BackendError::NotFound | BackendError::Conflict { .. } | BackendError::Invalid { .. } => Origin::Client,
+            BackendError::NotFound
+            | BackendError::Conflict { .. }
+            | BackendError::Invalid { .. } => Origin::Client,
             BackendError::Unsupported(_) => Origin::Client,
             BackendError::Upstream { .. } => Origin::Upstream,
             BackendError::Unavailable(_) | BackendError::Internal(_) => Origin::Internal,

@@ -60,8 +60,21 @@ pub fn decode<T: DeserializeOwned>(object: Map<String, Value>) -> Result<T, Fiel
     serde_path_to_error::deserialize(Value::Object(object)).map_err(|e| {
         let path = e.path().to_string();
         let field = path.split(['.', '[']).next().unwrap_or_default().to_owned();
-        FieldError { field, detail: e.into_inner().to_string() }
+        FieldError {
+            field,
+            detail: e.into_inner().to_string(),
+        }
     })
+}
+
+/// For `Option<Option<T>>` wire fields (with `#[serde(default)]`): absent → `None`,
+/// `null` → `Some(None)`, a value → `Some(Some(v))`.
+pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }
 
 #[cfg(test)]
@@ -81,25 +94,24 @@ mod tests {
 
     #[test]
     fn parse_refuses_malformed_and_non_objects() {
-        assert!(matches!(parse_object(b"{\"a\":"), Err(BodyError::Malformed(_))));
+        assert!(matches!(
+            parse_object(b"{\"a\":"),
+            Err(BodyError::Malformed(_))
+        ));
         assert_eq!(parse_object(b"[1]"), Err(BodyError::NotAnObject));
         assert_eq!(parse_object(b"  "), Ok(Map::new()));
     }
 
     #[test]
     fn decode_names_the_field() {
-        assert_eq!(decode::<W>(obj(r#"{"name": 5}"#)).map_err(|e| e.field), Err("name".into()));
-        assert_eq!(decode::<W>(obj(r#"{"teams": ["a", 1]}"#)).map_err(|e| e.field), Err("teams".into()));
+        assert_eq!(
+            decode::<W>(obj(r#"{"name": 5}"#)).map_err(|e| e.field),
+            Err("name".into())
+        );
+        assert_eq!(
+            decode::<W>(obj(r#"{"teams": ["a", 1]}"#)).map_err(|e| e.field),
+            Err("teams".into())
+        );
         assert!(decode::<W>(obj(r#"{"name": "x", "other": 1}"#)).is_ok());
     }
-}
-
-/// For `Option<Option<T>>` wire fields (with `#[serde(default)]`): absent → `None`,
-/// `null` → `Some(None)`, a value → `Some(Some(v))`.
-pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }

@@ -37,7 +37,12 @@ fn request_id(req: &ServiceRequest) -> String {
     req.headers()
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
 }
@@ -52,11 +57,15 @@ pub async fn request_log(
     let id = request_id(&req);
     let method = req.method().to_string();
     let path = req.path().to_owned();
-    let (route, dialect) = table.lookup(&path).map(|(n, d)| (n.to_owned(), d.as_str())).unwrap_or(("-".into(), "-"));
+    let (route, dialect) = table
+        .lookup(&path)
+        .map(|(n, d)| (n.to_owned(), d.as_str()))
+        .unwrap_or(("-".into(), "-"));
     let mut res = next.call(req).await?;
     let status = res.status().as_u16();
     if let Ok(v) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert(HeaderName::from_static(REQUEST_ID), v);
+        res.headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID), v);
     }
     tracing::info!(
         target: "agentgw::request",
@@ -78,8 +87,14 @@ mod tests {
 
     #[test]
     fn longest_prefix_names_the_route() {
-        let t = RouteTable::new(vec![("/".into(), "root".into(), Dialect::Livechat), ("/ndoto".into(), "nd".into(), Dialect::Ndoto)]);
-        assert_eq!(t.lookup("/ndoto/api/v1/accounts/1/agents"), Some(("nd", Dialect::Ndoto)));
+        let t = RouteTable::new(vec![
+            ("/".into(), "root".into(), Dialect::Livechat),
+            ("/ndoto".into(), "nd".into(), Dialect::Ndoto),
+        ]);
+        assert_eq!(
+            t.lookup("/ndoto/api/v1/accounts/1/agents"),
+            Some(("nd", Dialect::Ndoto))
+        );
         assert_eq!(t.lookup("/ndotox"), Some(("root", Dialect::Livechat)));
         assert_eq!(RouteTable::new(vec![]).lookup("/x"), None);
     }

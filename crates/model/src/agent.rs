@@ -63,7 +63,12 @@ pub struct AccountState {
 
 impl Default for AccountState {
     fn default() -> Self {
-        AccountState { active: true, confirmed: false, locked_at: None, banned: false }
+        AccountState {
+            active: true,
+            confirmed: false,
+            locked_at: None,
+            banned: false,
+        }
     }
 }
 

@@ -26,7 +26,12 @@ pub fn join_name(first: &str, last: &str) -> String {
 
 /// The username an agent gets when it never had one: the email's local part, lowercased.
 pub fn derive_username(email: &str) -> String {
-    email.split('@').next().unwrap_or(email).trim().to_lowercase()
+    email
+        .split('@')
+        .next()
+        .unwrap_or(email)
+        .trim()
+        .to_lowercase()
 }
 
 #[cfg(test)]
@@ -37,7 +42,10 @@ mod tests {
     fn split_and_join_round_trip() {
         assert_eq!(split_name("Alex Banda"), ("Alex".into(), "Banda".into()));
         assert_eq!(split_name("  Cher "), ("Cher".into(), "".into()));
-        assert_eq!(split_name("Mary Ann  Smith"), ("Mary".into(), "Ann  Smith".into()));
+        assert_eq!(
+            split_name("Mary Ann  Smith"),
+            ("Mary".into(), "Ann  Smith".into())
+        );
         assert_eq!(join_name("Alex", "Banda"), "Alex Banda");
         assert_eq!(join_name("Cher", ""), "Cher");
         assert_eq!(join_name("", "Banda"), "Banda");

@@ -49,7 +49,8 @@ impl ProfilePatch {
     /// Apply to `profile`. The display name follows first/last name changes while it still
     /// equals the join of the old first and last name (it was derived, not chosen).
     pub fn apply(self, profile: &mut Profile) {
-        let display_was_derived = profile.display_name == join_name(&profile.first_name, &profile.last_name);
+        let display_was_derived =
+            profile.display_name == join_name(&profile.first_name, &profile.last_name);
         let names_changed = self.first_name.is_some() || self.last_name.is_some();
         set(&mut profile.email, self.email);
         set(&mut profile.first_name, self.first_name);
@@ -107,14 +108,22 @@ mod tests {
     #[test]
     fn derived_display_name_follows_last_name() {
         let mut p = profile("John", "Doe", "John Doe");
-        ProfilePatch { last_name: Some("Wick".into()), ..Default::default() }.apply(&mut p);
+        ProfilePatch {
+            last_name: Some("Wick".into()),
+            ..Default::default()
+        }
+        .apply(&mut p);
         assert_eq!(p.display_name, "John Wick");
     }
 
     #[test]
     fn chosen_display_name_stays() {
         let mut p = profile("Andy", "Liao", "Andy L.");
-        ProfilePatch { last_name: Some("Lee".into()), ..Default::default() }.apply(&mut p);
+        ProfilePatch {
+            last_name: Some("Lee".into()),
+            ..Default::default()
+        }
+        .apply(&mut p);
         assert_eq!(p.display_name, "Andy L.");
         assert_eq!(p.last_name, "Lee");
     }
@@ -123,17 +132,35 @@ mod tests {
     fn flags_and_extensions_merge() {
         let mut p = profile("A", "B", "A B");
         p.permissions.insert("manage_articles".into(), true);
-        p.extensions.merge("comm100", serde_json::json!({"shiftIds": [1], "skillIds": []}).as_object().cloned().unwrap_or_default());
+        p.extensions.merge(
+            "comm100",
+            serde_json::json!({"shiftIds": [1], "skillIds": []})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        );
         let patch = ProfilePatch {
             permissions: Some([("view_all_tickets".to_owned(), false)].into()),
-            extensions: Some(("comm100".into(), serde_json::json!({"skillIds": [2]}).as_object().cloned().unwrap_or_default())),
+            extensions: Some((
+                "comm100".into(),
+                serde_json::json!({"skillIds": [2]})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            )),
             ..Default::default()
         };
         patch.apply(&mut p);
         assert_eq!(p.permissions.get("manage_articles"), Some(&true));
         assert_eq!(p.permissions.get("view_all_tickets"), Some(&false));
-        assert_eq!(p.extensions.get("comm100", "shiftIds"), Some(&serde_json::json!([1])));
-        assert_eq!(p.extensions.get("comm100", "skillIds"), Some(&serde_json::json!([2])));
+        assert_eq!(
+            p.extensions.get("comm100", "shiftIds"),
+            Some(&serde_json::json!([1]))
+        );
+        assert_eq!(
+            p.extensions.get("comm100", "skillIds"),
+            Some(&serde_json::json!([2]))
+        );
     }
 
     #[test]
@@ -141,7 +168,11 @@ mod tests {
         let mut p = profile("A", "B", "A B");
         p.title = Some("Manager".into());
         p.phone = Some("123".into());
-        ProfilePatch { title: Some(None), ..Default::default() }.apply(&mut p);
+        ProfilePatch {
+            title: Some(None),
+            ..Default::default()
+        }
+        .apply(&mut p);
         assert_eq!(p.title, None);
         assert_eq!(p.phone.as_deref(), Some("123"));
     }

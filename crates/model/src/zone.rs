@@ -39,7 +39,10 @@ mod tests {
 
     #[test]
     fn accepts_iana_and_refuses_windows_names() {
-        assert_eq!(TimeZone::parse("America/Los_Angeles").map(|z| z.0), Ok("America/Los_Angeles".into()));
+        assert_eq!(
+            TimeZone::parse("America/Los_Angeles").map(|z| z.0),
+            Ok("America/Los_Angeles".into())
+        );
         assert!(TimeZone::parse("Pacific Standard Time").is_err());
         assert!(TimeZone::parse("").is_err());
     }

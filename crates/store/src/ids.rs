@@ -8,7 +8,9 @@ const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxy
 /// A random 17-character livechat id.
 pub fn short_id() -> String {
     let mut rng = rand::rng();
-    (0..17).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..17)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// A random lowercase GUID.

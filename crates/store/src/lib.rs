@@ -25,7 +25,10 @@ pub enum StoreError {
     #[error("cannot open the store at {url}: {source}")]
     Connect { url: String, source: sqlx::Error },
     #[error("cannot create the directory for {path}: {source}")]
-    Directory { path: String, source: std::io::Error },
+    Directory {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot migrate the store schema: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -47,13 +50,21 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 
 /// Turn a `sqlite://path` URL into one that creates the file, and make its directory.
 fn prepare_sqlite_url(url: &str) -> Result<String, StoreError> {
-    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
     let file = path.split('?').next().unwrap_or(path);
     if file.is_empty() || file.starts_with(":memory:") {
         return Ok(url.to_owned());
     }
-    if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory { path: file.to_owned(), source })?;
+    if let Some(dir) = std::path::Path::new(file)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
+            path: file.to_owned(),
+            source,
+        })?;
     }
     Ok(if url.contains("mode=") {
         url.to_owned()
@@ -68,7 +79,11 @@ impl Store {
     /// Open (creating if needed) the database at `url` and bring its schema up to date.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         install_default_drivers();
-        let kind = if url.starts_with("sqlite:") { Kind::Sqlite } else { Kind::Postgres };
+        let kind = if url.starts_with("sqlite:") {
+            Kind::Sqlite
+        } else {
+            Kind::Postgres
+        };
         let pool = match kind {
             Kind::Sqlite => {
                 let in_memory = url.contains(":memory:");
@@ -77,8 +92,16 @@ impl Store {
                     // An in-memory database lives and dies with its one connection.
                     .max_connections(if in_memory { 1 } else { 4 })
                     .min_connections(if in_memory { 1 } else { 0 })
-                    .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
-                    .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(1800)) })
+                    .idle_timeout(if in_memory {
+                        None
+                    } else {
+                        Some(Duration::from_secs(600))
+                    })
+                    .max_lifetime(if in_memory {
+                        None
+                    } else {
+                        Some(Duration::from_secs(1800))
+                    })
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // WAL lets readers run beside the writer; synchronous=FULL makes a
@@ -92,9 +115,18 @@ impl Store {
                     .connect(&url)
                     .await
             }
-            Kind::Postgres => AnyPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect(url).await,
+            Kind::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await
+            }
         }
-        .map_err(|source| StoreError::Connect { url: redact_url(url), source })?;
+        .map_err(|source| StoreError::Connect {
+            url: redact_url(url),
+            source,
+        })?;
         match kind {
             Kind::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Kind::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
@@ -109,7 +141,11 @@ impl Store {
 
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<(), BackendError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(drop).map_err(record::db_error)
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(record::db_error)
     }
 
     /// Close every connection (flushes SQLite's WAL on the last one).
@@ -124,7 +160,11 @@ pub fn redact_url(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let userinfo = &url[scheme_end + 3..at];
             let user = userinfo.split(':').next().unwrap_or("");
-            let masked = if userinfo.contains(':') { format!("{user}:**redacted**") } else { user.to_owned() };
+            let masked = if userinfo.contains(':') {
+                format!("{user}:**redacted**")
+            } else {
+                user.to_owned()
+            };
             format!("{}{}{}", &url[..scheme_end + 3], masked, &url[at..])
         }
         _ => url.to_owned(),
@@ -137,7 +177,10 @@ mod tests {
 
     #[test]
     fn urls_lose_their_passwords() {
-        assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:**redacted**@h/db");
+        assert_eq!(
+            redact_url("postgres://u:pw@h/db"),
+            "postgres://u:**redacted**@h/db"
+        );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("sqlite://data/a.db"), "sqlite://data/a.db");
     }
@@ -146,9 +189,15 @@ mod tests {
     fn sqlite_urls_create_their_file() {
         let dir = std::env::temp_dir().join(format!("agentgw-url-{}", std::process::id()));
         let url = format!("sqlite://{}/sub/a.db", dir.display());
-        assert_eq!(prepare_sqlite_url(&url).ok(), Some(format!("{url}?mode=rwc")));
+        assert_eq!(
+            prepare_sqlite_url(&url).ok(),
+            Some(format!("{url}?mode=rwc"))
+        );
         assert!(dir.join("sub").is_dir());
         let _ = std::fs::remove_dir_all(dir);
-        assert_eq!(prepare_sqlite_url("sqlite::memory:").ok().as_deref(), Some("sqlite::memory:"));
+        assert_eq!(
+            prepare_sqlite_url("sqlite::memory:").ok().as_deref(),
+            Some("sqlite::memory:")
+        );
     }
 }

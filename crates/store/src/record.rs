@@ -37,11 +37,18 @@ pub(crate) fn norm(s: &str) -> String {
 
 impl Derived {
     pub fn of(profile: &Profile) -> Result<Derived, BackendError> {
-        let doc = serde_json::to_string(&Doc { v: DOC_VERSION, profile: profile.clone() })
-            .map_err(|e| BackendError::Internal(format!("cannot encode agent: {e}")))?;
+        let doc = serde_json::to_string(&Doc {
+            v: DOC_VERSION,
+            profile: profile.clone(),
+        })
+        .map_err(|e| BackendError::Internal(format!("cannot encode agent: {e}")))?;
         Ok(Derived {
             email_norm: norm(&profile.email),
-            username_norm: profile.username.as_deref().map(norm).filter(|u| !u.is_empty()),
+            username_norm: profile
+                .username
+                .as_deref()
+                .map(norm)
+                .filter(|u| !u.is_empty()),
             first_name_norm: norm(&profile.first_name),
             last_name_norm: norm(&profile.last_name),
             display_name_norm: norm(&profile.display_name),
@@ -76,13 +83,16 @@ pub(crate) struct Stored {
 
 pub(crate) fn from_row(row: &AnyRow) -> Result<Stored, BackendError> {
     let get_s = |c: &str| row.try_get::<String, _>(c).map_err(db_error);
-    let doc: Doc = serde_json::from_str(&get_s("doc")?).map_err(|e| BackendError::Internal(format!("bad stored agent: {e}")))?;
+    let doc: Doc = serde_json::from_str(&get_s("doc")?)
+        .map_err(|e| BackendError::Internal(format!("bad stored agent: {e}")))?;
     let guid = get_s("guid")?;
     Ok(Stored {
         agent: Agent {
             ids: AgentIds {
                 int: row.try_get::<i64, _>("id").map_err(db_error)?,
-                guid: guid.parse().map_err(|e| BackendError::Internal(format!("bad stored guid {guid:?}: {e}")))?,
+                guid: guid.parse().map_err(|e| {
+                    BackendError::Internal(format!("bad stored guid {guid:?}: {e}"))
+                })?,
                 short: get_s("short_id")?,
             },
             profile: doc.profile,
@@ -95,13 +105,16 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Stored, BackendError> {
 
 /// Whether a database error is a unique-constraint violation.
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
-    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation())
 }
 
 /// Map a database error to the backend error a face renders (details are logged, not shown).
 pub(crate) fn db_error(e: sqlx::Error) -> BackendError {
     match e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => BackendError::Unavailable(e.to_string()),
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            BackendError::Unavailable(e.to_string())
+        }
         other => BackendError::Internal(format!("database: {other}")),
     }
 }

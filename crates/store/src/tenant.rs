@@ -4,9 +4,9 @@ use agentgw_core::{Backend, BackendError, Capabilities};
 use agentgw_model::{Agent, AgentId, ListQuery, NewAgent, Page, ProfilePatch, SortOrder};
 use async_trait::async_trait;
 use chrono::Utc;
-use sqlx::{AnyPool, AssertSqlSafe};
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
+use sqlx::{AnyPool, AssertSqlSafe};
 
 use crate::ids;
 use crate::password::hash_password;
@@ -36,7 +36,10 @@ enum IdValue {
     Text(String),
 }
 
-fn bind_id<'q>(q: Query<'q, sqlx::Any, AnyArguments>, v: IdValue) -> Query<'q, sqlx::Any, AnyArguments> {
+fn bind_id<'q>(
+    q: Query<'q, sqlx::Any, AnyArguments>,
+    v: IdValue,
+) -> Query<'q, sqlx::Any, AnyArguments> {
     match v {
         IdValue::Int(i) => q.bind(i),
         IdValue::Text(s) => q.bind(s),
@@ -51,7 +54,10 @@ enum Arg {
 
 /// `%term%` for LIKE, with LIKE's own wildcards escaped.
 fn like(term: &str) -> String {
-    let escaped = norm(term).replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = norm(term)
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 
@@ -67,12 +73,24 @@ fn where_clause(q: &ListQuery) -> (String, Vec<Arg>) {
         sql.push_str(&cond.replace('#', &format!("${}", args.len() + 1)));
     };
     if let Some(t) = &f.text {
-        push("(username_norm LIKE # ESCAPE '\\' OR display_name_norm LIKE # ESCAPE '\\' OR email_norm LIKE # ESCAPE '\\')", Arg::Text(like(t)), &mut args);
+        push(
+            "(username_norm LIKE # ESCAPE '\\' OR display_name_norm LIKE # ESCAPE '\\' OR email_norm LIKE # ESCAPE '\\')",
+            Arg::Text(like(t)),
+            &mut args,
+        );
     }
-    let partial = [("first_name_norm", &f.first_name), ("last_name_norm", &f.last_name), ("email_norm", &f.email)];
+    let partial = [
+        ("first_name_norm", &f.first_name),
+        ("last_name_norm", &f.last_name),
+        ("email_norm", &f.email),
+    ];
     for (column, value) in partial {
         if let Some(v) = value {
-            push(&format!("{column} LIKE # ESCAPE '\\'"), Arg::Text(like(v)), &mut args);
+            push(
+                &format!("{column} LIKE # ESCAPE '\\'"),
+                Arg::Text(like(v)),
+                &mut args,
+            );
         }
     }
     if let Some(u) = &f.username {
@@ -93,7 +111,10 @@ fn where_clause(q: &ListQuery) -> (String, Vec<Arg>) {
     (sql, args)
 }
 
-fn bind_args<'q>(mut q: Query<'q, sqlx::Any, AnyArguments>, args: &[Arg]) -> Query<'q, sqlx::Any, AnyArguments> {
+fn bind_args<'q>(
+    mut q: Query<'q, sqlx::Any, AnyArguments>,
+    args: &[Arg],
+) -> Query<'q, sqlx::Any, AnyArguments> {
     for a in args {
         q = match a {
             Arg::Text(s) => q.bind(s.clone()),
@@ -105,12 +126,17 @@ fn bind_args<'q>(mut q: Query<'q, sqlx::Any, AnyArguments>, args: &[Arg]) -> Que
 
 impl TenantStore {
     pub(crate) fn new(pool: AnyPool, tenant: &str) -> Self {
-        TenantStore { pool, tenant: tenant.to_owned() }
+        TenantStore {
+            pool,
+            tenant: tenant.to_owned(),
+        }
     }
 
     async fn fetch(&self, id: &AgentId) -> Result<Stored, BackendError> {
         let (column, value) = id_column(id);
-        let sql = format!("SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0 AND {column} = $2");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0 AND {column} = $2"
+        );
         let row = bind_id(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant), value)
             .fetch_optional(&self.pool)
             .await
@@ -120,7 +146,11 @@ impl TenantStore {
     }
 
     /// After a unique violation: which live field is taken, if any (else an id collided).
-    async fn taken_field(&self, d: &Derived, except: Option<i64>) -> Result<Option<&'static str>, BackendError> {
+    async fn taken_field(
+        &self,
+        d: &Derived,
+        except: Option<i64>,
+    ) -> Result<Option<&'static str>, BackendError> {
         let except = except.unwrap_or(-1);
         let email = sqlx::query("SELECT 1 FROM agents WHERE tenant = $1 AND deleted = 0 AND email_norm = $2 AND id <> $3")
             .bind(&self.tenant)
@@ -150,7 +180,9 @@ impl TenantStore {
     /// The stored password hash of an agent (for tests and a future login check).
     pub async fn password_hash(&self, id: &AgentId) -> Result<Option<String>, BackendError> {
         let (column, value) = id_column(id);
-        let sql = format!("SELECT password_hash FROM agents WHERE tenant = $1 AND deleted = 0 AND {column} = $2");
+        let sql = format!(
+            "SELECT password_hash FROM agents WHERE tenant = $1 AND deleted = 0 AND {column} = $2"
+        );
         let row = bind_id(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant), value)
             .fetch_optional(&self.pool)
             .await
@@ -168,9 +200,16 @@ impl Backend for TenantStore {
 
     async fn list(&self, query: &ListQuery) -> Result<Page, BackendError> {
         let (cond, args) = where_clause(query);
-        let count_sql = format!("SELECT COUNT(*) AS n FROM agents WHERE tenant = $1 AND deleted = 0{cond}");
+        let count_sql =
+            format!("SELECT COUNT(*) AS n FROM agents WHERE tenant = $1 AND deleted = 0{cond}");
         let total: i64 = {
-            let row = bind_args(sqlx::query(AssertSqlSafe(count_sql)).bind(&self.tenant), &args).fetch_one(&self.pool).await.map_err(db_error)?;
+            let row = bind_args(
+                sqlx::query(AssertSqlSafe(count_sql)).bind(&self.tenant),
+                &args,
+            )
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
             sqlx::Row::try_get(&row, "n").map_err(db_error)?
         };
         let order = match query.sort {
@@ -178,7 +217,9 @@ impl Backend for TenantStore {
             SortOrder::UpdatedDesc => "updated_at DESC, id DESC",
             SortOrder::Created => "id",
         };
-        let mut sql = format!("SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0{cond} ORDER BY {order}");
+        let mut sql = format!(
+            "SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0{cond} ORDER BY {order}"
+        );
         let mut window_args = Vec::new();
         if let Some(w) = query.window {
             let n = args.len() + 2;
@@ -186,10 +227,19 @@ impl Backend for TenantStore {
             window_args.push(Arg::Int(i64::try_from(w.limit).unwrap_or(i64::MAX)));
             window_args.push(Arg::Int(i64::try_from(w.offset).unwrap_or(i64::MAX)));
         }
-        let q = bind_args(bind_args(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant), &args), &window_args);
+        let q = bind_args(
+            bind_args(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant), &args),
+            &window_args,
+        );
         let rows = q.fetch_all(&self.pool).await.map_err(db_error)?;
-        let items = rows.iter().map(|r| from_row(r).map(|s| s.agent)).collect::<Result<Vec<_>, _>>()?;
-        Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
+        let items = rows
+            .iter()
+            .map(|r| from_row(r).map(|s| s.agent))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page {
+            items,
+            total: u64::try_from(total).unwrap_or(0),
+        })
     }
 
     async fn get(&self, id: &AgentId) -> Result<Agent, BackendError> {
@@ -198,7 +248,10 @@ impl Backend for TenantStore {
 
     async fn create(&self, new: NewAgent) -> Result<Agent, BackendError> {
         if new.profile.email.trim().is_empty() {
-            return Err(BackendError::Invalid { field: "email".into(), message: "email is required".into() });
+            return Err(BackendError::Invalid {
+                field: "email".into(),
+                message: "email is required".into(),
+            });
         }
         let d = Derived::of(&new.profile)?;
         let hash = match new.password {
@@ -244,7 +297,9 @@ impl Backend for TenantStore {
                 Err(e) => return Err(db_error(e)),
             }
         }
-        Err(BackendError::Internal("could not allocate unique ids".into()))
+        Err(BackendError::Internal(
+            "could not allocate unique ids".into(),
+        ))
     }
 
     async fn update(&self, id: &AgentId, mut patch: ProfilePatch) -> Result<Agent, BackendError> {
@@ -257,7 +312,10 @@ impl Backend for TenantStore {
             let mut profile = agent.profile.clone();
             patch.clone().apply(&mut profile);
             if profile.email.trim().is_empty() {
-                return Err(BackendError::Invalid { field: "email".into(), message: "email is required".into() });
+                return Err(BackendError::Invalid {
+                    field: "email".into(),
+                    message: "email is required".into(),
+                });
             }
             let d = Derived::of(&profile)?;
             let updated = sqlx::query(
@@ -283,16 +341,23 @@ impl Backend for TenantStore {
             .execute(&self.pool)
             .await;
             match updated {
-                Ok(r) if r.rows_affected() == 1 => return self.get(&AgentId::Int(agent.ids.int)).await,
+                Ok(r) if r.rows_affected() == 1 => {
+                    return self.get(&AgentId::Int(agent.ids.int)).await;
+                }
                 Ok(_) => continue, // someone else updated (or deleted) it first: read again
                 Err(e) if is_unique_violation(&e) => {
-                    let field = self.taken_field(&d, Some(agent.ids.int)).await?.unwrap_or("email");
+                    let field = self
+                        .taken_field(&d, Some(agent.ids.int))
+                        .await?
+                        .unwrap_or("email");
                     return Err(BackendError::Conflict { field });
                 }
                 Err(e) => return Err(db_error(e)),
             }
         }
-        Err(BackendError::Unavailable("the agent is being updated concurrently; try again".into()))
+        Err(BackendError::Unavailable(
+            "the agent is being updated concurrently; try again".into(),
+        ))
     }
 
     async fn delete(&self, id: &AgentId) -> Result<(), BackendError> {
@@ -303,14 +368,24 @@ impl Backend for TenantStore {
              last_name_norm = '', display_name_norm = '', password_hash = NULL, doc = '{{\"v\":1,\"profile\":{{}}}}', \
              updated_at = $3, version = version + 1 WHERE tenant = $1 AND deleted = 0 AND {column} = $2"
         );
-        let q = bind_id(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant), value).bind(ts(Utc::now()));
-        match q.execute(&self.pool).await.map_err(db_error)?.rows_affected() {
+        let q =
+            bind_id(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant), value).bind(ts(Utc::now()));
+        match q
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+        {
             0 => Err(BackendError::NotFound),
             _ => Ok(()),
         }
     }
 
     async fn ping(&self) -> Result<(), BackendError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(drop).map_err(db_error)
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(db_error)
     }
 }

@@ -2,7 +2,10 @@
 //! `.ci/run` sets it, and under CI a missing URL fails instead of skipping).
 
 use agentgw_core::{Backend, BackendError};
-use agentgw_model::{AgentId, Filter, FlagKind, ListQuery, NewAgent, Password, Profile, ProfilePatch, Role, SortOrder, Window};
+use agentgw_model::{
+    AgentId, Filter, FlagKind, ListQuery, NewAgent, Password, Profile, ProfilePatch, Role,
+    SortOrder, Window,
+};
 use agentgw_store::{Store, TenantStore, verify_password};
 
 fn profile(first: &str, last: &str, email: &str) -> Profile {
@@ -16,7 +19,10 @@ fn profile(first: &str, last: &str, email: &str) -> Profile {
 }
 
 fn new(first: &str, last: &str, email: &str) -> NewAgent {
-    NewAgent { profile: profile(first, last, email), password: None }
+    NewAgent {
+        profile: profile(first, last, email),
+        password: None,
+    }
 }
 
 async fn sqlite() -> (Store, tempfile::TempDir) {
@@ -28,9 +34,13 @@ async fn sqlite() -> (Store, tempfile::TempDir) {
 async fn postgres() -> Option<Store> {
     match std::env::var("AGENTGW_TEST_POSTGRES_URL") {
         Ok(url) => Some(Store::connect(&url).await.expect("postgres store")),
-        Err(_) if std::env::var_os("CI").is_some() => panic!("AGENTGW_TEST_POSTGRES_URL must be set in CI"),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("AGENTGW_TEST_POSTGRES_URL must be set in CI")
+        }
         Err(_) => {
-            eprintln!("SKIPPED: PostgreSQL store tests (set AGENTGW_TEST_POSTGRES_URL to run them)");
+            eprintln!(
+                "SKIPPED: PostgreSQL store tests (set AGENTGW_TEST_POSTGRES_URL to run them)"
+            );
             None
         }
     }
@@ -42,7 +52,10 @@ fn fresh_tenant(store: &Store) -> TenantStore {
 
 fn uuid_like() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     format!("{nanos}-{}", std::process::id())
 }
 
@@ -72,21 +85,39 @@ suite!(
 
 async fn create_and_get_by_every_id(store: &Store) {
     let t = fresh_tenant(store);
-    let a = t.create(new("Alex", "Banda", "Alex@Example.com")).await.expect("create");
+    let a = t
+        .create(new("Alex", "Banda", "Alex@Example.com"))
+        .await
+        .expect("create");
     assert_eq!(a.profile.email, "Alex@Example.com");
     assert_eq!(a.ids.short.len(), 17);
-    for id in [AgentId::Int(a.ids.int), AgentId::Guid(a.ids.guid), AgentId::Short(a.ids.short.clone())] {
+    for id in [
+        AgentId::Int(a.ids.int),
+        AgentId::Guid(a.ids.guid),
+        AgentId::Short(a.ids.short.clone()),
+    ] {
         assert_eq!(t.get(&id).await.expect("get").ids, a.ids);
     }
-    assert!(matches!(t.get(&AgentId::Int(a.ids.int + 1_000_000)).await, Err(BackendError::NotFound)));
-    assert!(matches!(t.get(&AgentId::Short("nope".into())).await, Err(BackendError::NotFound)));
+    assert!(matches!(
+        t.get(&AgentId::Int(a.ids.int + 1_000_000)).await,
+        Err(BackendError::NotFound)
+    ));
+    assert!(matches!(
+        t.get(&AgentId::Short("nope".into())).await,
+        Err(BackendError::NotFound)
+    ));
 }
 
 async fn email_is_unique_case_insensitively(store: &Store) {
     let t = fresh_tenant(store);
-    t.create(new("A", "One", "same@example.com")).await.expect("first");
+    t.create(new("A", "One", "same@example.com"))
+        .await
+        .expect("first");
     let second = t.create(new("B", "Two", "SAME@example.COM")).await;
-    assert!(matches!(second, Err(BackendError::Conflict { field: "email" })), "{second:?}");
+    assert!(
+        matches!(second, Err(BackendError::Conflict { field: "email" })),
+        "{second:?}"
+    );
     assert_eq!(t.list(&ListQuery::default()).await.expect("list").total, 1);
 }
 
@@ -94,68 +125,193 @@ async fn concurrent_creates_of_one_email_yield_one_agent(store: &Store) {
     let t = fresh_tenant(store);
     let tasks = (0..20).map(|i| {
         let t = t.clone();
-        tokio::spawn(async move { t.create(new(&format!("N{i}"), "X", "race@example.com")).await })
+        tokio::spawn(async move {
+            t.create(new(&format!("N{i}"), "X", "race@example.com"))
+                .await
+        })
     });
     let results = futures_util::future::join_all(tasks).await;
     let ok = results.iter().filter(|r| matches!(r, Ok(Ok(_)))).count();
-    let conflicts = results.iter().filter(|r| matches!(r, Ok(Err(BackendError::Conflict { .. })))).count();
+    let conflicts = results
+        .iter()
+        .filter(|r| matches!(r, Ok(Err(BackendError::Conflict { .. }))))
+        .count();
     assert_eq!((ok, conflicts), (1, 19));
     assert_eq!(t.list(&ListQuery::default()).await.expect("list").total, 1);
 }
 
 async fn list_filters_orders_and_windows(store: &Store) {
     let t = fresh_tenant(store);
-    for (f, l, e) in [("carol", "Zed", "c@x.io"), ("Alice", "Young", "a@y.io"), ("bob", "Xu", "b@x.io"), ("Dan", "100%_real", "d@z.io")] {
+    for (f, l, e) in [
+        ("carol", "Zed", "c@x.io"),
+        ("Alice", "Young", "a@y.io"),
+        ("bob", "Xu", "b@x.io"),
+        ("Dan", "100%_real", "d@z.io"),
+    ] {
         t.create(new(f, l, e)).await.expect("create");
     }
-    let names = |p: agentgw_model::Page| p.items.into_iter().map(|a| a.profile.first_name).collect::<Vec<_>>();
+    let names = |p: agentgw_model::Page| {
+        p.items
+            .into_iter()
+            .map(|a| a.profile.first_name)
+            .collect::<Vec<_>>()
+    };
     let all = t.list(&ListQuery::default()).await.expect("list");
     assert_eq!(all.total, 4);
-    assert_eq!(names(all), ["Alice", "bob", "carol", "Dan"], "ordered by name case-insensitively");
+    assert_eq!(
+        names(all),
+        ["Alice", "bob", "carol", "Dan"],
+        "ordered by name case-insensitively"
+    );
 
-    let q = |filter: Filter| ListQuery { filter, ..Default::default() };
-    let by_email = t.list(&q(Filter { email: Some("@X.IO".into()), ..Default::default() })).await.expect("list");
+    let q = |filter: Filter| ListQuery {
+        filter,
+        ..Default::default()
+    };
+    let by_email = t
+        .list(&q(Filter {
+            email: Some("@X.IO".into()),
+            ..Default::default()
+        }))
+        .await
+        .expect("list");
     assert_eq!(names(by_email), ["bob", "carol"]);
-    let by_text = t.list(&q(Filter { text: Some("ALI".into()), ..Default::default() })).await.expect("list");
+    let by_text = t
+        .list(&q(Filter {
+            text: Some("ALI".into()),
+            ..Default::default()
+        }))
+        .await
+        .expect("list");
     assert_eq!(names(by_text), ["Alice"]);
-    let wildcard = t.list(&q(Filter { last_name: Some("0%_r".into()), ..Default::default() })).await.expect("list");
-    assert_eq!(names(wildcard), ["Dan"], "LIKE wildcards in a term are literal");
-    let no_percent = t.list(&q(Filter { last_name: Some("%".into()), ..Default::default() })).await.expect("list");
+    let wildcard = t
+        .list(&q(Filter {
+            last_name: Some("0%_r".into()),
+            ..Default::default()
+        }))
+        .await
+        .expect("list");
+    assert_eq!(
+        names(wildcard),
+        ["Dan"],
+        "LIKE wildcards in a term are literal"
+    );
+    let no_percent = t
+        .list(&q(Filter {
+            last_name: Some("%".into()),
+            ..Default::default()
+        }))
+        .await
+        .expect("list");
     assert_eq!(no_percent.total, 1);
 
-    let window = ListQuery { window: Some(Window { offset: 1, limit: 2 }), sort: SortOrder::Created, ..Default::default() };
+    let window = ListQuery {
+        window: Some(Window {
+            offset: 1,
+            limit: 2,
+        }),
+        sort: SortOrder::Created,
+        ..Default::default()
+    };
     let page = t.list(&window).await.expect("list");
     assert_eq!(page.total, 4);
     assert_eq!(names(page), ["Alice", "bob"]);
-    let past = ListQuery { window: Some(Window { offset: 10, limit: 2 }), ..Default::default() };
+    let past = ListQuery {
+        window: Some(Window {
+            offset: 10,
+            limit: 2,
+        }),
+        ..Default::default()
+    };
     let page = t.list(&past).await.expect("list");
     assert_eq!((page.items.len(), page.total), (0, 4));
 }
 
 async fn update_is_partial_and_checks_uniqueness(store: &Store) {
     let t = fresh_tenant(store);
-    let a = t.create(new("John", "Doe", "john@example.com")).await.expect("create");
-    t.create(new("Jane", "Roe", "jane@example.com")).await.expect("create");
+    let a = t
+        .create(new("John", "Doe", "john@example.com"))
+        .await
+        .expect("create");
+    t.create(new("Jane", "Roe", "jane@example.com"))
+        .await
+        .expect("create");
     let id = AgentId::Guid(a.ids.guid);
-    let u = t.update(&id, ProfilePatch { last_name: Some("Wick".into()), role: Some(Role::Administrator), ..Default::default() }).await.expect("update");
-    assert_eq!((u.profile.first_name.as_str(), u.profile.last_name.as_str(), u.profile.display_name.as_str()), ("John", "Wick", "John Wick"));
+    let u = t
+        .update(
+            &id,
+            ProfilePatch {
+                last_name: Some("Wick".into()),
+                role: Some(Role::Administrator),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("update");
+    assert_eq!(
+        (
+            u.profile.first_name.as_str(),
+            u.profile.last_name.as_str(),
+            u.profile.display_name.as_str()
+        ),
+        ("John", "Wick", "John Wick")
+    );
     assert_eq!(u.profile.role, Role::Administrator);
     assert_eq!(u.profile.email, "john@example.com");
     assert!(u.updated_at >= a.updated_at);
-    let taken = t.update(&id, ProfilePatch { email: Some("JANE@example.com".into()), ..Default::default() }).await;
-    assert!(matches!(taken, Err(BackendError::Conflict { field: "email" })), "{taken:?}");
-    let same = t.update(&id, ProfilePatch { email: Some("JOHN@example.com".into()), ..Default::default() }).await;
-    assert!(same.is_ok(), "changing only the case of one's own email is allowed: {same:?}");
-    assert!(matches!(t.update(&AgentId::Int(-5), ProfilePatch::default()).await, Err(BackendError::NotFound)));
+    let taken = t
+        .update(
+            &id,
+            ProfilePatch {
+                email: Some("JANE@example.com".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(
+        matches!(taken, Err(BackendError::Conflict { field: "email" })),
+        "{taken:?}"
+    );
+    let same = t
+        .update(
+            &id,
+            ProfilePatch {
+                email: Some("JOHN@example.com".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(
+        same.is_ok(),
+        "changing only the case of one's own email is allowed: {same:?}"
+    );
+    assert!(matches!(
+        t.update(&AgentId::Int(-5), ProfilePatch::default()).await,
+        Err(BackendError::NotFound)
+    ));
 }
 
 async fn delete_frees_email_but_never_ids(store: &Store) {
     let t = fresh_tenant(store);
-    let a = t.create(new("Gone", "Soon", "gone@example.com")).await.expect("create");
-    t.delete(&AgentId::Short(a.ids.short.clone())).await.expect("delete");
-    assert!(matches!(t.get(&AgentId::Int(a.ids.int)).await, Err(BackendError::NotFound)));
-    assert!(matches!(t.delete(&AgentId::Int(a.ids.int)).await, Err(BackendError::NotFound)));
-    let b = t.create(new("Back", "Again", "gone@example.com")).await.expect("email is free again");
+    let a = t
+        .create(new("Gone", "Soon", "gone@example.com"))
+        .await
+        .expect("create");
+    t.delete(&AgentId::Short(a.ids.short.clone()))
+        .await
+        .expect("delete");
+    assert!(matches!(
+        t.get(&AgentId::Int(a.ids.int)).await,
+        Err(BackendError::NotFound)
+    ));
+    assert!(matches!(
+        t.delete(&AgentId::Int(a.ids.int)).await,
+        Err(BackendError::NotFound)
+    ));
+    let b = t
+        .create(new("Back", "Again", "gone@example.com"))
+        .await
+        .expect("email is free again");
     assert!(b.ids.int > a.ids.int);
     assert_ne!(b.ids.guid, a.ids.guid);
     assert_ne!(b.ids.short, a.ids.short);
@@ -164,39 +320,101 @@ async fn delete_frees_email_but_never_ids(store: &Store) {
 
 async fn passwords_are_argon2id_hashes(store: &Store) {
     let t = fresh_tenant(store);
-    let a = t.create(NewAgent { profile: profile("P", "W", "pw@example.com"), password: Some(Password::new("s3cret-pass")) }).await.expect("create");
+    let a = t
+        .create(NewAgent {
+            profile: profile("P", "W", "pw@example.com"),
+            password: Some(Password::new("s3cret-pass")),
+        })
+        .await
+        .expect("create");
     let id = AgentId::Int(a.ids.int);
-    let hash = t.password_hash(&id).await.expect("hash").expect("a hash is stored");
+    let hash = t
+        .password_hash(&id)
+        .await
+        .expect("hash")
+        .expect("a hash is stored");
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(!hash.contains("s3cret-pass"));
     assert!(verify_password(&hash, "s3cret-pass"));
-    t.change_password(&id, Password::new("n3w-pass")).await.expect("change");
-    let hash = t.password_hash(&id).await.expect("hash").expect("a hash is stored");
+    t.change_password(&id, Password::new("n3w-pass"))
+        .await
+        .expect("change");
+    let hash = t
+        .password_hash(&id)
+        .await
+        .expect("hash")
+        .expect("a hash is stored");
     assert!(verify_password(&hash, "n3w-pass") && !verify_password(&hash, "s3cret-pass"));
     let doc = serde_json::to_string(&t.get(&id).await.expect("get")).expect("json");
     assert!(!doc.contains("n3w-pass") && !doc.contains("argon2"));
 }
 
 async fn tenants_are_isolated(store: &Store) {
-    let (t1, t2) = (fresh_tenant(store), store.tenant(&format!("other-{}", uuid_like())));
-    let a = t1.create(new("Only", "Here", "iso@example.com")).await.expect("create");
-    assert!(matches!(t2.get(&AgentId::Int(a.ids.int)).await, Err(BackendError::NotFound)));
+    let (t1, t2) = (
+        fresh_tenant(store),
+        store.tenant(&format!("other-{}", uuid_like())),
+    );
+    let a = t1
+        .create(new("Only", "Here", "iso@example.com"))
+        .await
+        .expect("create");
+    assert!(matches!(
+        t2.get(&AgentId::Int(a.ids.int)).await,
+        Err(BackendError::NotFound)
+    ));
     assert_eq!(t2.list(&ListQuery::default()).await.expect("list").total, 0);
-    t2.create(new("Same", "Mail", "iso@example.com")).await.expect("same email in another tenant");
+    t2.create(new("Same", "Mail", "iso@example.com"))
+        .await
+        .expect("same email in another tenant");
 }
 
 async fn unlock_and_flags(store: &Store) {
     let t = fresh_tenant(store);
-    let a = t.create(new("Lock", "Ed", "lock@example.com")).await.expect("create");
+    let a = t
+        .create(new("Lock", "Ed", "lock@example.com"))
+        .await
+        .expect("create");
     let id = AgentId::Int(a.ids.int);
-    let locked = t.update(&id, ProfilePatch { locked_at: Some(Some(chrono::Utc::now())), ..Default::default() }).await.expect("lock");
+    let locked = t
+        .update(
+            &id,
+            ProfilePatch {
+                locked_at: Some(Some(chrono::Utc::now())),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("lock");
     assert!(locked.profile.state.is_locked());
     t.unlock(&id).await.expect("unlock");
     assert!(!t.get(&id).await.expect("get").profile.state.is_locked());
-    t.set_flags(&id, FlagKind::Permissions, [("manage_articles".to_owned(), true)].into()).await.expect("set");
-    let flags = t.set_flags(&id, FlagKind::Permissions, [("view_all_tickets".to_owned(), false)].into()).await.expect("set");
-    assert_eq!(flags, [("manage_articles".to_owned(), true), ("view_all_tickets".to_owned(), false)].into());
-    assert_eq!(t.flags(&id, FlagKind::Notifications).await.expect("get"), Default::default());
+    t.set_flags(
+        &id,
+        FlagKind::Permissions,
+        [("manage_articles".to_owned(), true)].into(),
+    )
+    .await
+    .expect("set");
+    let flags = t
+        .set_flags(
+            &id,
+            FlagKind::Permissions,
+            [("view_all_tickets".to_owned(), false)].into(),
+        )
+        .await
+        .expect("set");
+    assert_eq!(
+        flags,
+        [
+            ("manage_articles".to_owned(), true),
+            ("view_all_tickets".to_owned(), false)
+        ]
+        .into()
+    );
+    assert_eq!(
+        t.flags(&id, FlagKind::Notifications).await.expect("get"),
+        Default::default()
+    );
 }
 
 #[tokio::test]
@@ -205,10 +423,21 @@ async fn sqlite_file_survives_reopen() {
     let url = format!("sqlite://{}/nested/dir/store.db", dir.path().display());
     let id = {
         let s = Store::connect(&url).await.expect("open");
-        let a = s.tenant("default").create(new("Per", "Sist", "persist@example.com")).await.expect("create");
+        let a = s
+            .tenant("default")
+            .create(new("Per", "Sist", "persist@example.com"))
+            .await
+            .expect("create");
         s.close().await;
         a.ids
     };
     let s = Store::connect(&url).await.expect("reopen");
-    assert_eq!(s.tenant("default").get(&AgentId::Guid(id.guid)).await.expect("still there").ids, id);
+    assert_eq!(
+        s.tenant("default")
+            .get(&AgentId::Guid(id.guid))
+            .await
+            .expect("still there")
+            .ids,
+        id
+    );
 }

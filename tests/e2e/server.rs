@@ -1,0 +1,203 @@
+//! The server around the faces: health, paths, request ids, config checks and overrides.
+
+use serde_json::json;
+
+use agentgw_tests::{Gateway, TOKEN, client, json as read, ndoto_config, repo_root, run_cli};
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let gw = crate::gateway();
+    assert_eq!(
+        read(
+            client()
+                .get(gw.url("/healthz"))
+                .send()
+                .await
+                .expect("healthz")
+        )
+        .await,
+        (200, json!({"status": "ok"}))
+    );
+    assert_eq!(
+        read(
+            client()
+                .get(gw.url("/readyz"))
+                .send()
+                .await
+                .expect("readyz")
+        )
+        .await,
+        (200, json!({"status": "ready"}))
+    );
+    let (status, _) = read(
+        client()
+            .get(gw.url("/nowhere"))
+            .send()
+            .await
+            .expect("nowhere"),
+    )
+    .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn double_slashes_and_trailing_slashes_are_collapsed() {
+    let gw = crate::gateway();
+    for path in [
+        "//ndoto/api/v1/accounts/1/agents",
+        "/ndoto//api/v1/accounts/1/agents/",
+        "/ndoto/api/v1//accounts/1/agents",
+    ] {
+        let res = client()
+            .get(gw.url(path))
+            .header("api_access_token", TOKEN)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(read(res).await, (200, json!([])), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn request_ids_are_echoed_or_made() {
+    let gw = crate::gateway();
+    let res = client()
+        .get(gw.url("/healthz"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        res.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some("abc-123")
+    );
+    let res = client().get(gw.url("/healthz")).send().await.expect("get");
+    let made = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(made.len(), 32, "a fresh id: {made:?}");
+    assert!(gw.logs().contains("request_id=abc-123"));
+}
+
+#[tokio::test]
+async fn environment_overrides_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The file's address is unusable; the environment's wins.
+    let config = ndoto_config(dir.path()).replace("127.0.0.1:0", "256.0.0.1:1");
+    let store = format!("sqlite://{}/from-env.db", dir.path().display());
+    let env = vec![
+        (
+            "AGENTGW__SERVER__LISTEN".to_owned(),
+            "127.0.0.1:0".to_owned(),
+        ),
+        ("AGENTGW__STORE__URL".to_owned(), store),
+    ];
+    let gw = Gateway::start_in(crate::BIN, dir, &config, env);
+    assert_eq!(
+        read(
+            client()
+                .get(gw.url("/readyz"))
+                .send()
+                .await
+                .expect("readyz")
+        )
+        .await
+        .0,
+        200
+    );
+    assert!(gw.dir.path().join("from-env.db").exists());
+}
+
+#[test]
+fn check_config_accepts_every_shipped_config() {
+    for entry in std::fs::read_dir(repo_root().join("config")).expect("config dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let (status, out, err) = run_cli(
+                crate::BIN,
+                &["check-config", "--config", &path.display().to_string()],
+            );
+            assert!(status.success(), "{}: {err}", path.display());
+            assert!(out.contains("configuration OK"), "{out}");
+        }
+    }
+    let (_, out, _) = run_cli(
+        crate::BIN,
+        &[
+            "check-config",
+            "--config",
+            &repo_root()
+                .join("config/default.toml")
+                .display()
+                .to_string(),
+        ],
+    );
+    assert!(
+        out.contains("/ndoto") && out.contains("embedded:default"),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_config_refuses_bad_configs_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = ndoto_config(dir.path());
+    let cases = [
+        (
+            base.replace("dialect = \"ndoto\"", "dialect = \"zendesk\""),
+            "zendesk",
+        ),
+        (
+            base.replace(
+                "name = \"ndoto\"\ndialect = \"ndoto\"",
+                "name = \"lc\"\ndialect = \"livechat\"",
+            )
+            .replace("account_ids = [1, 7]\n", "")
+            .replace(
+                &format!(
+                    "credentials = [{{ token = \"{TOKEN}\" }}, {{ token = \"second-token\" }}]"
+                ),
+                "credentials = [{ user_id = \"u\", token = \"t\" }]",
+            ),
+            "livechat face is not built",
+        ),
+        (
+            base.clone()
+                + "\n[[routes]]\nname = \"ndoto\"\ndialect = \"ndoto\"\nprefix = \"/other\"\ncredentials = [{ token = \"t\" }]\n",
+            "used twice",
+        ),
+        (
+            base.replace("[{ token", "[{ key = \"k\", token"),
+            "credentials[0]",
+        ),
+        (base.replace("listen = ", "listn = "), "listn"),
+    ];
+    for (i, (text, expected)) in cases.into_iter().enumerate() {
+        let path = dir.path().join(format!("bad{i}.toml"));
+        std::fs::write(&path, text).expect("write");
+        let (status, _, err) = run_cli(
+            crate::BIN,
+            &["check-config", "--config", &path.display().to_string()],
+        );
+        assert_eq!(status.code(), Some(1), "case {i}: {err}");
+        assert!(
+            err.contains(expected),
+            "case {i}: expected {expected:?} in {err}"
+        );
+        assert!(
+            !err.contains(TOKEN),
+            "case {i}: a secret reached the error output: {err}"
+        );
+    }
+    let (status, _, err) = run_cli(
+        crate::BIN,
+        &["check-config", "--config", "/definitely/not/here.toml"],
+    );
+    assert_eq!(status.code(), Some(1));
+    assert!(err.contains("not/here.toml"), "{err}");
+}
