@@ -78,7 +78,7 @@ async fn list(
     let page = ctx
         .backend
         .list(&ListQuery {
-            sort: SortOrder::Name,
+            sort: SortOrder::NAME,
             ..Default::default()
         })
         .await?;

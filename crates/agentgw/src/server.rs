@@ -36,6 +36,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             backend: Arc::new(store.tenant(&route.tenant)),
             max_body_bytes: config.server.max_body_bytes,
             account_ids: route.account_ids.clone(),
+            policy: route.policy.clone(),
         };
         mounted.push(Mounted {
             prefix: route.prefix.clone(),

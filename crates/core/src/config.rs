@@ -76,6 +76,41 @@ struct RawRoute {
     credentials: Vec<RawCredential>,
     /// ndoto only: the account ids this route serves (default `[1]`).
     account_ids: Option<Vec<i64>>,
+    /// livechat only: `[routes.policy]`.
+    policy: Option<RoutePolicy>,
+}
+
+/// What livechat's register does with a username no agent has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownUsername {
+    /// Refuse, as Rocket.Chat does (`error-invalid-user`).
+    #[default]
+    Reject,
+    /// Create the agent (the fields its backend requires come from defaults).
+    Create,
+}
+
+/// `[routes.policy]`: how a livechat route treats what Rocket.Chat would refuse.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutePolicy {
+    #[serde(default)]
+    pub unknown_username: UnknownUsername,
+    /// The domain of the email synthesised as `<username>@<domain>` for an agent created from
+    /// a bare username (default `livechat.invalid`, a reserved domain nobody receives mail at).
+    #[serde(default = "default_email_domain")]
+    pub email_domain: String,
+}
+
+fn default_email_domain() -> String {
+    "livechat.invalid".into()
+}
+
+impl Default for RoutePolicy {
+    fn default() -> Self {
+        RoutePolicy { unknown_username: UnknownUsername::Reject, email_domain: default_email_domain() }
+    }
 }
 
 /// One served dialect: where, for whom, and what answers it.
@@ -90,6 +125,8 @@ pub struct RouteConfig {
     pub credentials: CredentialSet,
     /// ndoto: the account ids mapped to the tenant.
     pub account_ids: Vec<i64>,
+    /// livechat: how register treats unknown usernames.
+    pub policy: RoutePolicy,
 }
 
 /// A loaded and validated configuration.
@@ -231,6 +268,19 @@ impl Config {
                     Vec::new()
                 }
             };
+            let policy = match (r.dialect, r.policy) {
+                (_, None) => RoutePolicy::default(),
+                (Dialect::Livechat, Some(p)) => {
+                    if !agentgw_model::is_valid_email(&format!("user@{}", p.email_domain)) {
+                        problems.push(format!("{at}: policy.email_domain `{}` is not a domain", p.email_domain));
+                    }
+                    p
+                }
+                (d, Some(_)) => {
+                    problems.push(format!("{at}: [routes.policy] is a livechat setting, not a {d} one"));
+                    RoutePolicy::default()
+                }
+            };
             routes.push(RouteConfig {
                 name: r.name,
                 dialect: r.dialect,
@@ -238,6 +288,7 @@ impl Config {
                 tenant: r.tenant,
                 credentials: CredentialSet::new(creds),
                 account_ids,
+                policy,
             });
         }
         // Two routes collide when one's served path space contains the other's.
@@ -324,6 +375,19 @@ mod tests {
         let root = OK.replace("\"/ndoto/\"", "\"/\"")
             + "\n[[routes]]\nname = \"lc\"\ndialect = \"livechat\"\nprefix = \"/\"\ncredentials = [{ user_id = \"u\", token = \"t\" }]\n";
         assert!(Config::from_toml(&root).is_ok());
+    }
+
+    #[test]
+    fn livechat_policy_defaults_to_reject_and_belongs_to_livechat() {
+        let lc = OK.replace("dialect = \"ndoto\"", "dialect = \"livechat\"").replace("{ token = \"t\" }", "{ user_id = \"u\", token = \"t\" }");
+        let c = Config::from_toml(&lc).expect("valid");
+        assert_eq!(c.routes[0].policy.unknown_username, UnknownUsername::Reject);
+        let create = format!("{lc}\n[routes.policy]\nunknown_username = \"create\"\nemail_domain = \"example.com\"\n");
+        let c = Config::from_toml(&create).expect("valid");
+        assert_eq!(c.routes[0].policy.unknown_username, UnknownUsername::Create);
+        assert_eq!(c.routes[0].policy.email_domain, "example.com");
+        assert!(problems(&format!("{lc}\n[routes.policy]\nunknown_username = \"maybe\"\n")).contains("maybe"));
+        assert!(problems(&format!("{OK}\n[routes.policy]\nunknown_username = \"create\"\n")).contains("livechat setting"));
     }
 
     #[test]

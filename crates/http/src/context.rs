@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
-use agentgw_core::{Backend, CredentialSet, Dialect};
+use agentgw_core::{Backend, CredentialSet, Dialect, RoutePolicy};
 
 /// One configured route: its identity, its credentials, its limits and the backend behind it.
 pub struct RouteCtx {
@@ -14,6 +14,8 @@ pub struct RouteCtx {
     pub max_body_bytes: usize,
     /// ndoto: the account ids this route serves.
     pub account_ids: Vec<i64>,
+    /// livechat: how register treats unknown usernames.
+    pub policy: RoutePolicy,
 }
 
 impl RouteCtx {

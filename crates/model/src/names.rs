@@ -4,7 +4,9 @@
 //! - a full name splits at its first run of white space: "Alex Banda" → ("Alex", "Banda"),
 //!   "Cher" → ("Cher", ""), "Mary Ann Smith" → ("Mary", "Ann Smith");
 //! - first and last name join with one space, an empty part dropped;
-//! - a username, where none was given, is the email's local part, lowercased.
+//! - a username, where none was given, is the email's local part, lowercased, with every
+//!   character outside `[a-z0-9._-]` replaced by `_` (Rocket.Chat's username alphabet); the store
+//!   appends `.2`, `.3`, … when that username is taken, and keeps it: it never changes after.
 
 /// Split a full name into (first, last) at the first run of white space.
 pub fn split_name(full: &str) -> (String, String) {
@@ -24,14 +26,15 @@ pub fn join_name(first: &str, last: &str) -> String {
     }
 }
 
-/// The username an agent gets when it never had one: the email's local part, lowercased.
+/// The username an agent gets when it never had one: the email's local part, lowercased,
+/// limited to Rocket.Chat's username characters (`agent` when nothing is left).
 pub fn derive_username(email: &str) -> String {
-    email
-        .split('@')
-        .next()
-        .unwrap_or(email)
-        .trim()
-        .to_lowercase()
+    let local = email.split('@').next().unwrap_or(email).trim().to_lowercase();
+    let cleaned: String = local
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .collect();
+    if cleaned.is_empty() { "agent".to_owned() } else { cleaned }
 }
 
 #[cfg(test)]
@@ -55,5 +58,7 @@ mod tests {
     fn username_from_email() {
         assert_eq!(derive_username("Alex.Banda@Example.com"), "alex.banda");
         assert_eq!(derive_username("no-at-sign"), "no-at-sign");
+        assert_eq!(derive_username("Zoë+test@example.com"), "zo__test");
+        assert_eq!(derive_username("@example.com"), "agent");
     }
 }

@@ -18,16 +18,36 @@ pub struct Filter {
     pub banned: Option<bool>,
 }
 
-/// The order of a list.
+/// What a list is ordered by; ties are broken by integer id in the same direction.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum SortOrder {
-    /// By display name, case-insensitively, then by id (ndoto, livechat).
+pub enum SortKey {
+    /// Display name, case-insensitively (ndoto, livechat).
     #[default]
     Name,
-    /// Newest update first (libredesk).
-    UpdatedDesc,
-    /// Oldest first, by integer id (supporthub, comm100).
+    /// Username, case-insensitively.
+    Username,
+    /// Email, case-insensitively.
+    Email,
+    /// Last update time (libredesk: newest first).
+    Updated,
+    /// Creation order, i.e. integer id (supporthub, comm100).
     Created,
+}
+
+/// The order of a list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SortOrder {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+impl SortOrder {
+    /// By display name, A to Z.
+    pub const NAME: SortOrder = SortOrder { key: SortKey::Name, descending: false };
+    /// Newest update first.
+    pub const NEWEST_UPDATE: SortOrder = SortOrder { key: SortKey::Updated, descending: true };
+    /// Oldest first.
+    pub const CREATED: SortOrder = SortOrder { key: SortKey::Created, descending: false };
 }
 
 /// Which slice of the ordered list to return.

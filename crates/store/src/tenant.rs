@@ -1,7 +1,7 @@
 //! One tenant's agents: the `Backend` implementation of the embedded store.
 
 use agentgw_core::{Backend, BackendError, Capabilities};
-use agentgw_model::{Agent, AgentId, ListQuery, NewAgent, Page, ProfilePatch, SortOrder};
+use agentgw_model::{Agent, AgentId, ListQuery, NewAgent, Page, ProfilePatch, SortKey, derive_username};
 use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::any::AnyArguments;
@@ -14,6 +14,8 @@ use crate::record::{COLUMNS, Derived, Stored, db_error, from_row, is_unique_viol
 
 /// How often a write is retried when it loses a race (id collision, concurrent update).
 const ATTEMPTS: usize = 5;
+/// How many `name.N` usernames are tried for one derived username before giving up.
+const MAX_USERNAME_SUFFIX: u32 = 1000;
 
 /// The embedded backend for one tenant.
 #[derive(Clone)]
@@ -212,11 +214,15 @@ impl Backend for TenantStore {
             .map_err(db_error)?;
             sqlx::Row::try_get(&row, "n").map_err(db_error)?
         };
-        let order = match query.sort {
-            SortOrder::Name => "display_name_norm, id",
-            SortOrder::UpdatedDesc => "updated_at DESC, id DESC",
-            SortOrder::Created => "id",
+        let column = match query.sort.key {
+            SortKey::Name => "display_name_norm",
+            SortKey::Username => "username_norm",
+            SortKey::Email => "email_norm",
+            SortKey::Updated => "updated_at",
+            SortKey::Created => "id",
         };
+        let direction = if query.sort.descending { "DESC" } else { "ASC" };
+        let order = format!("{column} {direction}, id {direction}");
         let mut sql = format!(
             "SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0{cond} ORDER BY {order}"
         );
@@ -247,19 +253,25 @@ impl Backend for TenantStore {
     }
 
     async fn create(&self, new: NewAgent) -> Result<Agent, BackendError> {
-        if new.profile.email.trim().is_empty() {
-            return Err(BackendError::Invalid {
-                field: "email".into(),
-                message: "email is required".into(),
-            });
+        let NewAgent { mut profile, password } = new;
+        if profile.email.trim().is_empty() {
+            return Err(BackendError::Invalid { field: "email".into(), message: "email is required".into() });
         }
-        let d = Derived::of(&new.profile)?;
-        let hash = match new.password {
+        // An agent without a username gets one derived from its email, made unique here with a
+        // numeric suffix, and kept: livechat clients address agents by it.
+        let given = profile.username.take().filter(|u| !u.trim().is_empty());
+        let derived = given.is_none();
+        let base = given.unwrap_or_else(|| derive_username(&profile.email));
+        let mut suffix = 1u32;
+        let hash = match password {
             Some(p) => Some(hash_password(p).await?),
             None => None,
         };
         let now = ts(Utc::now());
-        for _ in 0..ATTEMPTS {
+        let mut id_collisions = 0;
+        while id_collisions < ATTEMPTS && suffix <= MAX_USERNAME_SUFFIX {
+            profile.username = Some(if suffix == 1 { base.clone() } else { format!("{base}.{suffix}") });
+            let d = Derived::of(&profile)?;
             let (guid, short) = (ids::guid(), ids::short_id());
             let inserted = sqlx::query(
                 "INSERT INTO agents (tenant, guid, short_id, email_norm, username_norm, first_name_norm, last_name_norm, \
@@ -288,18 +300,16 @@ impl Backend for TenantStore {
                     let id: i64 = sqlx::Row::try_get(&row, "id").map_err(db_error)?;
                     return self.get(&AgentId::Int(id)).await;
                 }
-                Err(e) if is_unique_violation(&e) => {
-                    if let Some(field) = self.taken_field(&d, None).await? {
-                        return Err(BackendError::Conflict { field });
-                    }
-                    // A generated id collided (or the taker was deleted meanwhile): try new ids.
-                }
+                Err(e) if is_unique_violation(&e) => match self.taken_field(&d, None).await? {
+                    Some("username") if derived => suffix += 1,
+                    Some(field) => return Err(BackendError::Conflict { field }),
+                    // A generated id collided (or the taker was deleted meanwhile): new ids.
+                    None => id_collisions += 1,
+                },
                 Err(e) => return Err(db_error(e)),
             }
         }
-        Err(BackendError::Internal(
-            "could not allocate unique ids".into(),
-        ))
+        Err(BackendError::Internal("could not allocate a unique id or username".into()))
     }
 
     async fn update(&self, id: &AgentId, mut patch: ProfilePatch) -> Result<Agent, BackendError> {
