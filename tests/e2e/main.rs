@@ -9,5 +9,6 @@ fn gateway() -> agentgw_tests::Gateway {
     agentgw_tests::Gateway::start(BIN)
 }
 
+mod livechat;
 mod ndoto;
 mod server;

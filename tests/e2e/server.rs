@@ -155,16 +155,10 @@ fn check_config_refuses_bad_configs_with_a_clear_message() {
         (
             base.replace(
                 "name = \"ndoto\"\ndialect = \"ndoto\"",
-                "name = \"lc\"\ndialect = \"livechat\"",
+                "name = \"sh\"\ndialect = \"supporthub\"",
             )
-            .replace("account_ids = [1, 7]\n", "")
-            .replace(
-                &format!(
-                    "credentials = [{{ token = \"{TOKEN}\" }}, {{ token = \"second-token\" }}]"
-                ),
-                "credentials = [{ user_id = \"u\", token = \"t\" }]",
-            ),
-            "livechat face is not built",
+            .replace("account_ids = [1, 7]\n", ""),
+            "supporthub face is not built",
         ),
         (
             base.clone()

@@ -11,7 +11,12 @@ use std::time::{Duration, Instant};
 /// The ndoto token the test configurations accept (and that must never reach a log).
 pub const TOKEN: &str = "e2e-ndoto-token-5b1f";
 
-/// A test configuration: one ndoto route at `/ndoto` on a store in `dir`.
+/// The livechat user id and token the test configurations accept.
+pub const LC_USER: &str = "e2e-user";
+pub const LC_TOKEN: &str = "e2e-livechat-token-93c2";
+
+/// A test configuration: ndoto at `/ndoto` and livechat at `/livechat` (policy `reject`), one
+/// tenant, on a store in `dir`.
 pub fn ndoto_config(dir: &std::path::Path) -> String {
     format!(
         r#"
@@ -29,6 +34,13 @@ prefix = "/ndoto"
 tenant = "default"
 account_ids = [1, 7]
 credentials = [{{ token = "{TOKEN}" }}, {{ token = "second-token" }}]
+
+[[routes]]
+name = "livechat"
+dialect = "livechat"
+prefix = "/livechat"
+tenant = "default"
+credentials = [{{ user_id = "{LC_USER}", token = "{LC_TOKEN}" }}, {{ user_id = "other-user", token = "other-token" }}]
 "#,
         dir.display()
     )

@@ -13,6 +13,7 @@ pub type Mount = fn(&mut ServiceConfig, &str, Arc<RouteCtx>);
 pub fn face(dialect: Dialect) -> Option<Mount> {
     match dialect {
         Dialect::Ndoto => Some(agentgw_ndoto::configure),
-        Dialect::Livechat | Dialect::Supporthub | Dialect::Libredesk | Dialect::Comm100 => None,
+        Dialect::Livechat => Some(agentgw_livechat::configure),
+        Dialect::Supporthub | Dialect::Libredesk | Dialect::Comm100 => None,
     }
 }

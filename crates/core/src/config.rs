@@ -109,7 +109,10 @@ fn default_email_domain() -> String {
 
 impl Default for RoutePolicy {
     fn default() -> Self {
-        RoutePolicy { unknown_username: UnknownUsername::Reject, email_domain: default_email_domain() }
+        RoutePolicy {
+            unknown_username: UnknownUsername::Reject,
+            email_domain: default_email_domain(),
+        }
     }
 }
 
@@ -272,12 +275,17 @@ impl Config {
                 (_, None) => RoutePolicy::default(),
                 (Dialect::Livechat, Some(p)) => {
                     if !agentgw_model::is_valid_email(&format!("user@{}", p.email_domain)) {
-                        problems.push(format!("{at}: policy.email_domain `{}` is not a domain", p.email_domain));
+                        problems.push(format!(
+                            "{at}: policy.email_domain `{}` is not a domain",
+                            p.email_domain
+                        ));
                     }
                     p
                 }
                 (d, Some(_)) => {
-                    problems.push(format!("{at}: [routes.policy] is a livechat setting, not a {d} one"));
+                    problems.push(format!(
+                        "{at}: [routes.policy] is a livechat setting, not a {d} one"
+                    ));
                     RoutePolicy::default()
                 }
             };
@@ -379,15 +387,29 @@ mod tests {
 
     #[test]
     fn livechat_policy_defaults_to_reject_and_belongs_to_livechat() {
-        let lc = OK.replace("dialect = \"ndoto\"", "dialect = \"livechat\"").replace("{ token = \"t\" }", "{ user_id = \"u\", token = \"t\" }");
+        let lc = OK
+            .replace("dialect = \"ndoto\"", "dialect = \"livechat\"")
+            .replace("{ token = \"t\" }", "{ user_id = \"u\", token = \"t\" }");
         let c = Config::from_toml(&lc).expect("valid");
         assert_eq!(c.routes[0].policy.unknown_username, UnknownUsername::Reject);
-        let create = format!("{lc}\n[routes.policy]\nunknown_username = \"create\"\nemail_domain = \"example.com\"\n");
+        let create = format!(
+            "{lc}\n[routes.policy]\nunknown_username = \"create\"\nemail_domain = \"example.com\"\n"
+        );
         let c = Config::from_toml(&create).expect("valid");
         assert_eq!(c.routes[0].policy.unknown_username, UnknownUsername::Create);
         assert_eq!(c.routes[0].policy.email_domain, "example.com");
-        assert!(problems(&format!("{lc}\n[routes.policy]\nunknown_username = \"maybe\"\n")).contains("maybe"));
-        assert!(problems(&format!("{OK}\n[routes.policy]\nunknown_username = \"create\"\n")).contains("livechat setting"));
+        assert!(
+            problems(&format!(
+                "{lc}\n[routes.policy]\nunknown_username = \"maybe\"\n"
+            ))
+            .contains("maybe")
+        );
+        assert!(
+            problems(&format!(
+                "{OK}\n[routes.policy]\nunknown_username = \"create\"\n"
+            ))
+            .contains("livechat setting")
+        );
     }
 
     #[test]

@@ -9,7 +9,9 @@ pub mod error;
 pub mod secret;
 
 pub use backend::{Backend, Capabilities, FilterSupport, Verbs};
-pub use config::{Config, ConfigError, RouteConfig, RoutePolicy, ServerConfig, StoreConfig, UnknownUsername};
+pub use config::{
+    Config, ConfigError, RouteConfig, RoutePolicy, ServerConfig, StoreConfig, UnknownUsername,
+};
 pub use credentials::{Credential, CredentialSet};
 pub use dialect::Dialect;
 pub use error::{BackendError, Origin};

@@ -29,12 +29,27 @@ pub fn join_name(first: &str, last: &str) -> String {
 /// The username an agent gets when it never had one: the email's local part, lowercased,
 /// limited to Rocket.Chat's username characters (`agent` when nothing is left).
 pub fn derive_username(email: &str) -> String {
-    let local = email.split('@').next().unwrap_or(email).trim().to_lowercase();
+    let local = email
+        .split('@')
+        .next()
+        .unwrap_or(email)
+        .trim()
+        .to_lowercase();
     let cleaned: String = local
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    if cleaned.is_empty() { "agent".to_owned() } else { cleaned }
+    if cleaned.is_empty() {
+        "agent".to_owned()
+    } else {
+        cleaned
+    }
 }
 
 #[cfg(test)]

@@ -43,11 +43,20 @@ pub struct SortOrder {
 
 impl SortOrder {
     /// By display name, A to Z.
-    pub const NAME: SortOrder = SortOrder { key: SortKey::Name, descending: false };
+    pub const NAME: SortOrder = SortOrder {
+        key: SortKey::Name,
+        descending: false,
+    };
     /// Newest update first.
-    pub const NEWEST_UPDATE: SortOrder = SortOrder { key: SortKey::Updated, descending: true };
+    pub const NEWEST_UPDATE: SortOrder = SortOrder {
+        key: SortKey::Updated,
+        descending: true,
+    };
     /// Oldest first.
-    pub const CREATED: SortOrder = SortOrder { key: SortKey::Created, descending: false };
+    pub const CREATED: SortOrder = SortOrder {
+        key: SortKey::Created,
+        descending: false,
+    };
 }
 
 /// Which slice of the ordered list to return.

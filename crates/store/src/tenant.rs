@@ -1,7 +1,9 @@
 //! One tenant's agents: the `Backend` implementation of the embedded store.
 
 use agentgw_core::{Backend, BackendError, Capabilities};
-use agentgw_model::{Agent, AgentId, ListQuery, NewAgent, Page, ProfilePatch, SortKey, derive_username};
+use agentgw_model::{
+    Agent, AgentId, ListQuery, NewAgent, Page, ProfilePatch, SortKey, derive_username,
+};
 use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::any::AnyArguments;
@@ -253,9 +255,15 @@ impl Backend for TenantStore {
     }
 
     async fn create(&self, new: NewAgent) -> Result<Agent, BackendError> {
-        let NewAgent { mut profile, password } = new;
+        let NewAgent {
+            mut profile,
+            password,
+        } = new;
         if profile.email.trim().is_empty() {
-            return Err(BackendError::Invalid { field: "email".into(), message: "email is required".into() });
+            return Err(BackendError::Invalid {
+                field: "email".into(),
+                message: "email is required".into(),
+            });
         }
         // An agent without a username gets one derived from its email, made unique here with a
         // numeric suffix, and kept: livechat clients address agents by it.
@@ -270,7 +278,11 @@ impl Backend for TenantStore {
         let now = ts(Utc::now());
         let mut id_collisions = 0;
         while id_collisions < ATTEMPTS && suffix <= MAX_USERNAME_SUFFIX {
-            profile.username = Some(if suffix == 1 { base.clone() } else { format!("{base}.{suffix}") });
+            profile.username = Some(if suffix == 1 {
+                base.clone()
+            } else {
+                format!("{base}.{suffix}")
+            });
             let d = Derived::of(&profile)?;
             let (guid, short) = (ids::guid(), ids::short_id());
             let inserted = sqlx::query(
@@ -309,7 +321,9 @@ impl Backend for TenantStore {
                 Err(e) => return Err(db_error(e)),
             }
         }
-        Err(BackendError::Internal("could not allocate a unique id or username".into()))
+        Err(BackendError::Internal(
+            "could not allocate a unique id or username".into(),
+        ))
     }
 
     async fn update(&self, id: &AgentId, mut patch: ProfilePatch) -> Result<Agent, BackendError> {

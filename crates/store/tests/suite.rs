@@ -3,8 +3,8 @@
 
 use agentgw_core::{Backend, BackendError};
 use agentgw_model::{
-    AgentId, Filter, FlagKind, ListQuery, NewAgent, Password, Profile, ProfilePatch, Role,
-    SortKey, SortOrder, Window,
+    AgentId, Filter, FlagKind, ListQuery, NewAgent, Password, Profile, ProfilePatch, Role, SortKey,
+    SortOrder, Window,
 };
 use agentgw_store::{Store, TenantStore, verify_password};
 
@@ -446,21 +446,61 @@ async fn sqlite_file_survives_reopen() {
 
 async fn usernames_are_derived_unique_and_kept(store: &Store) {
     let t = fresh_tenant(store);
-    let a = t.create(new("A", "One", "Alex@one.example")).await.expect("create");
-    let b = t.create(new("A", "Two", "alex@two.example")).await.expect("create");
-    let c = t.create(new("A", "Three", "alex@three.example")).await.expect("create");
-    let names: Vec<_> = [&a, &b, &c].iter().map(|x| x.profile.username.clone().unwrap_or_default()).collect();
+    let a = t
+        .create(new("A", "One", "Alex@one.example"))
+        .await
+        .expect("create");
+    let b = t
+        .create(new("A", "Two", "alex@two.example"))
+        .await
+        .expect("create");
+    let c = t
+        .create(new("A", "Three", "alex@three.example"))
+        .await
+        .expect("create");
+    let names: Vec<_> = [&a, &b, &c]
+        .iter()
+        .map(|x| x.profile.username.clone().unwrap_or_default())
+        .collect();
     assert_eq!(names, ["alex", "alex.2", "alex.3"]);
     let moved = t
-        .update(&AgentId::Int(a.ids.int), ProfilePatch { email: Some("someone.else@example.com".into()), ..Default::default() })
+        .update(
+            &AgentId::Int(a.ids.int),
+            ProfilePatch {
+                email: Some("someone.else@example.com".into()),
+                ..Default::default()
+            },
+        )
         .await
         .expect("update");
-    assert_eq!(moved.profile.username.as_deref(), Some("alex"), "a derived username never changes");
-    let by_name = t.list(&ListQuery { filter: Filter { username: Some("ALEX.2".into()), ..Default::default() }, ..Default::default() }).await.expect("list");
-    assert_eq!(by_name.items.iter().map(|x| x.ids.int).collect::<Vec<_>>(), [b.ids.int]);
+    assert_eq!(
+        moved.profile.username.as_deref(),
+        Some("alex"),
+        "a derived username never changes"
+    );
+    let by_name = t
+        .list(&ListQuery {
+            filter: Filter {
+                username: Some("ALEX.2".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(
+        by_name.items.iter().map(|x| x.ids.int).collect::<Vec<_>>(),
+        [b.ids.int]
+    );
     let mut explicit = new("Chosen", "Name", "chosen@example.com");
     explicit.profile.username = Some("alex.2".into());
-    assert!(matches!(t.create(explicit).await, Err(BackendError::Conflict { field: "username" })), "a chosen username is not renamed");
+    assert!(
+        matches!(
+            t.create(explicit).await,
+            Err(BackendError::Conflict { field: "username" })
+        ),
+        "a chosen username is not renamed"
+    );
 }
 
 async fn sorts_by_any_key_both_ways(store: &Store) {
@@ -471,8 +511,17 @@ async fn sorts_by_any_key_both_ways(store: &Store) {
     let order = |key, descending| {
         let t = t.clone();
         async move {
-            let q = ListQuery { sort: SortOrder { key, descending }, ..Default::default() };
-            t.list(&q).await.expect("list").items.into_iter().map(|a| a.profile.first_name).collect::<Vec<_>>()
+            let q = ListQuery {
+                sort: SortOrder { key, descending },
+                ..Default::default()
+            };
+            t.list(&q)
+                .await
+                .expect("list")
+                .items
+                .into_iter()
+                .map(|a| a.profile.first_name)
+                .collect::<Vec<_>>()
         }
     };
     assert_eq!(order(SortKey::Name, false).await, ["a", "b", "c"]);

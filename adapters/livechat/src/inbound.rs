@@ -1,0 +1,218 @@
+//! Serving livechat: routes, credentials, and the handlers.
+//!
+//! | method | path (below the route prefix) | answer |
+//! |---|---|---|
+//! | GET | `/api/v1/livechat/users/{type}` | `{users, count, offset, total, success}` |
+//! | POST | `/api/v1/livechat/users/{type}` | `{user: {_id, username}, success}` |
+//! | GET | `/api/v1/livechat/users/{type}/{_id}` | `{user, success}` (`user: null` without the role) |
+//! | DELETE | `/api/v1/livechat/users/{type}/{_id}` | `{success: true}` |
+
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use agentgw_core::UnknownUsername;
+use agentgw_http::{RouteCtx, parse_object, read_body};
+use agentgw_model::{AgentId, Filter, ListQuery, ProfilePatch, Role, Window};
+use serde_json::{Value, json};
+
+use crate::error::LivechatError;
+use crate::mapping::{self, UserType};
+use crate::wire;
+
+const COLLECTION: &str = "/api/v1/livechat/users/{type}";
+const MEMBER: &str = "/api/v1/livechat/users/{type}/{id}";
+
+/// Mount the livechat face for one route below its prefix.
+pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
+    let scope_path = if prefix == "/" { "" } else { prefix };
+    cfg.service(
+        web::scope(scope_path)
+            .app_data(web::Data::from(ctx))
+            .service(
+                web::resource(COLLECTION)
+                    .route(web::get().to(list))
+                    .route(web::post().to(register))
+                    .default_service(web::to(no_endpoint)),
+            )
+            .service(
+                web::resource(MEMBER)
+                    .route(web::get().to(show))
+                    .route(web::delete().to(remove))
+                    .default_service(web::to(no_endpoint)),
+            )
+            .default_service(web::to(no_endpoint)),
+    );
+}
+
+async fn no_endpoint() -> HttpResponse {
+    actix_web::ResponseError::error_response(&LivechatError::NoEndpoint)
+}
+
+/// Check `X-User-Id` + `X-Auth-Token` (both must match one entry), then the `:type`.
+fn authorize(
+    req: &HttpRequest,
+    ctx: &RouteCtx,
+    user_type: &str,
+) -> Result<UserType, LivechatError> {
+    let user_id = RouteCtx::header(req, "x-user-id").unwrap_or_default();
+    let token = RouteCtx::header(req, "x-auth-token").unwrap_or_default();
+    if !ctx.credentials.accepts_user_token(user_id, token) {
+        return Err(LivechatError::Unauthorized);
+    }
+    UserType::parse(user_type).ok_or(LivechatError::InvalidType)
+}
+
+async fn list(
+    req: HttpRequest,
+    ctx: web::Data<RouteCtx>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, LivechatError> {
+    let user_type = authorize(&req, &ctx, &path)?;
+    let params = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map_err(|e| LivechatError::invalid_params(format!("{e} [invalid-params]")))?
+        .into_inner();
+    let query = mapping::list_query(user_type, &params)?;
+    let offset = query.window.map_or(0, |w| w.offset);
+    let page = ctx.backend.list(&query).await?;
+    let users: Vec<wire::User> = page.items.iter().map(mapping::to_user).collect();
+    let body = wire::UserList {
+        count: Some(users.len() as u64),
+        users,
+        offset: Some(offset),
+        total: Some(page.total),
+        success: true,
+    };
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The body must be exactly `{"username": "<string>"}`, in Rocket.Chat's validation words.
+fn register_body(body: &[u8]) -> Result<String, LivechatError> {
+    let object = parse_object(body)?;
+    if let Some(extra) = object.keys().find(|k| *k != "username") {
+        return Err(LivechatError::invalid_params(format!(
+            "must NOT have additional properties '{extra}' [invalid-params]"
+        )));
+    }
+    match object.get("username") {
+        None => Err(LivechatError::invalid_params(
+            "must have required property 'username' [invalid-params]",
+        )),
+        Some(Value::String(u)) if !u.trim().is_empty() => Ok(u.trim().to_owned()),
+        Some(Value::String(_)) => Err(LivechatError::invalid_params(
+            "must NOT have fewer than 1 characters [invalid-params]",
+        )),
+        Some(_) => Err(LivechatError::invalid_params(
+            "must be string [invalid-params]",
+        )),
+    }
+}
+
+async fn register(
+    req: HttpRequest,
+    ctx: web::Data<RouteCtx>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, LivechatError> {
+    let user_type = authorize(&req, &ctx, &path)?;
+    let body = read_body(payload, ctx.max_body_bytes).await?;
+    let username = register_body(&body)?;
+    let by_username = ListQuery {
+        filter: Filter {
+            username: Some(username.clone()),
+            ..Default::default()
+        },
+        window: Some(Window {
+            offset: 0,
+            limit: 1,
+        }),
+        ..Default::default()
+    };
+    let existing = ctx
+        .backend
+        .list(&by_username)
+        .await?
+        .items
+        .into_iter()
+        .next();
+    let agent = match existing {
+        // Registering someone already registered succeeds again; a manager register promotes.
+        Some(agent)
+            if user_type == UserType::Manager && agent.profile.role != Role::Administrator =>
+        {
+            let promote = ProfilePatch {
+                role: Some(Role::Administrator),
+                ..Default::default()
+            };
+            ctx.backend
+                .update(&AgentId::Short(agent.ids.short.clone()), promote)
+                .await?
+        }
+        Some(agent) => agent,
+        None if ctx.policy.unknown_username == UnknownUsername::Create
+            && mapping::is_valid_username(&username) =>
+        {
+            ctx.backend
+                .create(mapping::new_agent(
+                    &username,
+                    user_type,
+                    &ctx.policy.email_domain,
+                ))
+                .await?
+        }
+        None => return Err(LivechatError::invalid_user()),
+    };
+    Ok(HttpResponse::Ok().json(wire::Registered {
+        user: mapping::to_ref(&agent),
+        success: true,
+    }))
+}
+
+async fn show(
+    req: HttpRequest,
+    ctx: web::Data<RouteCtx>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, LivechatError> {
+    let (user_type, id) = path.into_inner();
+    let user_type = authorize(&req, &ctx, &user_type)?;
+    let agent = ctx.backend.get(&AgentId::Short(id)).await?;
+    let user = user_type.held_by(&agent).then(|| mapping::to_user(&agent));
+    Ok(HttpResponse::Ok().json(wire::Found {
+        user,
+        success: true,
+    }))
+}
+
+async fn remove(
+    req: HttpRequest,
+    ctx: web::Data<RouteCtx>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, LivechatError> {
+    let (user_type, id) = path.into_inner();
+    let user_type = authorize(&req, &ctx, &user_type)?;
+    let id = AgentId::Short(id);
+    let outcome = match user_type {
+        // Removing the agent role removes the agent: every canonical agent is a livechat agent.
+        UserType::Agent => ctx.backend.delete(&id).await,
+        // Removing the manager role demotes; doing so twice is not an error, as in Rocket.Chat.
+        UserType::Manager => match ctx.backend.get(&id).await {
+            Ok(agent) if agent.profile.role == Role::Administrator => ctx
+                .backend
+                .update(
+                    &id,
+                    ProfilePatch {
+                        role: Some(Role::Agent),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map(drop),
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        },
+    };
+    match outcome {
+        Ok(()) => Ok(HttpResponse::Ok().json(json!({"success": true}))),
+        Err(agentgw_core::BackendError::NotFound) => Err(LivechatError::RemoveFailed),
+        Err(e) => Err(e.into()),
+    }
+}
