@@ -399,8 +399,11 @@ async fn paging_filters_and_sort() {
 #[tokio::test]
 async fn create_policy_registers_unknown_usernames() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = ndoto_config(dir.path())
-        + "\n[routes.policy]\nunknown_username = \"create\"\nemail_domain = \"agents.example.com\"\n";
+    // The policy table belongs right after the livechat route.
+    let config = ndoto_config(dir.path()).replace(
+        "\n[[routes]]\nname = \"supporthub\"",
+        "\n[routes.policy]\nunknown_username = \"create\"\nemail_domain = \"agents.example.com\"\n\n[[routes]]\nname = \"supporthub\"",
+    );
     let mut gw = Gateway::start_in(crate::BIN, dir, &config, Vec::new());
     let (status, body) = lc(
         &gw,

@@ -12,3 +12,4 @@ fn gateway() -> agentgw_tests::Gateway {
 mod livechat;
 mod ndoto;
 mod server;
+mod supporthub;

@@ -155,10 +155,10 @@ fn check_config_refuses_bad_configs_with_a_clear_message() {
         (
             base.replace(
                 "name = \"ndoto\"\ndialect = \"ndoto\"",
-                "name = \"sh\"\ndialect = \"supporthub\"",
+                "name = \"c1\"\ndialect = \"comm100\"",
             )
             .replace("account_ids = [1, 7]\n", ""),
-            "supporthub face is not built",
+            "comm100 face is not built",
         ),
         (
             base.clone()

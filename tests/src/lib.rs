@@ -14,9 +14,11 @@ pub const TOKEN: &str = "e2e-ndoto-token-5b1f";
 /// The livechat user id and token the test configurations accept.
 pub const LC_USER: &str = "e2e-user";
 pub const LC_TOKEN: &str = "e2e-livechat-token-93c2";
+/// The supporthub bearer token the test configurations accept.
+pub const SH_TOKEN: &str = "e2e-supporthub-token-41d7";
 
-/// A test configuration: ndoto at `/ndoto` and livechat at `/livechat` (policy `reject`), one
-/// tenant, on a store in `dir`.
+/// A test configuration: ndoto at `/ndoto`, livechat at `/livechat` (policy `reject`) and
+/// supporthub at `/supporthub`, one tenant, on a store in `dir`.
 pub fn ndoto_config(dir: &std::path::Path) -> String {
     format!(
         r#"
@@ -41,6 +43,13 @@ dialect = "livechat"
 prefix = "/livechat"
 tenant = "default"
 credentials = [{{ user_id = "{LC_USER}", token = "{LC_TOKEN}" }}, {{ user_id = "other-user", token = "other-token" }}]
+
+[[routes]]
+name = "supporthub"
+dialect = "supporthub"
+prefix = "/supporthub"
+tenant = "default"
+credentials = [{{ token = "{SH_TOKEN}" }}]
 "#,
         dir.display()
     )

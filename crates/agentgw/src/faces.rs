@@ -14,6 +14,7 @@ pub fn face(dialect: Dialect) -> Option<Mount> {
     match dialect {
         Dialect::Ndoto => Some(agentgw_ndoto::configure),
         Dialect::Livechat => Some(agentgw_livechat::configure),
-        Dialect::Supporthub | Dialect::Libredesk | Dialect::Comm100 => None,
+        Dialect::Supporthub => Some(agentgw_supporthub::configure),
+        Dialect::Libredesk | Dialect::Comm100 => None,
     }
 }

@@ -1,0 +1,15 @@
+//! agentgw-supporthub: the `supporthub` dialect (a Laravel app with spatie/laravel-query-builder),
+//! seed `002_60d70e472943b4d9`.
+//!
+//! `wire` mirrors the vendor JSON, `mapping` translates it to and from the canonical model,
+//! `validate` speaks Laravel's validation messages, `paginate` builds Laravel's page envelope,
+//! `inbound` serves it all, `error` renders failures in Laravel's bodies.
+
+pub mod error;
+pub mod inbound;
+pub mod mapping;
+pub mod paginate;
+pub mod validate;
+pub mod wire;
+
+pub use inbound::configure;
