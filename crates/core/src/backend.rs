@@ -1,7 +1,7 @@
 //! The one trait both the embedded store and every outbound dialect client implement.
 
 use agentgw_model::{
-    Agent, AgentId, FlagKind, Flags, ListQuery, NewAgent, Page, Password, ProfilePatch,
+    Agent, AgentId, FlagKind, Flags, ListQuery, NewAgent, Page, Password, ProfilePatch, Team,
 };
 use async_trait::async_trait;
 
@@ -145,6 +145,19 @@ pub trait Backend: Send + Sync + 'static {
             FlagKind::Permissions => agent.profile.permissions,
             FlagKind::Notifications => agent.profile.notifications,
         })
+    }
+
+    /// The tenant's teams named `names` (case-insensitively), in that order; with `create`,
+    /// a name no team has becomes a new team (ids and emoji assigned once), else it is skipped.
+    async fn teams(&self, names: &[String], create: bool) -> Result<Vec<Team>, BackendError> {
+        let _ = (names, create);
+        Err(BackendError::Unsupported("teams"))
+    }
+
+    /// The tenant's teams with these GUIDs (unknown GUIDs are skipped).
+    async fn teams_by_guid(&self, guids: &[uuid::Uuid]) -> Result<Vec<Team>, BackendError> {
+        let _ = guids;
+        Err(BackendError::Unsupported("teams"))
     }
 
     /// Whether the backend answers at all (readiness).

@@ -149,6 +149,15 @@ pub struct Agent {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A team (libredesk team, comm100 department) of a tenant: named, with ids of both kinds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Team {
+    pub id: i64,
+    pub guid: Uuid,
+    pub name: String,
+    pub emoji: String,
+}
+
 /// What a create carries: the profile and, where the dialect has one, the initial password.
 #[derive(Debug, Clone, Default)]
 pub struct NewAgent {

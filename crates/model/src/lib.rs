@@ -12,7 +12,9 @@ mod query;
 mod secret;
 mod zone;
 
-pub use agent::{AccountState, Agent, AgentId, AgentIds, Availability, NewAgent, Profile, Role};
+pub use agent::{
+    AccountState, Agent, AgentId, AgentIds, Availability, NewAgent, Profile, Role, Team,
+};
 pub use email::is_valid_email;
 pub use flags::{Extensions, FlagKind, Flags};
 pub use names::{derive_username, join_name, split_name};

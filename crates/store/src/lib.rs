@@ -8,6 +8,7 @@
 mod ids;
 mod password;
 mod record;
+mod teams;
 mod tenant;
 
 use std::time::Duration;

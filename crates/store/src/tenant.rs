@@ -2,7 +2,7 @@
 
 use agentgw_core::{Backend, BackendError, Capabilities};
 use agentgw_model::{
-    Agent, AgentId, ListQuery, NewAgent, Page, ProfilePatch, SortKey, derive_username,
+    Agent, AgentId, ListQuery, NewAgent, Page, ProfilePatch, SortKey, Team, derive_username,
 };
 use async_trait::async_trait;
 use chrono::Utc;
@@ -403,6 +403,14 @@ impl Backend for TenantStore {
             0 => Err(BackendError::NotFound),
             _ => Ok(()),
         }
+    }
+
+    async fn teams(&self, names: &[String], create: bool) -> Result<Vec<Team>, BackendError> {
+        crate::teams::named(&self.pool, &self.tenant, names, create).await
+    }
+
+    async fn teams_by_guid(&self, guids: &[uuid::Uuid]) -> Result<Vec<Team>, BackendError> {
+        crate::teams::by_guid(&self.pool, &self.tenant, guids).await
     }
 
     async fn ping(&self) -> Result<(), BackendError> {

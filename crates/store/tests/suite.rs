@@ -31,9 +31,63 @@ async fn sqlite() -> (Store, tempfile::TempDir) {
     (Store::connect(&url).await.expect("sqlite store"), dir)
 }
 
+/// This test process's own schema: the shared server keeps no state between runs (a schema
+/// from an older checkout, with other migrations, would make this one fail).
+static SCHEMA: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+async fn postgres_schema(base: &str) -> String {
+    use sqlx::{Connection, Executor};
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let schema = SCHEMA
+        .get_or_init(|| format!("agentgw_t_{secs}_{}", std::process::id()))
+        .clone();
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(base)
+        .await
+        .expect("connect to postgres");
+    // Concurrent tests race to create it; losing that race is fine.
+    let _ = conn
+        .execute(sqlx::AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema}"
+        )))
+        .await;
+    // Schemas of earlier runs older than an hour are dropped.
+    let old: Vec<String> =
+        sqlx::query_scalar("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'agentgw\\_t\\_%'")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_default();
+    for name in old {
+        let born: u64 = name
+            .split('_')
+            .nth(2)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(u64::MAX);
+        if born.saturating_add(3600) < secs {
+            let _ = conn
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP SCHEMA IF EXISTS {name} CASCADE"
+                )))
+                .await;
+        }
+    }
+    schema
+}
+
 async fn postgres() -> Option<Store> {
     match std::env::var("AGENTGW_TEST_POSTGRES_URL") {
-        Ok(url) => Some(Store::connect(&url).await.expect("postgres store")),
+        Ok(base) => {
+            let schema = postgres_schema(&base).await;
+            let sep = if base.contains('?') { '&' } else { '?' };
+            Some(
+                Store::connect(&format!("{base}{sep}options[search_path]={schema}"))
+                    .await
+                    .expect("postgres store"),
+            )
+        }
         Err(_) if std::env::var_os("CI").is_some() => {
             panic!("AGENTGW_TEST_POSTGRES_URL must be set in CI")
         }
@@ -83,6 +137,7 @@ suite!(
     unlock_and_flags,
     usernames_are_derived_unique_and_kept,
     sorts_by_any_key_both_ways,
+    teams_are_created_once_by_name,
 );
 
 async fn create_and_get_by_every_id(store: &Store) {
@@ -530,4 +585,54 @@ async fn sorts_by_any_key_both_ways(store: &Store) {
     assert_eq!(order(SortKey::Username, true).await, ["b", "c", "a"]);
     assert_eq!(order(SortKey::Created, false).await, ["b", "c", "a"]);
     assert_eq!(order(SortKey::Updated, true).await, ["a", "c", "b"]);
+}
+
+async fn teams_are_created_once_by_name(store: &Store) {
+    let t = fresh_tenant(store);
+    let first = t
+        .teams(&["Support Team".into(), "Billing".into()], true)
+        .await
+        .expect("create");
+    assert_eq!(
+        first.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(),
+        ["Support Team", "Billing"]
+    );
+    let again = t
+        .teams(
+            &["support team".into(), "billing".into(), "Unknown".into()],
+            false,
+        )
+        .await
+        .expect("read");
+    assert_eq!(
+        again, first,
+        "same ids, guids and emoji; the first spelling wins; unknown names skipped"
+    );
+    assert!(!first[0].emoji.is_empty());
+    let by_guid = t
+        .teams_by_guid(&[first[1].guid, uuid_nil()])
+        .await
+        .expect("by guid");
+    assert_eq!(by_guid, vec![first[1].clone()]);
+    // Concurrent first uses of one name make one team.
+    let racers = (0..8).map(|_| {
+        let t = t.clone();
+        tokio::spawn(async move { t.teams(&["Race".into()], true).await })
+    });
+    let ids: std::collections::BTreeSet<i64> = futures_util::future::join_all(racers)
+        .await
+        .into_iter()
+        .filter_map(|r| r.ok()?.ok()?.first().map(|x| x.id))
+        .collect();
+    assert_eq!(ids.len(), 1);
+    let other = store.tenant(&format!("other-{}", uuid_like()));
+    assert_eq!(
+        other.teams(&["Billing".into()], false).await.expect("read"),
+        vec![],
+        "teams are per tenant"
+    );
+}
+
+fn uuid_nil() -> uuid::Uuid {
+    uuid::Uuid::nil()
 }

@@ -1,0 +1,107 @@
+//! One tenant's teams: created on first use by name, ids and emoji assigned once.
+
+use agentgw_core::BackendError;
+use agentgw_model::Team;
+use chrono::Utc;
+use sqlx::AnyPool;
+use sqlx::any::AnyRow;
+
+use crate::ids;
+use crate::record::{db_error, norm, ts};
+
+/// The emoji a new team gets, picked by its name so the same name always gets the same one.
+const EMOJI: [&str; 8] = ["🛠️", "💬", "📦", "🧭", "🎧", "🚀", "🌟", "🔧"];
+
+fn emoji_for(name_norm: &str) -> &'static str {
+    // FNV-1a: stable across runs and platforms (std's hasher is randomly seeded).
+    let hash = name_norm.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    EMOJI[(hash % EMOJI.len() as u64) as usize]
+}
+
+fn team(row: &AnyRow) -> Result<Team, BackendError> {
+    use sqlx::Row;
+    let guid: String = row.try_get("guid").map_err(db_error)?;
+    Ok(Team {
+        id: row.try_get("id").map_err(db_error)?,
+        guid: guid
+            .parse()
+            .map_err(|e| BackendError::Internal(format!("bad stored team guid: {e}")))?,
+        name: row.try_get("name").map_err(db_error)?,
+        emoji: row.try_get("emoji").map_err(db_error)?,
+    })
+}
+
+async fn by_name(
+    pool: &AnyPool,
+    tenant: &str,
+    name_norm: &str,
+) -> Result<Option<Team>, BackendError> {
+    let row =
+        sqlx::query("SELECT id, guid, name, emoji FROM teams WHERE tenant = $1 AND name_norm = $2")
+            .bind(tenant)
+            .bind(name_norm)
+            .fetch_optional(pool)
+            .await
+            .map_err(db_error)?;
+    row.as_ref().map(team).transpose()
+}
+
+/// The teams named `names`, creating missing ones when `create` (concurrent creates of one
+/// name yield one team: the unique index decides, and the loser reads the winner's row).
+pub(crate) async fn named(
+    pool: &AnyPool,
+    tenant: &str,
+    names: &[String],
+    create: bool,
+) -> Result<Vec<Team>, BackendError> {
+    let mut out: Vec<Team> = Vec::new();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        let key = norm(name);
+        if out.iter().any(|t| norm(&t.name) == key) {
+            continue;
+        }
+        let mut found = by_name(pool, tenant, &key).await?;
+        if found.is_none() && create {
+            sqlx::query(
+                "INSERT INTO teams (tenant, guid, name, name_norm, emoji, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(tenant)
+            .bind(ids::guid().to_string())
+            .bind(name)
+            .bind(&key)
+            .bind(emoji_for(&key))
+            .bind(ts(Utc::now()))
+            .execute(pool)
+            .await
+            .map_err(db_error)?;
+            found = by_name(pool, tenant, &key).await?;
+        }
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// The teams with these GUIDs, in that order; unknown GUIDs are skipped.
+pub(crate) async fn by_guid(
+    pool: &AnyPool,
+    tenant: &str,
+    guids: &[uuid::Uuid],
+) -> Result<Vec<Team>, BackendError> {
+    let mut out = Vec::new();
+    for guid in guids {
+        let row =
+            sqlx::query("SELECT id, guid, name, emoji FROM teams WHERE tenant = $1 AND guid = $2")
+                .bind(tenant)
+                .bind(guid.to_string())
+                .fetch_optional(pool)
+                .await
+                .map_err(db_error)?;
+        if let Some(row) = row {
+            out.push(team(&row)?);
+        }
+    }
+    Ok(out)
+}
