@@ -9,6 +9,7 @@ fn gateway() -> agentgw_tests::Gateway {
     agentgw_tests::Gateway::start(BIN)
 }
 
+mod libredesk;
 mod livechat;
 mod ndoto;
 mod server;

@@ -16,9 +16,12 @@ pub const LC_USER: &str = "e2e-user";
 pub const LC_TOKEN: &str = "e2e-livechat-token-93c2";
 /// The supporthub bearer token the test configurations accept.
 pub const SH_TOKEN: &str = "e2e-supporthub-token-41d7";
+/// The libredesk key and secret the test configurations accept.
+pub const LD_KEY: &str = "e2e-key";
+pub const LD_SECRET: &str = "e2e-libredesk-secret-7a0e";
 
-/// A test configuration: ndoto at `/ndoto`, livechat at `/livechat` (policy `reject`) and
-/// supporthub at `/supporthub`, one tenant, on a store in `dir`.
+/// A test configuration: ndoto at `/ndoto`, livechat at `/livechat` (policy `reject`),
+/// supporthub at `/supporthub` and libredesk at `/libredesk`, one tenant, on a store in `dir`.
 pub fn ndoto_config(dir: &std::path::Path) -> String {
     format!(
         r#"
@@ -50,6 +53,13 @@ dialect = "supporthub"
 prefix = "/supporthub"
 tenant = "default"
 credentials = [{{ token = "{SH_TOKEN}" }}]
+
+[[routes]]
+name = "libredesk"
+dialect = "libredesk"
+prefix = "/libredesk"
+tenant = "default"
+credentials = [{{ key = "{LD_KEY}", secret = "{LD_SECRET}" }}]
 "#,
         dir.display()
     )

@@ -15,6 +15,7 @@ pub fn face(dialect: Dialect) -> Option<Mount> {
         Dialect::Ndoto => Some(agentgw_ndoto::configure),
         Dialect::Livechat => Some(agentgw_livechat::configure),
         Dialect::Supporthub => Some(agentgw_supporthub::configure),
-        Dialect::Libredesk | Dialect::Comm100 => None,
+        Dialect::Libredesk => Some(agentgw_libredesk::configure),
+        Dialect::Comm100 => None,
     }
 }

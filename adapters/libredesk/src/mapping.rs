@@ -1,0 +1,473 @@
+//! libredesk ⇄ canonical, as pure functions.
+//!
+//! | libredesk | canonical |
+//! |---|---|
+//! | `id` | `ids.int` |
+//! | `first_name`, `last_name`, `email` | the same |
+//! | `type` | always `"agent"` |
+//! | `availability_status` online / away / away_manual / offline / away_and_reassigning | online / away / busy / offline / away (the exact value is kept as extension `libredesk.availability_status`, so it comes back while the canonical value still matches) |
+//! | `phone_number_country_code`, `phone_number` | `phone_country_code`, `phone` |
+//! | `avatar_url` | `avatar_url` |
+//! | `enabled` | `state.active` |
+//! | `last_active_at`, `last_login_at` | the same timestamps |
+//! | `roles` `["Admin"]` / `["Agent"]` (and the seed's single `role`) | `role` administrator / agent |
+//! | `permissions` | `[]`: Libredesk derives them from role definitions agentgw does not hold |
+//! | `custom_attributes` | extension `libredesk.custom_attributes` (`{}` when none) |
+//! | `teams` `[{id, name, emoji}]` | `teams` by name; ids and emoji from the tenant's team registry |
+//! | `send_welcome_email` | extension `libredesk.send_welcome_email` (recorded, never sent) |
+//! | `new_password` | the password (hashed by the store) |
+//! | `api_key`, `api_key_last_used_at` | always `null` |
+
+use agentgw_model::{
+    Agent, Availability, NewAgent, Password, Profile, ProfilePatch, Role, Team, is_valid_email,
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value};
+
+use crate::wire;
+
+/// The extensions key of this dialect.
+pub const DIALECT: &str = "libredesk";
+
+const ROLES: [(&str, Role); 2] = [("Admin", Role::Administrator), ("Agent", Role::Agent)];
+
+/// Libredesk's availability values; for a canonical value, the first entry is what is shown.
+const AVAILABILITY: [(&str, Availability); 5] = [
+    ("online", Availability::Online),
+    ("away", Availability::Away),
+    ("away_manual", Availability::Busy),
+    ("offline", Availability::Offline),
+    ("away_and_reassigning", Availability::Away),
+];
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// The availability value shown for a profile.
+pub fn availability(p: &Profile) -> String {
+    let kept = p
+        .extensions
+        .get(DIALECT, "availability_status")
+        .and_then(Value::as_str);
+    let matches_kept = kept
+        .and_then(|k| AVAILABILITY.iter().find(|(n, _)| *n == k))
+        .filter(|(_, a)| *a == p.availability);
+    matches_kept
+        .or_else(|| AVAILABILITY.iter().find(|(_, a)| *a == p.availability))
+        .map_or("online", |(n, _)| n)
+        .to_owned()
+}
+
+fn role_names(role: Role) -> Vec<String> {
+    ROLES
+        .iter()
+        .filter(|(_, r)| *r == role)
+        .map(|(n, _)| (*n).to_owned())
+        .collect()
+}
+
+/// Render the full agent; `teams` are the registry's entries for its team names.
+pub fn to_full(agent: &Agent, teams: &[Team]) -> wire::Agent {
+    let p = &agent.profile;
+    wire::Agent {
+        id: agent.ids.int,
+        created_at: time(agent.created_at),
+        updated_at: time(agent.updated_at),
+        first_name: p.first_name.clone(),
+        last_name: p.last_name.clone(),
+        email: p.email.clone(),
+        kind: "agent".into(),
+        availability_status: availability(p),
+        phone_number_country_code: p.phone_country_code.clone(),
+        phone_number: p.phone.clone(),
+        avatar_url: p.avatar_url.clone(),
+        enabled: p.state.active,
+        last_active_at: p.last_active_at.map(time),
+        last_login_at: p.last_login_at.map(time),
+        roles: role_names(p.role),
+        permissions: Vec::new(),
+        custom_attributes: p
+            .extensions
+            .get(DIALECT, "custom_attributes")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
+        teams: teams
+            .iter()
+            .map(|t| wire::Team {
+                id: t.id,
+                name: t.name.clone(),
+                emoji: Some(t.emoji.clone()),
+            })
+            .collect(),
+        api_key: None,
+        api_key_last_used_at: None,
+    }
+}
+
+/// Render the compact agent of the list.
+pub fn to_compact(agent: &Agent) -> wire::CompactAgent {
+    let p = &agent.profile;
+    wire::CompactAgent {
+        id: agent.ids.int,
+        kind: "agent".into(),
+        first_name: p.first_name.clone(),
+        last_name: p.last_name.clone(),
+        email: p.email.clone(),
+        enabled: p.state.active,
+        avatar_url: p.avatar_url.clone(),
+        availability_status: availability(p),
+        created_at: time(agent.created_at),
+        updated_at: time(agent.updated_at),
+    }
+}
+
+/// A request validated into the fields both create and PUT write.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub role: Role,
+    pub enabled: bool,
+    /// Team names as given (the registry resolves them).
+    pub teams: Vec<String>,
+    pub availability: Option<(Availability, String)>,
+    pub password: Option<Password>,
+    pub phone: Option<String>,
+    pub phone_country_code: Option<String>,
+    pub avatar_url: Option<String>,
+    pub extensions: Map<String, Value>,
+}
+
+fn role(req: &wire::AgentRequest) -> Result<Role, String> {
+    let names: Vec<&str> = match (&req.roles, &req.role) {
+        (Some(roles), _) if !roles.is_empty() => roles.iter().map(String::as_str).collect(),
+        (_, Some(role)) if !role.trim().is_empty() => vec![role.as_str()],
+        _ => return Err("`roles` empty".into()),
+    };
+    let mut out = Role::Agent;
+    for name in names {
+        match ROLES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.trim()))
+        {
+            Some((_, Role::Administrator)) => out = Role::Administrator,
+            Some(_) => {}
+            None => return Err(format!("Role `{name}` not found")),
+        }
+    }
+    Ok(out)
+}
+
+/// Validate a create or PUT body: `first_name`, `email` and a role are required.
+/// Omitted `enabled` is false and omitted `teams` is none, as in Libredesk (PUT replaces).
+pub fn validate(req: wire::AgentRequest) -> Result<Validated, String> {
+    let first_name = req
+        .first_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("`first_name` empty")?
+        .to_owned();
+    let email = req
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("`email` empty")?
+        .to_owned();
+    if !is_valid_email(&email) {
+        return Err("Invalid `email`".into());
+    }
+    let role = role(&req)?;
+    let availability = match req.availability_status {
+        None => None,
+        Some(a) => {
+            let found = AVAILABILITY
+                .iter()
+                .find(|(n, _)| *n == a)
+                .ok_or_else(|| format!("Invalid `availability_status` `{a}`"))?;
+            Some((found.1, a))
+        }
+    };
+    let password = match req.new_password {
+        Some(p) if p.chars().count() < 8 => {
+            return Err("`new_password` must be at least 8 characters".into());
+        }
+        other => other.map(Password::new),
+    };
+    let mut extensions = Map::new();
+    if let Some(send) = req.send_welcome_email {
+        extensions.insert("send_welcome_email".into(), Value::Bool(send));
+    }
+    if let Some(attrs) = req.custom_attributes {
+        extensions.insert("custom_attributes".into(), Value::Object(attrs));
+    }
+    if let Some((_, exact)) = &availability {
+        extensions.insert("availability_status".into(), Value::String(exact.clone()));
+    }
+    Ok(Validated {
+        first_name,
+        last_name: req.last_name.unwrap_or_default().trim().to_owned(),
+        email,
+        role,
+        enabled: req.enabled.unwrap_or(false),
+        teams: req.teams.unwrap_or_default(),
+        availability,
+        password,
+        phone: req.phone_number,
+        phone_country_code: req.phone_number_country_code,
+        avatar_url: req.avatar_url,
+        extensions,
+    })
+}
+
+/// The canonical create for a validated body, with team names as the registry spells them.
+pub fn new_agent(v: Validated, teams: Vec<String>) -> NewAgent {
+    let mut profile = Profile {
+        display_name: agentgw_model::join_name(&v.first_name, &v.last_name),
+        first_name: v.first_name,
+        last_name: v.last_name,
+        email: v.email,
+        role: v.role,
+        availability: v.availability.map_or(Availability::Online, |(a, _)| a),
+        teams,
+        phone: v.phone,
+        phone_country_code: v.phone_country_code,
+        avatar_url: v.avatar_url,
+        ..Profile::default()
+    };
+    profile.state.active = v.enabled;
+    // With a password the account is usable at once; without one the welcome email invites.
+    profile.state.confirmed = v.password.is_some();
+    profile.extensions.merge(DIALECT, v.extensions);
+    NewAgent {
+        profile,
+        password: v.password,
+    }
+}
+
+/// The canonical update a PUT makes: every Libredesk-visible field is replaced.
+pub fn replace(v: Validated, teams: Vec<String>) -> ProfilePatch {
+    ProfilePatch {
+        display_name: Some(agentgw_model::join_name(&v.first_name, &v.last_name)),
+        first_name: Some(v.first_name),
+        last_name: Some(v.last_name),
+        email: Some(v.email),
+        role: Some(v.role),
+        active: Some(v.enabled),
+        teams: Some(teams),
+        availability: v.availability.map(|(a, _)| a),
+        phone: v.phone.map(Some),
+        phone_country_code: v.phone_country_code.map(Some),
+        avatar_url: v.avatar_url.map(Some),
+        password: v.password,
+        extensions: (!v.extensions.is_empty()).then(|| (DIALECT.to_owned(), v.extensions)),
+        ..ProfilePatch::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agentgw_model::AgentIds;
+
+    const CREATE: &str = include_str!("../../../tests/fixtures/libredesk/create_request.json");
+    const CREATED: &str = include_str!("../../../tests/fixtures/libredesk/create_response.json");
+
+    fn agent() -> Agent {
+        let t = DateTime::parse_from_rfc3339("2025-08-28T10:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        let mut profile = Profile {
+            first_name: "John".into(),
+            last_name: "Doe".into(),
+            email: "[email protected]".into(),
+            role: Role::Administrator,
+            phone: Some("1234567890".into()),
+            phone_country_code: Some("+1".into()),
+            avatar_url: Some("/avatars/agent1.jpg".into()),
+            last_active_at: Some(t),
+            last_login_at: Some(t),
+            teams: vec!["Support Team".into()],
+            ..Profile::default()
+        };
+        profile.state.active = true;
+        Agent {
+            ids: AgentIds {
+                int: 1,
+                guid: uuid::Uuid::nil(),
+                short: "s".repeat(17),
+            },
+            profile,
+            created_at: t,
+            updated_at: t,
+        }
+    }
+
+    fn shape(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(k, v)| (k.clone(), shape(v))).collect())
+            }
+            Value::Array(a) => Value::Array(a.iter().take(1).map(shape).collect()),
+            Value::String(_) => "string".into(),
+            Value::Number(_) => "number".into(),
+            Value::Bool(_) => "bool".into(),
+            Value::Null => "null".into(),
+        }
+    }
+
+    #[test]
+    fn seed_create_response_has_our_shape_field_for_field() {
+        let seed: Value = serde_json::from_str(CREATED).unwrap_or(Value::Null);
+        let team = Team {
+            id: 1,
+            guid: uuid::Uuid::nil(),
+            name: "Support Team".into(),
+            emoji: "🛠️".into(),
+        };
+        let ours = serde_json::to_value(wire::Envelope::success(to_full(&agent(), &[team])))
+            .unwrap_or(Value::Null);
+        let mut seed_shape = shape(&seed);
+        // agentgw never hands out credentials: api_key is always null.
+        seed_shape["data"]["api_key"] = "null".into();
+        seed_shape["data"]["api_key_last_used_at"] = "null".into();
+        seed_shape["data"]["permissions"] = Value::Array(vec![]);
+        assert_eq!(shape(&ours), seed_shape);
+        for key in [
+            "id",
+            "created_at",
+            "first_name",
+            "last_name",
+            "email",
+            "type",
+            "availability_status",
+            "phone_number_country_code",
+            "phone_number",
+            "avatar_url",
+            "enabled",
+            "last_login_at",
+            "teams",
+        ] {
+            assert_eq!(ours["data"][key], seed["data"][key], "{key}");
+        }
+        assert_eq!(ours["data"]["roles"], serde_json::json!(["Admin"]));
+    }
+
+    #[test]
+    fn seed_create_request_is_understood() {
+        let mut req: wire::AgentRequest = serde_json::from_str(CREATE).unwrap_or_default();
+        assert_eq!(
+            role(&req),
+            Err("Role `<string>` not found".into()),
+            "the seed's placeholder role is no role"
+        );
+        req.role = Some("admin".into());
+        req.email = Some("john@example.com".into());
+        let v = validate(req).expect("valid");
+        assert_eq!(
+            (v.role, v.enabled, v.teams.clone()),
+            (Role::Administrator, true, vec!["<string>".to_owned()])
+        );
+        let new = new_agent(v, vec!["<string>".into()]);
+        assert_eq!(
+            new.profile.extensions.get(DIALECT, "send_welcome_email"),
+            Some(&Value::Bool(true))
+        );
+    }
+
+    #[test]
+    fn availability_round_trips_all_five_values() {
+        for (name, canonical) in AVAILABILITY {
+            let req = wire::AgentRequest {
+                first_name: Some("A".into()),
+                email: Some("a@b.co".into()),
+                role: Some("Agent".into()),
+                availability_status: Some(name.into()),
+                ..Default::default()
+            };
+            let new = new_agent(validate(req).expect("valid"), vec![]);
+            assert_eq!(new.profile.availability, canonical, "{name}");
+            assert_eq!(
+                availability(&new.profile),
+                name,
+                "{name} comes back unchanged"
+            );
+        }
+        // Changed elsewhere (ndoto sets busy): the kept value no longer matches, the canonical one shows.
+        let req = wire::AgentRequest {
+            first_name: Some("A".into()),
+            email: Some("a@b.co".into()),
+            role: Some("Agent".into()),
+            availability_status: Some("away_and_reassigning".into()),
+            ..Default::default()
+        };
+        let mut p = new_agent(validate(req).expect("valid"), vec![]).profile;
+        p.availability = Availability::Busy;
+        assert_eq!(availability(&p), "away_manual");
+    }
+
+    #[test]
+    fn validation_messages() {
+        let base = || wire::AgentRequest {
+            first_name: Some("A".into()),
+            email: Some("a@b.co".into()),
+            roles: Some(vec!["Agent".into()]),
+            ..Default::default()
+        };
+        assert!(
+            validate(base()).is_ok_and(|v| !v.enabled && v.teams.is_empty()),
+            "PUT semantics: omitted enabled is false, omitted teams none"
+        );
+        assert_eq!(
+            validate(wire::AgentRequest {
+                email: None,
+                ..base()
+            })
+            .err(),
+            Some("`email` empty".into())
+        );
+        assert_eq!(
+            validate(wire::AgentRequest {
+                email: Some("nope".into()),
+                ..base()
+            })
+            .err(),
+            Some("Invalid `email`".into())
+        );
+        assert_eq!(
+            validate(wire::AgentRequest {
+                first_name: Some(" ".into()),
+                ..base()
+            })
+            .err(),
+            Some("`first_name` empty".into())
+        );
+        assert_eq!(
+            validate(wire::AgentRequest {
+                roles: None,
+                ..base()
+            })
+            .err(),
+            Some("`roles` empty".into())
+        );
+        assert_eq!(
+            validate(wire::AgentRequest {
+                roles: Some(vec!["Owner".into()]),
+                ..base()
+            })
+            .err(),
+            Some("Role `Owner` not found".into())
+        );
+        assert!(
+            validate(wire::AgentRequest {
+                availability_status: Some("napping".into()),
+                ..base()
+            })
+            .is_err()
+        );
+    }
+}
