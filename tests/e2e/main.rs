@@ -9,6 +9,7 @@ fn gateway() -> agentgw_tests::Gateway {
     agentgw_tests::Gateway::start(BIN)
 }
 
+mod comm100;
 mod libredesk;
 mod livechat;
 mod ndoto;

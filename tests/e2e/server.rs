@@ -154,11 +154,10 @@ fn check_config_refuses_bad_configs_with_a_clear_message() {
         ),
         (
             base.replace(
-                "name = \"ndoto\"\ndialect = \"ndoto\"",
-                "name = \"c1\"\ndialect = \"comm100\"",
-            )
-            .replace("account_ids = [1, 7]\n", ""),
-            "comm100 face is not built",
+                "dialect = \"supporthub\"\nprefix = \"/supporthub\"",
+                "dialect = \"ndoto\"\nprefix = \"/ndoto/\"",
+            ),
+            "collide",
         ),
         (
             base.clone()

@@ -19,9 +19,12 @@ pub const SH_TOKEN: &str = "e2e-supporthub-token-41d7";
 /// The libredesk key and secret the test configurations accept.
 pub const LD_KEY: &str = "e2e-key";
 pub const LD_SECRET: &str = "e2e-libredesk-secret-7a0e";
+/// The comm100 bearer token the test configurations accept.
+pub const C1_TOKEN: &str = "e2e-comm100-token-c6b5";
 
-/// A test configuration: ndoto at `/ndoto`, livechat at `/livechat` (policy `reject`),
-/// supporthub at `/supporthub` and libredesk at `/libredesk`, one tenant, on a store in `dir`.
+/// A test configuration: all five faces — ndoto at `/ndoto`, livechat at `/livechat` (policy
+/// `reject`), supporthub at `/supporthub`, libredesk at `/libredesk`, comm100 at `/comm100` —
+/// on one tenant of a store in `dir`.
 pub fn ndoto_config(dir: &std::path::Path) -> String {
     format!(
         r#"
@@ -60,6 +63,13 @@ dialect = "libredesk"
 prefix = "/libredesk"
 tenant = "default"
 credentials = [{{ key = "{LD_KEY}", secret = "{LD_SECRET}" }}]
+
+[[routes]]
+name = "comm100"
+dialect = "comm100"
+prefix = "/comm100"
+tenant = "default"
+credentials = [{{ token = "{C1_TOKEN}" }}]
 "#,
         dir.display()
     )

@@ -16,6 +16,6 @@ pub fn face(dialect: Dialect) -> Option<Mount> {
         Dialect::Livechat => Some(agentgw_livechat::configure),
         Dialect::Supporthub => Some(agentgw_supporthub::configure),
         Dialect::Libredesk => Some(agentgw_libredesk::configure),
-        Dialect::Comm100 => None,
+        Dialect::Comm100 => Some(agentgw_comm100::configure),
     }
 }

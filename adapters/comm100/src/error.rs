@@ -1,0 +1,113 @@
+//! Every failure a comm100 client can see: `{"code": <status × 1000>, "message": "..."}`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use agentgw_core::BackendError;
+use agentgw_http::{BodyError, FieldError};
+use serde_json::json;
+
+use crate::mapping::Invalid;
+
+/// A comm100 error response: its status and message.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Comm100Error {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl Comm100Error {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Comm100Error {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// 404 for an unknown agent, path or verb.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "The resource was not found.")
+    }
+
+    /// 401 for a missing or wrong bearer token.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized: a valid bearer access token is required.",
+        )
+    }
+
+    /// 400 with a message.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl From<Invalid> for Comm100Error {
+    fn from(e: Invalid) -> Self {
+        Self::bad_request(e.0)
+    }
+}
+
+impl From<BodyError> for Comm100Error {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge { limit } => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("The request body is larger than {limit} bytes."),
+            ),
+            other => Self::bad_request(format!("The request body is invalid: {other}")),
+        }
+    }
+}
+
+impl From<FieldError> for Comm100Error {
+    fn from(e: FieldError) -> Self {
+        Self::bad_request(format!("The field '{}' is invalid: {}", e.field, e.detail))
+    }
+}
+
+impl From<BackendError> for Comm100Error {
+    fn from(e: BackendError) -> Self {
+        match e {
+            BackendError::NotFound => Self::not_found(),
+            BackendError::Conflict { field } => Self::new(
+                StatusCode::CONFLICT,
+                format!("The {field} is already used by another agent."),
+            ),
+            BackendError::Invalid { field, message } => {
+                Self::bad_request(format!("The field '{field}' is invalid: {message}"))
+            }
+            BackendError::Unsupported(what) => Self::new(
+                StatusCode::NOT_IMPLEMENTED,
+                format!("{what} is not supported by the helpdesk behind this gateway."),
+            ),
+            BackendError::Upstream { message, .. } => {
+                tracing::warn!(%message, "upstream error");
+                Self::new(StatusCode::BAD_GATEWAY, "The upstream helpdesk failed.")
+            }
+            BackendError::Unavailable(detail) => {
+                tracing::warn!(%detail, "store unavailable");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Service unavailable, try again later.",
+                )
+            }
+            BackendError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error.")
+            }
+        }
+    }
+}
+
+impl ResponseError for Comm100Error {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status)
+            .json(json!({"code": u32::from(self.status.as_u16()) * 1000, "message": self.message}))
+    }
+}
