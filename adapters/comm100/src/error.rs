@@ -86,6 +86,10 @@ impl From<BackendError> for Comm100Error {
                 tracing::warn!(%message, "upstream error");
                 Self::new(StatusCode::BAD_GATEWAY, "The upstream helpdesk failed.")
             }
+            BackendError::Timeout => Self::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "The upstream helpdesk did not answer in time.",
+            ),
             BackendError::Unavailable(detail) => {
                 tracing::warn!(%detail, "store unavailable");
                 Self::new(

@@ -24,6 +24,8 @@ pub enum LibredeskError {
     #[error("{0}")]
     Upstream(String),
     #[error("{0}")]
+    Timeout(String),
+    #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
     General(String),
@@ -39,6 +41,7 @@ impl LibredeskError {
             LibredeskError::NotFound(_) => "NotFoundException",
             LibredeskError::Conflict(_) => "ConflictException",
             LibredeskError::Upstream(_)
+            | LibredeskError::Timeout(_)
             | LibredeskError::Unavailable(_)
             | LibredeskError::General(_) => "GeneralException",
         }
@@ -83,6 +86,9 @@ impl From<BackendError> for LibredeskError {
                 tracing::warn!(%message, "upstream error");
                 LibredeskError::Upstream("Upstream helpdesk error".into())
             }
+            BackendError::Timeout => {
+                LibredeskError::Timeout("The upstream helpdesk did not answer in time".into())
+            }
             BackendError::Unavailable(detail) => {
                 tracing::warn!(%detail, "store unavailable");
                 LibredeskError::Unavailable("Service unavailable, try again later".into())
@@ -105,6 +111,7 @@ impl ResponseError for LibredeskError {
             LibredeskError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             LibredeskError::NotSupported(_) => StatusCode::NOT_IMPLEMENTED,
             LibredeskError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            LibredeskError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
             LibredeskError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             LibredeskError::General(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -33,6 +33,8 @@ pub enum LivechatError {
     TooLarge,
     #[error("upstream helpdesk error: {0}")]
     Upstream(String),
+    #[error("the upstream helpdesk did not answer in time")]
+    Timeout,
     #[error("service unavailable, try again later")]
     Unavailable,
     #[error("Internal server error")]
@@ -82,7 +84,11 @@ impl From<BackendError> for LivechatError {
                 "error-not-allowed",
                 format!("{what} is not supported [error-not-allowed]"),
             ),
-            BackendError::Upstream { message, .. } => LivechatError::Upstream(message),
+            BackendError::Upstream { message, .. } => {
+                tracing::warn!(%message, "upstream error");
+                LivechatError::Upstream("the upstream helpdesk failed".into())
+            }
+            BackendError::Timeout => LivechatError::Timeout,
             BackendError::Unavailable(detail) => {
                 tracing::warn!(%detail, "store unavailable");
                 LivechatError::Unavailable
@@ -102,6 +108,7 @@ impl ResponseError for LivechatError {
             LivechatError::NoEndpoint => StatusCode::NOT_FOUND,
             LivechatError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             LivechatError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            LivechatError::Timeout => StatusCode::GATEWAY_TIMEOUT,
             LivechatError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             LivechatError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             LivechatError::InvalidType

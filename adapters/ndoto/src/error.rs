@@ -25,6 +25,8 @@ pub enum NdotoError {
     TooLarge(usize),
     #[error("Upstream helpdesk error: {0}")]
     Upstream(String),
+    #[error("The upstream helpdesk did not answer in time")]
+    Timeout,
     #[error("Service unavailable, try again later")]
     Unavailable,
     #[error("Internal server error")]
@@ -82,7 +84,11 @@ impl From<BackendError> for NdotoError {
                 attribute: "base",
                 message: format!("{what} is not supported"),
             }]),
-            BackendError::Upstream { message, .. } => NdotoError::Upstream(message),
+            BackendError::Upstream { message, .. } => {
+                tracing::warn!(%message, "upstream error");
+                NdotoError::Upstream("the upstream helpdesk failed".into())
+            }
+            BackendError::Timeout => NdotoError::Timeout,
             BackendError::Unavailable(detail) => {
                 tracing::warn!(%detail, "store unavailable");
                 NdotoError::Unavailable
@@ -104,6 +110,7 @@ impl ResponseError for NdotoError {
             NdotoError::BadRequest(_) => StatusCode::BAD_REQUEST,
             NdotoError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             NdotoError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            NdotoError::Timeout => StatusCode::GATEWAY_TIMEOUT,
             NdotoError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             NdotoError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -29,6 +29,8 @@ pub enum SupporthubError {
     NotSupported(&'static str),
     #[error("Bad gateway: the upstream helpdesk failed.")]
     Upstream,
+    #[error("Gateway Timeout")]
+    Timeout,
     #[error("Service Unavailable")]
     Unavailable,
     #[error("Server Error")]
@@ -72,6 +74,7 @@ impl From<BackendError> for SupporthubError {
                 tracing::warn!(%message, "upstream error");
                 SupporthubError::Upstream
             }
+            BackendError::Timeout => SupporthubError::Timeout,
             BackendError::Unavailable(detail) => {
                 tracing::warn!(%detail, "store unavailable");
                 SupporthubError::Unavailable
@@ -94,6 +97,7 @@ impl ResponseError for SupporthubError {
             SupporthubError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             SupporthubError::NotSupported(_) => StatusCode::NOT_IMPLEMENTED,
             SupporthubError::Upstream => StatusCode::BAD_GATEWAY,
+            SupporthubError::Timeout => StatusCode::GATEWAY_TIMEOUT,
             SupporthubError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             SupporthubError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -1,13 +1,13 @@
 //! The configuration contract: load (file + `AGENTGW__SECTION__KEY` env), deserialize strictly,
 //! then validate cross-references. Later issues add keys; existing keys keep their meaning.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::credentials::RawCredential;
-use crate::{CredentialSet, Dialect};
+use crate::{Credential, CredentialSet, Dialect};
 
 /// Why a configuration could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +60,79 @@ struct RawConfig {
     store: Option<StoreConfig>,
     #[serde(default)]
     routes: Vec<RawRoute>,
+    #[serde(default)]
+    upstreams: BTreeMap<String, RawUpstream>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUpstream {
+    dialect: Dialect,
+    base_url: String,
+    credentials: RawCredential,
+    account_id: Option<i64>,
+    #[serde(default = "default_timeout_ms")]
+    timeout_ms: u64,
+    #[serde(default = "default_retries")]
+    retries: u32,
+    #[serde(default = "default_max_concurrency")]
+    max_concurrency: usize,
+    #[serde(default)]
+    defaults: UpstreamDefaults,
+}
+
+fn default_timeout_ms() -> u64 {
+    10_000
+}
+fn default_retries() -> u32 {
+    2
+}
+fn default_max_concurrency() -> usize {
+    8
+}
+
+/// What a create through an upstream gets when the calling face cannot supply it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamDefaults {
+    /// Canonical IANA zone, converted to the upstream's vocabulary.
+    pub time_zone: Option<String>,
+    pub datetime_format: Option<String>,
+    pub language: Option<String>,
+    /// Emails are synthesised as `<username>@<email_domain>`; absent, such a create is refused.
+    pub email_domain: Option<String>,
+    #[serde(default)]
+    pub password: PasswordPolicy,
+}
+
+/// What a create does when the upstream needs a password the face did not send.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PasswordPolicy {
+    /// Refuse the create with the face's validation error.
+    #[default]
+    Reject,
+    /// A random strong password, never logged or returned.
+    Generate,
+}
+
+/// `[upstreams.NAME]`: a real helpdesk of some dialect that routes can put behind their face.
+#[derive(Debug, Clone)]
+pub struct UpstreamConfig {
+    pub name: String,
+    pub dialect: Dialect,
+    /// Where the dialect's own paths start, without a trailing `/`.
+    pub base_url: String,
+    /// Outbound credential, in the dialect's shape.
+    pub credential: Credential,
+    /// ndoto: the account to manage.
+    pub account_id: i64,
+    pub timeout: std::time::Duration,
+    /// Retries of idempotent calls (GET, PUT, DELETE); POST is never retried.
+    pub retries: u32,
+    /// Requests in flight to this upstream at once.
+    pub max_concurrency: usize,
+    pub defaults: UpstreamDefaults,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +203,8 @@ pub struct RouteConfig {
     pub account_ids: Vec<i64>,
     /// livechat: how register treats unknown usernames.
     pub policy: RoutePolicy,
+    /// The `[upstreams.NAME]` behind this route; `None` is the embedded store.
+    pub upstream: Option<String>,
 }
 
 /// A loaded and validated configuration.
@@ -138,6 +213,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub store: StoreConfig,
     pub routes: Vec<RouteConfig>,
+    pub upstreams: BTreeMap<String, UpstreamConfig>,
 }
 
 /// The first path segment(s) every request of a dialect starts with, below the route prefix.
@@ -225,6 +301,72 @@ impl Config {
             problems.push("no [[routes]]: the gateway would serve nothing".into());
         }
 
+        let mut upstreams = BTreeMap::new();
+        for (name, u) in raw.upstreams {
+            let at = format!("upstream `{name}`");
+            if name == "embedded" {
+                problems.push(format!(
+                    "{at}: `embedded` names the embedded store; choose another name"
+                ));
+            }
+            if !(u.base_url.starts_with("http://") || u.base_url.starts_with("https://")) {
+                problems.push(format!(
+                    "{at}: base_url must start with http:// or https://"
+                ));
+            }
+            if u.timeout_ms == 0 {
+                problems.push(format!(
+                    "{at}: timeout_ms must be above 0 (a call without a timeout could hang forever)"
+                ));
+            }
+            if u.max_concurrency == 0 {
+                problems.push(format!("{at}: max_concurrency must be at least 1"));
+            }
+            if let Some(tz) = &u.defaults.time_zone
+                && agentgw_model::TimeZone::parse(tz).is_err()
+            {
+                problems.push(format!(
+                    "{at}: defaults.time_zone `{tz}` is not an IANA time zone"
+                ));
+            }
+            if let Some(domain) = &u.defaults.email_domain
+                && !agentgw_model::is_valid_email(&format!("user@{domain}"))
+            {
+                problems.push(format!(
+                    "{at}: defaults.email_domain `{domain}` is not a domain"
+                ));
+            }
+            match (u.dialect, u.account_id) {
+                (Dialect::Ndoto, _) | (_, None) => {}
+                (d, Some(_)) => problems.push(format!(
+                    "{at}: account_id is an ndoto setting, not a {d} one"
+                )),
+            }
+            let credential = match u.credentials.for_dialect(u.dialect) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    problems.push(format!("{at}: credentials: {e}"));
+                    None
+                }
+            };
+            if let Some(credential) = credential {
+                upstreams.insert(
+                    name.clone(),
+                    UpstreamConfig {
+                        name,
+                        dialect: u.dialect,
+                        base_url: u.base_url.trim_end_matches('/').to_owned(),
+                        credential,
+                        account_id: u.account_id.unwrap_or(1),
+                        timeout: std::time::Duration::from_millis(u.timeout_ms),
+                        retries: u.retries,
+                        max_concurrency: u.max_concurrency,
+                        defaults: u.defaults,
+                    },
+                );
+            }
+        }
+
         let mut names = BTreeSet::new();
         let mut routes = Vec::new();
         for r in raw.routes {
@@ -235,10 +377,23 @@ impl Config {
             if !names.insert(r.name.clone()) {
                 problems.push(format!("{at}: the name is used twice"));
             }
-            if r.backend != "embedded" {
+            let upstream = match r.backend.as_str() {
+                "embedded" => None,
+                name if upstreams.contains_key(name)
+                    || problems
+                        .iter()
+                        .any(|p| p.contains(&format!("upstream `{name}`"))) =>
+                {
+                    Some(name.to_owned())
+                }
+                name => {
+                    problems.push(format!("{at}: backend `{name}` is neither \"embedded\" nor an [upstreams.{name}] table"));
+                    None
+                }
+            };
+            if r.tenant.starts_with("upstream:") {
                 problems.push(format!(
-                    "{at}: backend `{}`: only \"embedded\" is available in this version",
-                    r.backend
+                    "{at}: tenant names starting with `upstream:` are reserved for upstream id maps"
                 ));
             }
             if r.tenant.is_empty() {
@@ -297,6 +452,7 @@ impl Config {
                 credentials: CredentialSet::new(creds),
                 account_ids,
                 policy,
+                upstream,
             });
         }
         // Two routes collide when one's served path space contains the other's.
@@ -321,6 +477,7 @@ impl Config {
                 server,
                 store,
                 routes,
+                upstreams,
             })
         } else {
             Err(ConfigError::Invalid(problems))
@@ -413,11 +570,42 @@ mod tests {
     }
 
     #[test]
-    fn upstream_backends_are_not_yet_accepted() {
+    fn routes_reference_upstreams() {
         let e = problems(&OK.replace(
             "prefix = \"/ndoto/\"",
             "prefix = \"/ndoto/\"\nbackend = \"legacy\"",
         ));
-        assert!(e.contains("legacy"), "{e}");
+        assert!(e.contains("[upstreams.legacy]"), "{e}");
+        let with = OK.replace(
+            "prefix = \"/ndoto/\"",
+            "prefix = \"/ndoto/\"\nbackend = \"legacy\"",
+        ) + "\n[upstreams.legacy]\ndialect = \"comm100\"\nbase_url = \"https://api11.comm100.io/\"\ncredentials = { token = \"x\" }\n[upstreams.legacy.defaults]\ntime_zone = \"UTC\"\npassword = \"generate\"\n";
+        let c = Config::from_toml(&with).expect("valid");
+        assert_eq!(c.routes[0].upstream.as_deref(), Some("legacy"));
+        let u = &c.upstreams["legacy"];
+        assert_eq!(
+            (
+                u.base_url.as_str(),
+                u.retries,
+                u.max_concurrency,
+                u.defaults.password
+            ),
+            ("https://api11.comm100.io", 2, 8, PasswordPolicy::Generate)
+        );
+        assert!(
+            !format!("{u:?}").contains("\"x\""),
+            "credentials are redacted"
+        );
+        let bad = with
+            .replace(
+                "time_zone = \"UTC\"",
+                "time_zone = \"Pacific Standard Time\"",
+            )
+            .replace("{ token = \"x\" }", "{ key = \"k\", secret = \"s\" }");
+        let e = problems(&bad);
+        assert!(
+            e.contains("defaults.time_zone") && e.contains("credentials"),
+            "{e}"
+        );
     }
 }

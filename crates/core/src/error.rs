@@ -31,6 +31,9 @@ pub enum BackendError {
         status: Option<u16>,
         message: String,
     },
+    /// The upstream did not answer within its timeout.
+    #[error("upstream timed out")]
+    Timeout,
     /// The store could not be reached or failed.
     #[error("store unavailable: {0}")]
     Unavailable(String),
@@ -47,7 +50,7 @@ impl BackendError {
             | BackendError::Conflict { .. }
             | BackendError::Invalid { .. } => Origin::Client,
             BackendError::Unsupported(_) => Origin::Client,
-            BackendError::Upstream { .. } => Origin::Upstream,
+            BackendError::Upstream { .. } | BackendError::Timeout => Origin::Upstream,
             BackendError::Unavailable(_) | BackendError::Internal(_) => Origin::Internal,
         }
     }

@@ -6,13 +6,16 @@ pub mod config;
 pub mod credentials;
 pub mod dialect;
 pub mod error;
+pub mod remote;
 pub mod secret;
 
 pub use backend::{Backend, Capabilities, FilterSupport, Verbs};
 pub use config::{
-    Config, ConfigError, RouteConfig, RoutePolicy, ServerConfig, StoreConfig, UnknownUsername,
+    Config, ConfigError, PasswordPolicy, RouteConfig, RoutePolicy, ServerConfig, StoreConfig,
+    UnknownUsername, UpstreamConfig, UpstreamDefaults,
 };
 pub use credentials::{Credential, CredentialSet};
 pub use dialect::Dialect;
 pub use error::{BackendError, Origin};
+pub use remote::{Remote, RemoteAgent, RemotePage};
 pub use secret::Secret;

@@ -40,6 +40,11 @@ impl Extensions {
         self.0.entry(dialect.to_owned()).or_default().extend(fields);
     }
 
+    /// Drop everything kept for `dialect`.
+    pub fn remove(&mut self, dialect: &str) {
+        self.0.remove(dialect);
+    }
+
     /// Whether nothing is kept for any dialect.
     pub fn is_empty(&self) -> bool {
         self.0.values().all(Map::is_empty)

@@ -5,6 +5,7 @@
 
 mod agent;
 mod email;
+mod field;
 mod flags;
 mod names;
 mod patch;
@@ -16,6 +17,7 @@ pub use agent::{
     AccountState, Agent, AgentId, AgentIds, Availability, NewAgent, Profile, Role, Team,
 };
 pub use email::is_valid_email;
+pub use field::{Field, merge_shadow};
 pub use flags::{Extensions, FlagKind, Flags};
 pub use names::{derive_username, join_name, split_name};
 pub use patch::ProfilePatch;

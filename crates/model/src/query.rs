@@ -81,3 +81,72 @@ pub struct Page {
     pub items: Vec<Agent>,
     pub total: u64,
 }
+
+fn contains_ci(haystack: &str, needle: &str) -> bool {
+    haystack
+        .to_lowercase()
+        .contains(&needle.trim().to_lowercase())
+}
+
+impl Filter {
+    /// Whether an agent passes every filter (the same rules the store applies in SQL).
+    pub fn matches(&self, agent: &Agent) -> bool {
+        let p = &agent.profile;
+        let username = p.username.as_deref().unwrap_or_default();
+        let partial = |value: &Option<String>, field: &str| {
+            value.as_ref().is_none_or(|v| contains_ci(field, v))
+        };
+        self.text.as_ref().is_none_or(|t| {
+            contains_ci(username, t) || contains_ci(&p.display_name, t) || contains_ci(&p.email, t)
+        }) && partial(&self.first_name, &p.first_name)
+            && partial(&self.last_name, &p.last_name)
+            && partial(&self.email, &p.email)
+            && self
+                .username
+                .as_ref()
+                .is_none_or(|u| u.trim().eq_ignore_ascii_case(username))
+            && self.role.is_none_or(|r| r == p.role)
+            && self.availability.is_none_or(|a| a == p.availability)
+            && self.confirmed.is_none_or(|c| c == p.state.confirmed)
+            && self.banned.is_none_or(|b| b == p.state.banned)
+    }
+}
+
+impl SortOrder {
+    /// Sort agents in this order (ties by integer id, in the same direction), as the store does.
+    pub fn sort(self, agents: &mut [Agent]) {
+        agents.sort_by(|a, b| {
+            let key = match self.key {
+                SortKey::Name => a
+                    .profile
+                    .display_name
+                    .to_lowercase()
+                    .cmp(&b.profile.display_name.to_lowercase()),
+                SortKey::Username => a
+                    .profile
+                    .username
+                    .as_deref()
+                    .map(str::to_lowercase)
+                    .cmp(&b.profile.username.as_deref().map(str::to_lowercase)),
+                SortKey::Email => a
+                    .profile
+                    .email
+                    .to_lowercase()
+                    .cmp(&b.profile.email.to_lowercase()),
+                SortKey::Updated => a.updated_at.cmp(&b.updated_at),
+                SortKey::Created => std::cmp::Ordering::Equal,
+            }
+            .then(a.ids.int.cmp(&b.ids.int));
+            if self.descending { key.reverse() } else { key }
+        });
+    }
+}
+
+impl Window {
+    /// The part of `items` this window covers.
+    pub fn slice<T>(self, items: Vec<T>) -> Vec<T> {
+        let offset = usize::try_from(self.offset).unwrap_or(usize::MAX);
+        let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
+        items.into_iter().skip(offset).take(limit).collect()
+    }
+}

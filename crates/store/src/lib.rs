@@ -5,6 +5,7 @@
 //! case-insensitively, enforced by a database index; ids are assigned once and never reused
 //! (deleted rows stay, scrubbed); an acknowledged write is committed with a full sync.
 
+mod idmap;
 mod ids;
 mod password;
 mod record;
@@ -17,6 +18,7 @@ use agentgw_core::BackendError;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
+pub use idmap::{IdMap, Mapped};
 pub use password::verify_password;
 pub use tenant::TenantStore;
 
@@ -138,6 +140,11 @@ impl Store {
     /// The backend for one tenant's agents.
     pub fn tenant(&self, tenant: &str) -> TenantStore {
         TenantStore::new(self.pool.clone(), tenant)
+    }
+
+    /// The id map and shadow fields of the upstream `name`.
+    pub fn id_map(&self, name: &str) -> IdMap {
+        IdMap::new(self.pool.clone(), name)
     }
 
     /// Whether the database answers.

@@ -138,6 +138,7 @@ suite!(
     usernames_are_derived_unique_and_kept,
     sorts_by_any_key_both_ways,
     teams_are_created_once_by_name,
+    upstream_ids_are_mapped_once_and_retired,
 );
 
 async fn create_and_get_by_every_id(store: &Store) {
@@ -635,4 +636,61 @@ async fn teams_are_created_once_by_name(store: &Store) {
 
 fn uuid_nil() -> uuid::Uuid {
     uuid::Uuid::nil()
+}
+
+async fn upstream_ids_are_mapped_once_and_retired(store: &Store) {
+    let map = store.id_map(&format!("up-{}", uuid_like()));
+    let natives: Vec<String> = [
+        "7",
+        "c2c165b7-d5ce-40e5-a492-f586f514a062",
+        "aobEdbYhXfu5hkeqG",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let first = map.ensure(&natives).await.expect("ensure");
+    let again = map.ensure(&natives).await.expect("ensure again");
+    assert_eq!(first, again, "stable");
+    for (m, native) in first.iter().zip(&natives) {
+        for id in [
+            AgentId::Int(m.ids.int),
+            AgentId::Guid(m.ids.guid),
+            AgentId::Short(m.ids.short.clone()),
+        ] {
+            assert_eq!(
+                map.native(&id).await.expect("native").as_deref(),
+                Some(native.as_str())
+            );
+        }
+    }
+    let shadow = Profile {
+        title: Some("Lead".into()),
+        ..Profile::default()
+    };
+    map.save_shadow("7", &shadow).await.expect("save");
+    assert_eq!(map.ensure_one("7").await.expect("one").shadow, shadow);
+    map.retire("7").await.expect("retire");
+    assert_eq!(
+        map.native(&AgentId::Int(first[0].ids.int))
+            .await
+            .expect("native"),
+        None,
+        "a retired id maps to nothing"
+    );
+    let reborn = map.ensure_one("7").await.expect("again");
+    assert!(
+        reborn.ids.int > first[2].ids.int && reborn.shadow == Profile::default(),
+        "new ids, no old shadow"
+    );
+    // Concurrent first sightings of one native id yield one mapping.
+    let racers = (0..8).map(|_| {
+        let map = map.clone();
+        tokio::spawn(async move { map.ensure_one("race").await.map(|m| m.ids.int) })
+    });
+    let ids: std::collections::BTreeSet<i64> = futures_util::future::join_all(racers)
+        .await
+        .into_iter()
+        .filter_map(|r| r.ok()?.ok())
+        .collect();
+    assert_eq!(ids.len(), 1);
 }

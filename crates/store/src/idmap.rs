@@ -1,0 +1,191 @@
+//! Gateway ids and shadow fields for agents that live in an upstream helpdesk.
+//!
+//! Each upstream agent has a row in `agents` under the tenant `upstream:<name>` with its
+//! native id: the row's integer id, GUID and 17-character id are the ids every face shows
+//! (assigned once, never reused, shared by all gateways on the database), and its document
+//! holds the fields the upstream cannot hold.
+
+use std::collections::HashMap;
+
+use agentgw_core::BackendError;
+use agentgw_model::{AgentId, AgentIds, Profile};
+use chrono::Utc;
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, AssertSqlSafe, Row};
+
+use crate::ids;
+use crate::record::{db_error, ts};
+
+/// The id map and shadow fields of one upstream.
+#[derive(Clone)]
+pub struct IdMap {
+    pool: AnyPool,
+    tenant: String,
+}
+
+/// An upstream agent's gateway ids and the fields the gateway keeps for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mapped {
+    pub ids: AgentIds,
+    pub shadow: Profile,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Doc {
+    v: u32,
+    #[serde(default)]
+    profile: Profile,
+}
+
+fn mapped(row: &AnyRow) -> Result<(String, Mapped), BackendError> {
+    let guid: String = row.try_get("guid").map_err(db_error)?;
+    let doc: String = row.try_get("doc").map_err(db_error)?;
+    let doc: Doc = serde_json::from_str(&doc)
+        .map_err(|e| BackendError::Internal(format!("bad shadow document: {e}")))?;
+    Ok((
+        row.try_get("native_id").map_err(db_error)?,
+        Mapped {
+            ids: AgentIds {
+                int: row.try_get("id").map_err(db_error)?,
+                guid: guid
+                    .parse()
+                    .map_err(|e| BackendError::Internal(format!("bad stored guid: {e}")))?,
+                short: row.try_get("short_id").map_err(db_error)?,
+            },
+            shadow: doc.profile,
+        },
+    ))
+}
+
+const COLUMNS: &str = "id, guid, short_id, native_id, doc";
+/// How many native ids one `IN (...)` lookup carries.
+const CHUNK: usize = 200;
+
+impl IdMap {
+    pub(crate) fn new(pool: AnyPool, upstream: &str) -> Self {
+        IdMap {
+            pool,
+            tenant: format!("upstream:{upstream}"),
+        }
+    }
+
+    /// The mapping of each native id, creating the missing ones (in the order given).
+    pub async fn ensure(&self, natives: &[String]) -> Result<Vec<Mapped>, BackendError> {
+        let mut found = self.lookup(natives).await?;
+        for native in natives {
+            if !found.contains_key(native) {
+                self.insert(native).await?;
+            }
+        }
+        if found.len() < natives.len() {
+            found = self.lookup(natives).await?;
+        }
+        natives
+            .iter()
+            .map(|n| {
+                found
+                    .get(n)
+                    .cloned()
+                    .ok_or_else(|| BackendError::Internal(format!("no id mapping for {n}")))
+            })
+            .collect()
+    }
+
+    /// The mapping of one native id, created if missing.
+    pub async fn ensure_one(&self, native: &str) -> Result<Mapped, BackendError> {
+        self.ensure(&[native.to_owned()])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| BackendError::Internal("no id mapping".into()))
+    }
+
+    async fn lookup(&self, natives: &[String]) -> Result<HashMap<String, Mapped>, BackendError> {
+        let mut out = HashMap::with_capacity(natives.len());
+        for chunk in natives.chunks(CHUNK) {
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0 AND native_id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(self.tenant.clone());
+            for n in chunk {
+                q = q.bind(n.clone());
+            }
+            for row in q.fetch_all(&self.pool).await.map_err(db_error)? {
+                let (native, m) = mapped(&row)?;
+                out.insert(native, m);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn insert(&self, native: &str) -> Result<(), BackendError> {
+        let now = ts(Utc::now());
+        // A concurrent gateway may map the same native id first: the unique index keeps one.
+        sqlx::query(
+            "INSERT INTO agents (tenant, guid, short_id, native_id, role, availability, confirmed, banned, doc, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'agent', 'online', 0, 0, '{\"v\":1,\"profile\":{}}', $5, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(self.tenant.clone())
+        .bind(ids::guid().to_string())
+        .bind(ids::short_id())
+        .bind(native.to_owned())
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// The native id behind a gateway id, if it maps to a live upstream agent.
+    pub async fn native(&self, id: &AgentId) -> Result<Option<String>, BackendError> {
+        let (column, int, text) = match id {
+            AgentId::Int(i) => ("id", Some(*i), None),
+            AgentId::Guid(g) => ("guid", None, Some(g.to_string())),
+            AgentId::Short(s) => ("short_id", None, Some(s.clone())),
+        };
+        let sql = format!(
+            "SELECT native_id FROM agents WHERE tenant = $1 AND deleted = 0 AND native_id IS NOT NULL AND {column} = $2"
+        );
+        let q = sqlx::query(AssertSqlSafe(sql)).bind(self.tenant.clone());
+        let q = match (int, text) {
+            (Some(i), _) => q.bind(i),
+            (None, t) => q.bind(t.unwrap_or_default()),
+        };
+        let row = q.fetch_optional(&self.pool).await.map_err(db_error)?;
+        row.map(|r| r.try_get::<String, _>("native_id").map_err(db_error))
+            .transpose()
+    }
+
+    /// Keep `shadow` as the fields the gateway holds for this upstream agent.
+    pub async fn save_shadow(&self, native: &str, shadow: &Profile) -> Result<(), BackendError> {
+        let doc = serde_json::to_string(&Doc {
+            v: 1,
+            profile: shadow.clone(),
+        })
+        .map_err(|e| BackendError::Internal(e.to_string()))?;
+        sqlx::query("UPDATE agents SET doc = $1, updated_at = $2, version = version + 1 WHERE tenant = $3 AND deleted = 0 AND native_id = $4")
+            .bind(doc)
+            .bind(ts(Utc::now()))
+            .bind(self.tenant.clone())
+            .bind(native.to_owned())
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// The upstream agent is gone: its gateway ids are retired, never handed out again.
+    pub async fn retire(&self, native: &str) -> Result<(), BackendError> {
+        sqlx::query("UPDATE agents SET deleted = 1, native_id = NULL, doc = '{\"v\":1,\"profile\":{}}', updated_at = $1 WHERE tenant = $2 AND deleted = 0 AND native_id = $3")
+            .bind(ts(Utc::now()))
+            .bind(self.tenant.clone())
+            .bind(native.to_owned())
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
