@@ -15,3 +15,4 @@ mod livechat;
 mod ndoto;
 mod server;
 mod supporthub;
+mod upstream;

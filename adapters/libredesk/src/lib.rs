@@ -8,6 +8,7 @@ pub mod auth;
 pub mod error;
 pub mod inbound;
 pub mod mapping;
+pub mod outbound;
 pub mod wire;
 
 pub use inbound::configure;

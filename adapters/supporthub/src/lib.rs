@@ -8,6 +8,7 @@
 pub mod error;
 pub mod inbound;
 pub mod mapping;
+pub mod outbound;
 pub mod paginate;
 pub mod validate;
 pub mod wire;

@@ -7,7 +7,7 @@ use agentgw_core::Config;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
-use crate::faces::face;
+use crate::faces::{face, remote};
 
 #[derive(Parser)]
 #[command(
@@ -61,6 +61,17 @@ fn load(path: &Path) -> anyhow::Result<Config> {
             )
         })
         .collect();
+    let missing_clients = config
+        .upstreams
+        .values()
+        .filter(|u| remote(u).is_none())
+        .map(|u| {
+            format!(
+                "upstream `{}`: the {} outbound client is not built in this version",
+                u.name, u.dialect
+            )
+        });
+    let missing: Vec<String> = missing.into_iter().chain(missing_clients).collect();
     if !missing.is_empty() {
         bail!(
             "configuration {}:\n  - {}",
@@ -88,7 +99,13 @@ fn check_config(path: &Path) -> anyhow::Result<()> {
             r.name,
             r.dialect.as_str(),
             r.prefix,
-            format!("embedded:{}", r.tenant),
+            match (
+                &r.upstream,
+                r.upstream.as_ref().and_then(|u| config.upstreams.get(u))
+            ) {
+                (Some(name), Some(u)) => format!("{name} ({} at {})", u.dialect, u.base_url),
+                _ => format!("embedded:{}", r.tenant),
+            },
             r.credentials.len()
         );
     }

@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use actix_web::middleware::{NormalizePath, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
-use agentgw_core::Config;
+use agentgw_core::{Backend, Config};
 use agentgw_http::{RouteCtx, RouteTable, request_log};
 use agentgw_store::Store;
+use agentgw_upstream::UpstreamBackend;
 use anyhow::Context;
 use serde_json::json;
 
-use crate::faces::{Mount, face};
+use crate::faces::{Mount, face, remote};
 
 struct Mounted {
     prefix: String,
@@ -29,11 +30,30 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
         let mount =
             face(route.dialect).with_context(|| format!("no face for {}", route.dialect))?;
+        let backend: Arc<dyn Backend> = match route
+            .upstream
+            .as_ref()
+            .and_then(|u| config.upstreams.get(u))
+        {
+            None => Arc::new(store.tenant(&route.tenant)),
+            Some(upstream) => {
+                let client = remote(upstream)
+                    .with_context(|| format!("no outbound client for {}", upstream.dialect))?
+                    .map_err(|e| anyhow::anyhow!("upstream `{}`: {e}", upstream.name))?;
+                Arc::new(UpstreamBackend::new(
+                    &upstream.name,
+                    upstream.dialect.as_str(),
+                    client,
+                    store.id_map(&upstream.name),
+                    upstream.defaults.clone(),
+                ))
+            }
+        };
         let ctx = RouteCtx {
             name: route.name.clone(),
             dialect: route.dialect,
             credentials: route.credentials.clone(),
-            backend: Arc::new(store.tenant(&route.tenant)),
+            backend,
             max_body_bytes: config.server.max_body_bytes,
             account_ids: route.account_ids.clone(),
             policy: route.policy.clone(),

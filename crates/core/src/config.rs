@@ -101,6 +101,9 @@ pub struct UpstreamDefaults {
     pub language: Option<String>,
     /// Emails are synthesised as `<username>@<email_domain>`; absent, such a create is refused.
     pub email_domain: Option<String>,
+    /// For upstreams that require a last name (comm100, supporthub) when the face has none
+    /// (a livechat register, a one-word ndoto name).
+    pub last_name: Option<String>,
     #[serde(default)]
     pub password: PasswordPolicy,
 }

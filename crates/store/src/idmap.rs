@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use agentgw_core::BackendError;
 use agentgw_model::{AgentId, AgentIds, Profile};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
@@ -28,6 +28,8 @@ pub struct IdMap {
 pub struct Mapped {
     pub ids: AgentIds,
     pub shadow: Profile,
+    /// When the gateway first saw it (for upstreams that do not say when it was created).
+    pub first_seen: DateTime<Utc>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -53,11 +55,17 @@ fn mapped(row: &AnyRow) -> Result<(String, Mapped), BackendError> {
                 short: row.try_get("short_id").map_err(db_error)?,
             },
             shadow: doc.profile,
+            first_seen: {
+                let t: String = row.try_get("created_at").map_err(db_error)?;
+                DateTime::parse_from_rfc3339(&t)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|e| BackendError::Internal(format!("bad stored time: {e}")))?
+            },
         },
     ))
 }
 
-const COLUMNS: &str = "id, guid, short_id, native_id, doc";
+const COLUMNS: &str = "id, guid, short_id, native_id, doc, created_at";
 /// How many native ids one `IN (...)` lookup carries.
 const CHUNK: usize = 200;
 

@@ -1,0 +1,269 @@
+//! Calling a real Libredesk: the `Remote` for libredesk upstreams. Its list is compact (no
+//! roles, teams or phone), so a list reads each agent in full, `max_concurrency` at a time;
+//! its PUT needs the whole object, so updates send it.
+
+use agentgw_core::{
+    BackendError, Capabilities, Credential, Remote, RemoteAgent, RemotePage, UpstreamConfig,
+};
+use agentgw_model::{Availability, Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder};
+use agentgw_outbound::{Http, Method, Reply, client_error};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, TryStreamExt};
+use serde_json::{Value, json};
+
+use crate::mapping::{DIALECT, availability};
+use crate::wire;
+
+const HOLDS: &[Field] = &[
+    Field::Email,
+    Field::FirstName,
+    Field::LastName,
+    Field::Role,
+    Field::Active,
+    Field::Availability,
+    Field::Phone,
+    Field::PhoneCountryCode,
+    Field::Avatar,
+    Field::Teams,
+    Field::LastLogin,
+    Field::LastActive,
+];
+const REQUIRES: &[Field] = &[Field::FirstName];
+const AGENTS: &str = "/api/v1/agents";
+
+/// A Libredesk upstream.
+pub struct LibredeskRemote {
+    http: Http,
+    concurrency: usize,
+}
+
+impl LibredeskRemote {
+    /// A client for `cfg` (`token key:secret`).
+    pub fn new(cfg: &UpstreamConfig) -> Result<Self, BackendError> {
+        let header = match &cfg.credential {
+            Credential::KeySecret { key, secret } => format!("token {key}:{}", secret.expose()),
+            _ => {
+                return Err(BackendError::Internal(
+                    "libredesk upstreams take { key, secret }".into(),
+                ));
+            }
+        };
+        Ok(LibredeskRemote {
+            http: Http::new(cfg, vec![("authorization", header)])?,
+            concurrency: cfg.max_concurrency,
+        })
+    }
+
+    fn error(reply: &Reply) -> BackendError {
+        let message = reply.value()["message"]
+            .as_str()
+            .unwrap_or("the upstream refused the request")
+            .to_owned();
+        client_error(reply, message)
+    }
+
+    async fn data<T: serde::de::DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<T, BackendError> {
+        let reply = self.http.call(method, path, &[], body).await?;
+        if !reply.ok() {
+            return Err(Self::error(&reply));
+        }
+        Ok(reply.json::<wire::Envelope<T>>()?.data)
+    }
+}
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+const AVAILABILITY: [(&str, Availability); 5] = [
+    ("online", Availability::Online),
+    ("away", Availability::Away),
+    ("away_manual", Availability::Busy),
+    ("offline", Availability::Offline),
+    ("away_and_reassigning", Availability::Away),
+];
+
+/// A full Libredesk agent as the canonical model sees it.
+pub fn from_wire(w: wire::Agent) -> RemoteAgent {
+    let mut profile = Profile {
+        display_name: agentgw_model::join_name(&w.first_name, &w.last_name),
+        first_name: w.first_name,
+        last_name: w.last_name,
+        email: w.email,
+        role: if w.roles.iter().any(|r| r.eq_ignore_ascii_case("admin")) {
+            Role::Administrator
+        } else {
+            Role::Agent
+        },
+        availability: AVAILABILITY
+            .iter()
+            .find(|(n, _)| *n == w.availability_status)
+            .map_or(Availability::Online, |(_, a)| *a),
+        phone: w.phone_number,
+        phone_country_code: w.phone_number_country_code,
+        avatar_url: w.avatar_url,
+        teams: w.teams.into_iter().map(|t| t.name).collect(),
+        last_login_at: w.last_login_at.as_deref().and_then(parse_time),
+        last_active_at: w.last_active_at.as_deref().and_then(parse_time),
+        ..Profile::default()
+    };
+    profile.state.active = w.enabled;
+    profile.state.confirmed = true;
+    profile.extensions.merge(
+        DIALECT,
+        [(
+            "availability_status".to_owned(),
+            Value::String(w.availability_status),
+        )]
+        .into_iter()
+        .collect(),
+    );
+    if !w.custom_attributes.is_empty() {
+        profile.extensions.merge(
+            DIALECT,
+            [(
+                "custom_attributes".to_owned(),
+                Value::Object(w.custom_attributes),
+            )]
+            .into_iter()
+            .collect(),
+        );
+    }
+    RemoteAgent {
+        id: w.id.to_string(),
+        profile,
+        created_at: parse_time(&w.created_at),
+        updated_at: parse_time(&w.updated_at),
+    }
+}
+
+/// The create / PUT body: the whole Libredesk-visible object.
+pub fn to_body(p: &Profile, password: Option<&Password>) -> Value {
+    let mut body = json!({
+        "first_name": p.first_name,
+        "last_name": p.last_name,
+        "email": p.email,
+        "roles": [if p.role == Role::Administrator { "Admin" } else { "Agent" }],
+        "enabled": p.state.active,
+        "teams": p.teams,
+        "availability_status": availability(p),
+        "send_welcome_email": false,
+    });
+    if let Some(obj) = body.as_object_mut() {
+        for (key, value) in [
+            ("phone_number", &p.phone),
+            ("phone_number_country_code", &p.phone_country_code),
+            ("avatar_url", &p.avatar_url),
+        ] {
+            if let Some(v) = value {
+                obj.insert(key.into(), Value::String(v.clone()));
+            }
+        }
+        if let Some(pw) = password {
+            obj.insert("new_password".into(), Value::String(pw.expose().to_owned()));
+        }
+    }
+    body
+}
+
+#[async_trait]
+impl Remote for LibredeskRemote {
+    fn capabilities(&self) -> Capabilities {
+        let verbs = agentgw_core::Verbs {
+            change_password: true,
+            ..Default::default()
+        };
+        Capabilities {
+            pages: false,
+            partial_update: false,
+            get_by_id: true,
+            verbs,
+            ..Capabilities::default()
+        }
+    }
+
+    fn holds(&self) -> &'static [Field] {
+        HOLDS
+    }
+
+    fn requires(&self) -> &'static [Field] {
+        REQUIRES
+    }
+
+    fn requires_password(&self) -> bool {
+        false
+    }
+
+    fn native_order(&self) -> SortOrder {
+        SortOrder::NEWEST_UPDATE
+    }
+
+    async fn list(&self, _query: &ListQuery) -> Result<RemotePage, BackendError> {
+        let compact: Vec<wire::CompactAgent> = self.data(Method::GET, AGENTS, None).await?;
+        let items: Vec<RemoteAgent> = futures_util::stream::iter(compact)
+            .map(|c| async move { self.get(&c.id.to_string()).await })
+            .buffered(self.concurrency)
+            .try_collect()
+            .await?;
+        Ok(RemotePage {
+            total: items.len() as u64,
+            items,
+        })
+    }
+
+    async fn get(&self, id: &str) -> Result<RemoteAgent, BackendError> {
+        Ok(from_wire(
+            self.data(Method::GET, &format!("{AGENTS}/{id}"), None)
+                .await?,
+        ))
+    }
+
+    async fn create(&self, new: &NewAgent) -> Result<RemoteAgent, BackendError> {
+        Ok(from_wire(
+            self.data(
+                Method::POST,
+                AGENTS,
+                Some(&to_body(&new.profile, new.password.as_ref())),
+            )
+            .await?,
+        ))
+    }
+
+    async fn update(
+        &self,
+        id: &str,
+        _current: &Profile,
+        desired: &Profile,
+        password: Option<&Password>,
+    ) -> Result<RemoteAgent, BackendError> {
+        Ok(from_wire(
+            self.data(
+                Method::PUT,
+                &format!("{AGENTS}/{id}"),
+                Some(&to_body(desired, password)),
+            )
+            .await?,
+        ))
+    }
+
+    async fn delete(&self, id: &str) -> Result<(), BackendError> {
+        self.data::<Value>(Method::DELETE, &format!("{AGENTS}/{id}"), None)
+            .await
+            .map(drop)
+    }
+
+    async fn change_password(&self, id: &str, password: &Password) -> Result<(), BackendError> {
+        let current = self.get(id).await?;
+        self.update(id, &current.profile, &current.profile, Some(password))
+            .await
+            .map(drop)
+    }
+}

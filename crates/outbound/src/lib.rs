@@ -1,0 +1,215 @@
+//! agentgw-outbound: calling a real helpdesk. One pooled `reqwest` client per upstream with its
+//! timeout always set, at most `max_concurrency` requests in flight, retries of idempotent
+//! calls only (GET, PUT, DELETE — never POST), `429 Retry-After` honoured up to a cap, and
+//! every failure turned into a `BackendError` that says where it came from. Credentials go in
+//! headers and are never logged.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use agentgw_core::{BackendError, UpstreamConfig};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+pub use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+
+/// The longest `Retry-After` honoured; a longer one fails the call instead of stalling it.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// First back-off between retries (doubled each time).
+const BACKOFF: Duration = Duration::from_millis(100);
+
+/// An answer the dialect client interprets: any status below 500 except 429.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// Whether the status is 2xx.
+    pub fn ok(&self) -> bool {
+        self.status.is_success()
+    }
+
+    /// The body as JSON of type `T`; anything else is the upstream's fault (502).
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, BackendError> {
+        serde_json::from_slice(&self.body).map_err(|e| BackendError::Upstream {
+            status: Some(self.status.as_u16()),
+            message: format!("malformed response: {e}"),
+        })
+    }
+
+    /// The body as any JSON (`Null` when empty or not JSON).
+    pub fn value(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// The HTTP side of one upstream.
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    base: String,
+    name: String,
+    retries: u32,
+    permits: Arc<Semaphore>,
+}
+
+impl Http {
+    /// A client for `cfg` sending `headers` (the dialect's credentials) with every request.
+    pub fn new(
+        cfg: &UpstreamConfig,
+        headers: Vec<(&'static str, String)>,
+    ) -> Result<Http, BackendError> {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            let mut value = HeaderValue::from_str(&value).map_err(|_| {
+                BackendError::Internal(format!(
+                    "upstream `{}`: credential is not a valid header value",
+                    cfg.name
+                ))
+            })?;
+            value.set_sensitive(true);
+            map.insert(HeaderName::from_static(name), value);
+        }
+        let client = reqwest::Client::builder()
+            .default_headers(map)
+            .timeout(cfg.timeout)
+            .connect_timeout(cfg.timeout)
+            .pool_max_idle_per_host(cfg.max_concurrency)
+            .build()
+            .map_err(|e| BackendError::Internal(format!("upstream `{}`: {e}", cfg.name)))?;
+        Ok(Http {
+            client,
+            base: cfg.base_url.clone(),
+            name: cfg.name.clone(),
+            retries: cfg.retries,
+            permits: Arc::new(Semaphore::new(cfg.max_concurrency)),
+        })
+    }
+
+    /// The upstream's configured name (for messages).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Call `method base+path?query` with an optional JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+    ) -> Result<Reply, BackendError> {
+        let idempotent = matches!(
+            method,
+            Method::GET | Method::PUT | Method::DELETE | Method::HEAD
+        );
+        let attempts = if idempotent { self.retries + 1 } else { 1 };
+        let url = format!("{}{}", self.base, path);
+        let mut backoff = BACKOFF;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let last = attempt >= attempts;
+            let outcome = {
+                let _permit = self
+                    .permits
+                    .acquire()
+                    .await
+                    .map_err(|_| BackendError::Internal("upstream closed".into()))?;
+                let mut req = self.client.request(method.clone(), &url).query(query);
+                if let Some(b) = body {
+                    req = req.json(b);
+                }
+                req.send().await
+            };
+            let wait = match outcome {
+                Err(e) if e.is_timeout() => {
+                    if last {
+                        return Err(BackendError::Timeout);
+                    }
+                    backoff
+                }
+                Err(e) => {
+                    if last {
+                        tracing::warn!(upstream = %self.name, error = %e, "upstream unreachable");
+                        return Err(BackendError::Upstream {
+                            status: None,
+                            message: format!("upstream `{}` could not be reached", self.name),
+                        });
+                    }
+                    backoff
+                }
+                Ok(res) if res.status() == StatusCode::TOO_MANY_REQUESTS => {
+                    let after = res
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    match after {
+                        Some(after) if !last && after <= MAX_RETRY_AFTER => after,
+                        None if !last => backoff,
+                        _ => {
+                            return Err(BackendError::Unavailable(format!(
+                                "upstream `{}` is rate limiting",
+                                self.name
+                            )));
+                        }
+                    }
+                }
+                Ok(res) if res.status().is_server_error() => {
+                    if last {
+                        let status = res.status().as_u16();
+                        return Err(BackendError::Upstream {
+                            status: Some(status),
+                            message: format!("upstream `{}` answered {status}", self.name),
+                        });
+                    }
+                    backoff
+                }
+                Ok(res) => {
+                    let status = res.status();
+                    let body = res.bytes().await.map_err(|e| {
+                        if e.is_timeout() {
+                            BackendError::Timeout
+                        } else {
+                            BackendError::Upstream {
+                                status: Some(status.as_u16()),
+                                message: format!("upstream body could not be read: {e}"),
+                            }
+                        }
+                    })?;
+                    return Ok(Reply {
+                        status,
+                        body: body.to_vec(),
+                    });
+                }
+            };
+            tokio::time::sleep(wait).await;
+            backoff = backoff.saturating_mul(2);
+        }
+    }
+}
+
+/// The usual reading of a 4xx: 404 → not found, 401/403 → the gateway's credentials are wrong
+/// (an upstream failure, not the client's), others → the client's invalid input, with the
+/// upstream's message.
+pub fn client_error(reply: &Reply, message: String) -> BackendError {
+    match reply.status.as_u16() {
+        404 => BackendError::NotFound,
+        401 | 403 => BackendError::Upstream {
+            status: Some(reply.status.as_u16()),
+            message: "the upstream refused the gateway's credentials".into(),
+        },
+        409 => BackendError::Conflict { field: "email" },
+        _ => BackendError::Invalid {
+            field: "base".into(),
+            message,
+        },
+    }
+}

@@ -1,0 +1,336 @@
+//! agentgw-upstream: any `Remote` (an outbound dialect client) as a `Backend`.
+//!
+//! Done once here for every face × upstream pair: gateway ids of every kind mapped to the
+//! upstream's own (persisted in the store), fields the upstream cannot hold kept as shadow
+//! fields and merged back on read, partial updates as read-modify-write, lists filtered,
+//! sorted and sliced in the gateway when the upstream cannot, create defaults, and verbs the
+//! upstream lacks refused rather than faked.
+
+use std::sync::Arc;
+
+use agentgw_core::{
+    Backend, BackendError, Capabilities, FilterSupport, PasswordPolicy, Remote, RemoteAgent,
+    UpstreamDefaults,
+};
+use agentgw_model::{
+    Agent, AgentId, Field, Filter, FlagKind, Flags, ListQuery, NewAgent, Page, Password, Profile,
+    ProfilePatch, TimeZone, derive_username, merge_shadow,
+};
+use agentgw_store::{IdMap, Mapped};
+use async_trait::async_trait;
+
+/// A route's backend when its agents live in an upstream helpdesk.
+pub struct UpstreamBackend {
+    name: String,
+    /// The upstream's dialect name: its own extensions are held upstream.
+    dialect: &'static str,
+    remote: Arc<dyn Remote>,
+    map: IdMap,
+    defaults: UpstreamDefaults,
+}
+
+/// The fields of `profile` the gateway must keep itself: those the upstream does not hold,
+/// and every other dialect's extensions.
+fn shadow_of(profile: &Profile, held: &[Field], own: &str) -> Profile {
+    let mut shadow = Profile::default();
+    for field in Field::ALL.iter().filter(|f| !held.contains(f)) {
+        field.copy(profile, &mut shadow);
+    }
+    shadow.extensions = profile.extensions.clone();
+    shadow.extensions.remove(own);
+    shadow
+}
+
+/// Whether every filter the query uses is one the remote applies itself.
+fn pushable(filter: &Filter, can: FilterSupport) -> bool {
+    (filter.text.is_none() || can.text)
+        && ((filter.first_name.is_none() && filter.last_name.is_none()) || can.names)
+        && (filter.email.is_none() || can.email)
+        && (filter.username.is_none() || can.username)
+        && (filter.role.is_none() || can.role)
+        && (filter.availability.is_none() || can.availability)
+        && ((filter.confirmed.is_none() && filter.banned.is_none()) || can.state)
+}
+
+/// The part of a filter the remote applies itself (the gateway re-checks everything after).
+fn pushable_part(filter: &Filter, can: FilterSupport) -> Filter {
+    Filter {
+        text: filter.text.clone().filter(|_| can.text),
+        first_name: filter.first_name.clone().filter(|_| can.names),
+        last_name: filter.last_name.clone().filter(|_| can.names),
+        email: filter.email.clone().filter(|_| can.email),
+        username: filter.username.clone().filter(|_| can.username),
+        role: filter.role.filter(|_| can.role),
+        availability: filter.availability.filter(|_| can.availability),
+        confirmed: filter.confirmed.filter(|_| can.state),
+        banned: filter.banned.filter(|_| can.state),
+    }
+}
+
+/// A random strong password for `password = "generate"`: 24 characters, never logged.
+fn generated_password() -> Password {
+    use rand::Rng;
+    const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!#%+-.";
+    let mut rng = rand::rng();
+    // At least one of each class, so upstream complexity rules pass.
+    let mut out: String = (0..20)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect();
+    out.push_str("Aa7!");
+    Password::new(out)
+}
+
+impl UpstreamBackend {
+    /// A backend over `remote`, named `name`, speaking `dialect`, with its id map and defaults.
+    pub fn new(
+        name: &str,
+        dialect: &'static str,
+        remote: Arc<dyn Remote>,
+        map: IdMap,
+        defaults: UpstreamDefaults,
+    ) -> Self {
+        UpstreamBackend {
+            name: name.to_owned(),
+            dialect,
+            remote,
+            map,
+            defaults,
+        }
+    }
+
+    fn agent(&self, remote: RemoteAgent, mapped: Mapped) -> Agent {
+        let profile = merge_shadow(
+            &remote.profile,
+            &mapped.shadow,
+            self.remote.holds(),
+            self.dialect,
+        );
+        let created = remote.created_at.unwrap_or(mapped.first_seen);
+        Agent {
+            ids: mapped.ids,
+            profile,
+            created_at: created,
+            updated_at: remote.updated_at.unwrap_or(created),
+        }
+    }
+
+    async fn join(&self, items: Vec<RemoteAgent>) -> Result<Vec<Agent>, BackendError> {
+        let natives: Vec<String> = items.iter().map(|r| r.id.clone()).collect();
+        let mapped = self.map.ensure(&natives).await?;
+        Ok(items
+            .into_iter()
+            .zip(mapped)
+            .map(|(r, m)| self.agent(r, m))
+            .collect())
+    }
+
+    async fn native(&self, id: &AgentId) -> Result<String, BackendError> {
+        self.map.native(id).await?.ok_or(BackendError::NotFound)
+    }
+
+    /// Read the agent from the upstream; a 404 there retires the mapping.
+    async fn fetch(&self, native: &str) -> Result<(RemoteAgent, Mapped), BackendError> {
+        match self.remote.get(native).await {
+            Ok(r) => {
+                let m = self.map.ensure_one(&r.id).await?;
+                Ok((r, m))
+            }
+            Err(BackendError::NotFound) => {
+                self.map.retire(native).await?;
+                Err(BackendError::NotFound)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn missing(&self, field: &str, key: Option<&str>) -> BackendError {
+        let hint = key
+            .map(|k| format!("; set upstreams.{}.defaults.{k} to supply it", self.name))
+            .unwrap_or_default();
+        BackendError::Invalid {
+            field: field.to_owned(),
+            message: format!("the upstream `{}` requires {field}{hint}", self.name),
+        }
+    }
+
+    /// Fill what the upstream requires and the face did not send, from the defaults.
+    fn complete(&self, mut new: NewAgent) -> Result<NewAgent, BackendError> {
+        let p = &mut new.profile;
+        if p.email.trim().is_empty() {
+            let username = p
+                .username
+                .clone()
+                .filter(|u| !u.is_empty())
+                .ok_or_else(|| self.missing("email", None))?;
+            let domain = self
+                .defaults
+                .email_domain
+                .as_ref()
+                .ok_or_else(|| self.missing("email", Some("email_domain")))?;
+            p.email = format!("{}@{domain}", username.to_lowercase());
+        }
+        for field in self.remote.requires() {
+            match field {
+                Field::TimeZone if p.time_zone.is_none() => {
+                    let tz = self
+                        .defaults
+                        .time_zone
+                        .as_deref()
+                        .ok_or_else(|| self.missing("time_zone", Some("time_zone")))?;
+                    p.time_zone = Some(
+                        TimeZone::parse(tz).map_err(|e| BackendError::Internal(e.to_string()))?,
+                    );
+                }
+                Field::DatetimeFormat if p.datetime_format.is_none() => {
+                    p.datetime_format =
+                        Some(self.defaults.datetime_format.clone().ok_or_else(|| {
+                            self.missing("datetime_format", Some("datetime_format"))
+                        })?);
+                }
+                Field::Language if p.language.is_none() => {
+                    p.language = Some(
+                        self.defaults
+                            .language
+                            .clone()
+                            .ok_or_else(|| self.missing("language", Some("language")))?,
+                    );
+                }
+                Field::Username if p.username.is_none() => {
+                    p.username = Some(derive_username(&p.email))
+                }
+                Field::DisplayName if p.display_name.trim().is_empty() => {
+                    p.display_name = agentgw_model::join_name(&p.first_name, &p.last_name)
+                }
+                Field::FirstName if p.first_name.trim().is_empty() => {
+                    return Err(self.missing("first_name", None));
+                }
+                Field::LastName if p.last_name.trim().is_empty() => {
+                    p.last_name = self
+                        .defaults
+                        .last_name
+                        .clone()
+                        .ok_or_else(|| self.missing("last_name", Some("last_name")))?;
+                }
+                _ => {}
+            }
+        }
+        if self.remote.requires_password() && new.password.is_none() {
+            match self.defaults.password {
+                PasswordPolicy::Generate => new.password = Some(generated_password()),
+                PasswordPolicy::Reject => {
+                    return Err(self.missing("password", Some("password (\"generate\")")));
+                }
+            }
+        }
+        Ok(new)
+    }
+}
+
+#[async_trait]
+impl Backend for UpstreamBackend {
+    fn capabilities(&self) -> Capabilities {
+        // The gateway emulates paging, filters and partial updates; verbs are the upstream's.
+        Capabilities {
+            verbs: self.remote.capabilities().verbs,
+            ..Capabilities::full()
+        }
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<agentgw_model::Page, BackendError> {
+        let caps = self.remote.capabilities();
+        if caps.pages
+            && query.window.is_some()
+            && pushable(&query.filter, caps.filters)
+            && self.remote.native_order() == query.sort
+        {
+            let page = self.remote.list(query).await?;
+            return Ok(Page {
+                items: self.join(page.items).await?,
+                total: page.total,
+            });
+        }
+        let upstream_query = ListQuery {
+            filter: pushable_part(&query.filter, caps.filters),
+            sort: self.remote.native_order(),
+            window: None,
+        };
+        let page = self.remote.list(&upstream_query).await?;
+        let mut agents = self.join(page.items).await?;
+        agents.retain(|a| query.filter.matches(a));
+        query.sort.sort(&mut agents);
+        let total = agents.len() as u64;
+        let items = match query.window {
+            Some(w) => w.slice(agents),
+            None => agents,
+        };
+        Ok(Page { items, total })
+    }
+
+    async fn get(&self, id: &AgentId) -> Result<Agent, BackendError> {
+        let native = self.native(id).await?;
+        let (r, m) = self.fetch(&native).await?;
+        Ok(self.agent(r, m))
+    }
+
+    async fn create(&self, new: NewAgent) -> Result<Agent, BackendError> {
+        let new = self.complete(new)?;
+        let created = self.remote.create(&new).await?;
+        let mapped = self.map.ensure_one(&created.id).await?;
+        let shadow = shadow_of(&new.profile, self.remote.holds(), self.dialect);
+        self.map.save_shadow(&created.id, &shadow).await?;
+        Ok(self.agent(created, Mapped { shadow, ..mapped }))
+    }
+
+    async fn update(&self, id: &AgentId, mut patch: ProfilePatch) -> Result<Agent, BackendError> {
+        let native = self.native(id).await?;
+        let (current, mapped) = self.fetch(&native).await?;
+        let current = self.agent(current, mapped.clone());
+        let password = patch.password.take();
+        let mut desired = current.profile.clone();
+        patch.apply(&mut desired);
+        let updated = self
+            .remote
+            .update(&native, &current.profile, &desired, password.as_ref())
+            .await?;
+        let shadow = shadow_of(&desired, self.remote.holds(), self.dialect);
+        self.map.save_shadow(&native, &shadow).await?;
+        Ok(self.agent(updated, Mapped { shadow, ..mapped }))
+    }
+
+    async fn delete(&self, id: &AgentId) -> Result<(), BackendError> {
+        let native = self.native(id).await?;
+        match self.remote.delete(&native).await {
+            Ok(()) | Err(BackendError::NotFound) => self.map.retire(&native).await,
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn change_password(&self, id: &AgentId, password: Password) -> Result<(), BackendError> {
+        let native = self.native(id).await?;
+        self.remote.change_password(&native, &password).await
+    }
+
+    async fn unlock(&self, id: &AgentId) -> Result<(), BackendError> {
+        let native = self.native(id).await?;
+        self.remote.unlock(&native).await
+    }
+
+    async fn flags(&self, id: &AgentId, kind: FlagKind) -> Result<Flags, BackendError> {
+        let native = self.native(id).await?;
+        self.remote.flags(&native, kind).await
+    }
+
+    async fn set_flags(
+        &self,
+        id: &AgentId,
+        kind: FlagKind,
+        changes: Flags,
+    ) -> Result<Flags, BackendError> {
+        let native = self.native(id).await?;
+        self.remote.set_flags(&native, kind, changes).await
+    }
+
+    async fn ping(&self) -> Result<(), BackendError> {
+        Ok(())
+    }
+}
