@@ -289,6 +289,28 @@ async fn update(gw: &Gateway, face: &str, id: &str, local: &str, first: &str) ->
 /// The agent with `email` as upstream B shows it in its own dialect.
 async fn upstream_view(b: &Gateway, dialect: &str, email: &str) -> Option<Seen> {
     let found = match dialect {
+        "ndoto" => call(
+            b,
+            dialect,
+            Method::GET,
+            "/ndoto/api/v1/accounts/1/agents",
+            None,
+        )
+        .await
+        .1
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["email"] == email).cloned())
+        .unwrap_or(Value::Null),
+        "livechat" => call(
+            b,
+            dialect,
+            Method::GET,
+            &format!("/livechat/api/v1/livechat/users/agent?text={email}"),
+            None,
+        )
+        .await
+        .1["users"][0]
+            .clone(),
         "supporthub" => call(
             b,
             dialect,
@@ -335,8 +357,21 @@ async fn upstream_view(b: &Gateway, dialect: &str, email: &str) -> Option<Seen> 
     (!found.is_null()).then(|| seen(dialect, &found))
 }
 
+/// Upstream B: all five faces on its own store; its livechat face registers unknown usernames
+/// (as a Rocket.Chat would for users that exist), with emails at example.com.
+fn gateway_b() -> Gateway {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = agentgw_tests::ndoto_config(dir.path()).replace(
+        "\n[[routes]]\nname = \"supporthub\"",
+        "\n[routes.policy]\nunknown_username = \"create\"\nemail_domain = \"example.com\"\n\n[[routes]]\nname = \"supporthub\"",
+    );
+    Gateway::start_in(crate::BIN, dir, &config, Vec::new())
+}
+
 async fn matrix(upstream: &str) {
-    let b = crate::gateway();
+    let b = gateway_b();
+    // A livechat upstream stores no names: they live in A as shadow fields.
+    let names_upstream = upstream != "livechat";
     let a = gateway_a(&b, upstream);
     for face in FACES {
         let pair = format!("{face} over {upstream}");
@@ -354,7 +389,7 @@ async fn matrix(upstream: &str) {
                 .await
                 .unwrap_or_else(|| panic!("{pair}: {email} not upstream"));
             assert_eq!(up.email, email, "{pair}");
-            if face != "livechat" {
+            if face != "livechat" && names_upstream {
                 assert_eq!(up.name, format!("{first} Last"), "{pair}");
             }
         }
@@ -404,11 +439,18 @@ async fn matrix(upstream: &str) {
             )
             .await;
             assert_eq!(managers["total"], 1, "{pair}: promoted: {managers}");
-        } else {
+        } else if names_upstream {
             assert_eq!(
                 up.name,
                 format!("{first} Updated"),
                 "{pair}: updated upstream"
+            );
+        } else {
+            let (_, v) = get(&a, face, &ids[0]).await;
+            assert_eq!(
+                seen(face, &v).name,
+                format!("{first} Updated"),
+                "{pair}: kept by the gateway"
             );
         }
 
@@ -448,4 +490,14 @@ async fn every_face_over_supporthub() {
 #[tokio::test]
 async fn every_face_over_libredesk() {
     matrix("libredesk").await;
+}
+
+#[tokio::test]
+async fn every_face_over_ndoto() {
+    matrix("ndoto").await;
+}
+
+#[tokio::test]
+async fn every_face_over_livechat() {
+    matrix("livechat").await;
 }

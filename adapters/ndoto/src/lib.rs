@@ -6,6 +6,7 @@
 pub mod error;
 pub mod inbound;
 pub mod mapping;
+pub mod outbound;
 pub mod wire;
 
 pub use inbound::configure;

@@ -34,6 +34,7 @@ pub fn remote(cfg: &UpstreamConfig) -> Option<Result<Arc<dyn Remote>, BackendErr
             cfg,
         ))),
         Dialect::Comm100 => Some(boxed(agentgw_comm100::outbound::Comm100Remote::new(cfg))),
-        Dialect::Ndoto | Dialect::Livechat => None,
+        Dialect::Ndoto => Some(boxed(agentgw_ndoto::outbound::NdotoRemote::new(cfg))),
+        Dialect::Livechat => Some(boxed(agentgw_livechat::outbound::LivechatRemote::new(cfg))),
     }
 }

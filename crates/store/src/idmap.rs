@@ -27,7 +27,9 @@ pub struct IdMap {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mapped {
     pub ids: AgentIds,
-    pub shadow: Profile,
+    /// `None` until the gateway writes through it: an agent first seen upstream has no
+    /// shadow fields, and shows what the upstream says.
+    pub shadow: Option<Profile>,
     /// When the gateway first saw it (for upstreams that do not say when it was created).
     pub first_seen: DateTime<Utc>,
 }
@@ -36,7 +38,7 @@ pub struct Mapped {
 struct Doc {
     v: u32,
     #[serde(default)]
-    profile: Profile,
+    profile: Option<Profile>,
 }
 
 fn mapped(row: &AnyRow) -> Result<(String, Mapped), BackendError> {
@@ -134,7 +136,7 @@ impl IdMap {
         // A concurrent gateway may map the same native id first: the unique index keeps one.
         sqlx::query(
             "INSERT INTO agents (tenant, guid, short_id, native_id, role, availability, confirmed, banned, doc, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 'agent', 'online', 0, 0, '{\"v\":1,\"profile\":{}}', $5, $5) ON CONFLICT DO NOTHING",
+             VALUES ($1, $2, $3, $4, 'agent', 'online', 0, 0, '{\"v\":1}', $5, $5) ON CONFLICT DO NOTHING",
         )
         .bind(self.tenant.clone())
         .bind(ids::guid().to_string())
@@ -171,7 +173,7 @@ impl IdMap {
     pub async fn save_shadow(&self, native: &str, shadow: &Profile) -> Result<(), BackendError> {
         let doc = serde_json::to_string(&Doc {
             v: 1,
-            profile: shadow.clone(),
+            profile: Some(shadow.clone()),
         })
         .map_err(|e| BackendError::Internal(e.to_string()))?;
         sqlx::query("UPDATE agents SET doc = $1, updated_at = $2, version = version + 1 WHERE tenant = $3 AND deleted = 0 AND native_id = $4")
@@ -187,7 +189,7 @@ impl IdMap {
 
     /// The upstream agent is gone: its gateway ids are retired, never handed out again.
     pub async fn retire(&self, native: &str) -> Result<(), BackendError> {
-        sqlx::query("UPDATE agents SET deleted = 1, native_id = NULL, doc = '{\"v\":1,\"profile\":{}}', updated_at = $1 WHERE tenant = $2 AND deleted = 0 AND native_id = $3")
+        sqlx::query("UPDATE agents SET deleted = 1, native_id = NULL, doc = '{\"v\":1}', updated_at = $1 WHERE tenant = $2 AND deleted = 0 AND native_id = $3")
             .bind(ts(Utc::now()))
             .bind(self.tenant.clone())
             .bind(native.to_owned())

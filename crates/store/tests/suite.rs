@@ -668,7 +668,7 @@ async fn upstream_ids_are_mapped_once_and_retired(store: &Store) {
         ..Profile::default()
     };
     map.save_shadow("7", &shadow).await.expect("save");
-    assert_eq!(map.ensure_one("7").await.expect("one").shadow, shadow);
+    assert_eq!(map.ensure_one("7").await.expect("one").shadow, Some(shadow));
     map.retire("7").await.expect("retire");
     assert_eq!(
         map.native(&AgentId::Int(first[0].ids.int))
@@ -679,7 +679,7 @@ async fn upstream_ids_are_mapped_once_and_retired(store: &Store) {
     );
     let reborn = map.ensure_one("7").await.expect("again");
     assert!(
-        reborn.ids.int > first[2].ids.int && reborn.shadow == Profile::default(),
+        reborn.ids.int > first[2].ids.int && reborn.shadow.is_none(),
         "new ids, no old shadow"
     );
     // Concurrent first sightings of one native id yield one mapping.

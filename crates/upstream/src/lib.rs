@@ -99,12 +99,12 @@ impl UpstreamBackend {
     }
 
     fn agent(&self, remote: RemoteAgent, mapped: Mapped) -> Agent {
-        let profile = merge_shadow(
-            &remote.profile,
-            &mapped.shadow,
-            self.remote.holds(),
-            self.dialect,
-        );
+        let profile = match &mapped.shadow {
+            Some(shadow) => {
+                merge_shadow(&remote.profile, shadow, self.remote.holds(), self.dialect)
+            }
+            None => remote.profile,
+        };
         let created = remote.created_at.unwrap_or(mapped.first_seen);
         Agent {
             ids: mapped.ids,
@@ -278,7 +278,13 @@ impl Backend for UpstreamBackend {
         let mapped = self.map.ensure_one(&created.id).await?;
         let shadow = shadow_of(&new.profile, self.remote.holds(), self.dialect);
         self.map.save_shadow(&created.id, &shadow).await?;
-        Ok(self.agent(created, Mapped { shadow, ..mapped }))
+        Ok(self.agent(
+            created,
+            Mapped {
+                shadow: Some(shadow),
+                ..mapped
+            },
+        ))
     }
 
     async fn update(&self, id: &AgentId, mut patch: ProfilePatch) -> Result<Agent, BackendError> {
@@ -294,7 +300,13 @@ impl Backend for UpstreamBackend {
             .await?;
         let shadow = shadow_of(&desired, self.remote.holds(), self.dialect);
         self.map.save_shadow(&native, &shadow).await?;
-        Ok(self.agent(updated, Mapped { shadow, ..mapped }))
+        Ok(self.agent(
+            updated,
+            Mapped {
+                shadow: Some(shadow),
+                ..mapped
+            },
+        ))
     }
 
     async fn delete(&self, id: &AgentId) -> Result<(), BackendError> {

@@ -1,0 +1,283 @@
+//! Calling a real Rocket.Chat livechat API: the `Remote` for livechat upstreams. It pages with
+//! offset/count (at most 100), filters by text itself, knows roles only as agent/manager
+//! membership, and can only register users that already exist (a create names a username).
+
+use std::collections::HashSet;
+
+use agentgw_core::{
+    BackendError, Capabilities, Credential, FilterSupport, Remote, RemoteAgent, RemotePage,
+    UpstreamConfig,
+};
+use agentgw_model::{
+    Availability, Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder, derive_username,
+    split_name,
+};
+use agentgw_outbound::{Http, Method, Reply, client_error};
+use async_trait::async_trait;
+use futures_util::{StreamExt, TryStreamExt};
+use serde_json::{Value, json};
+
+use crate::wire;
+
+const HOLDS: &[Field] = &[Field::Role];
+const REQUIRES: &[Field] = &[Field::Username];
+const USERS: &str = "/api/v1/livechat/users";
+const COUNT: u64 = 100;
+
+/// A livechat upstream.
+pub struct LivechatRemote {
+    http: Http,
+    concurrency: usize,
+}
+
+impl LivechatRemote {
+    /// A client for `cfg` (`X-User-Id` + `X-Auth-Token`).
+    pub fn new(cfg: &UpstreamConfig) -> Result<Self, BackendError> {
+        let (user, token) = match &cfg.credential {
+            Credential::UserToken { user_id, token } => {
+                (user_id.clone(), token.expose().to_owned())
+            }
+            _ => {
+                return Err(BackendError::Internal(
+                    "livechat upstreams take { user_id, token }".into(),
+                ));
+            }
+        };
+        Ok(LivechatRemote {
+            http: Http::new(cfg, vec![("x-user-id", user), ("x-auth-token", token)])?,
+            concurrency: cfg.max_concurrency,
+        })
+    }
+
+    fn error(reply: &Reply) -> BackendError {
+        let body = reply.value();
+        let message = body["error"]
+            .as_str()
+            .unwrap_or("the upstream refused the request")
+            .to_owned();
+        match (reply.status.as_u16(), message.as_str()) {
+            (400, "User not found") => BackendError::NotFound,
+            (400, _) if body == json!({"success": false}) => BackendError::NotFound,
+            _ => client_error(reply, message),
+        }
+    }
+
+    async fn expect(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+    ) -> Result<Reply, BackendError> {
+        let reply = self.http.call(method, path, query, body).await?;
+        if reply.ok() {
+            Ok(reply)
+        } else {
+            Err(Self::error(&reply))
+        }
+    }
+
+    async fn page(
+        &self,
+        kind: &str,
+        text: Option<&str>,
+        offset: u64,
+        count: u64,
+    ) -> Result<wire::UserList, BackendError> {
+        let mut query = vec![
+            ("offset".to_owned(), offset.to_string()),
+            ("count".to_owned(), count.to_string()),
+        ];
+        if let Some(t) = text {
+            query.push(("text".into(), t.to_owned()));
+        }
+        self.expect(Method::GET, &format!("{USERS}/{kind}"), &query, None)
+            .await?
+            .json()
+    }
+
+    /// Every user of one type (managers, to know who is an administrator).
+    async fn all(
+        &self,
+        kind: &str,
+        text: Option<&str>,
+    ) -> Result<(Vec<wire::User>, u64), BackendError> {
+        let first = self.page(kind, text, 0, COUNT).await?;
+        let total = first.total.unwrap_or(first.users.len() as u64);
+        let offsets: Vec<u64> = (1..total.div_ceil(COUNT)).map(|i| i * COUNT).collect();
+        let rest: Vec<wire::UserList> = futures_util::stream::iter(offsets)
+            .map(|o| self.page(kind, text, o, COUNT))
+            .buffered(self.concurrency)
+            .try_collect()
+            .await?;
+        Ok((
+            std::iter::once(first)
+                .chain(rest)
+                .flat_map(|p| p.users)
+                .collect(),
+            total,
+        ))
+    }
+
+    async fn managers(&self) -> Result<HashSet<String>, BackendError> {
+        Ok(self
+            .all("manager", None)
+            .await?
+            .0
+            .into_iter()
+            .map(|u| u.id)
+            .collect())
+    }
+}
+
+/// A livechat user as the canonical model sees it.
+pub fn from_wire(u: wire::User, manager: bool) -> RemoteAgent {
+    let name = u.name.clone().unwrap_or_else(|| u.username.clone());
+    let (first_name, last_name) = split_name(&name);
+    let email = u.emails.as_ref().and_then(|e| e.first());
+    let status = u.status.as_deref().unwrap_or("online");
+    let mut profile = Profile {
+        display_name: name,
+        first_name,
+        last_name,
+        username: Some(u.username),
+        email: email.map(|e| e.address.clone()).unwrap_or_default(),
+        role: if manager {
+            Role::Administrator
+        } else {
+            Role::Agent
+        },
+        availability: match status {
+            "away" => Availability::Away,
+            "busy" => Availability::Busy,
+            "offline" => Availability::Offline,
+            _ => Availability::Online,
+        },
+        ..Profile::default()
+    };
+    profile.state.confirmed = email.is_some_and(|e| e.verified);
+    RemoteAgent {
+        id: u.id,
+        profile,
+        created_at: None,
+        updated_at: None,
+    }
+}
+
+#[async_trait]
+impl Remote for LivechatRemote {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            pages: true,
+            filters: FilterSupport {
+                text: true,
+                ..FilterSupport::default()
+            },
+            partial_update: true,
+            get_by_id: true,
+            ..Capabilities::default()
+        }
+    }
+
+    fn holds(&self) -> &'static [Field] {
+        HOLDS
+    }
+
+    fn requires(&self) -> &'static [Field] {
+        REQUIRES
+    }
+
+    fn requires_password(&self) -> bool {
+        false
+    }
+
+    fn native_order(&self) -> SortOrder {
+        SortOrder::NAME
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<RemotePage, BackendError> {
+        let managers = self.managers().await?;
+        let text = query.filter.text.as_deref();
+        let (users, total) = match query.window {
+            None => self.all("agent", text).await?,
+            Some(w) => {
+                let page = self
+                    .page("agent", text, w.offset, w.limit.min(COUNT))
+                    .await?;
+                (page.users, page.total.unwrap_or(0))
+            }
+        };
+        let items = users.into_iter().map(|u| {
+            let manager = managers.contains(&u.id);
+            from_wire(u, manager)
+        });
+        Ok(RemotePage {
+            items: items.collect(),
+            total,
+        })
+    }
+
+    async fn get(&self, id: &str) -> Result<RemoteAgent, BackendError> {
+        let found: wire::Found = self
+            .expect(Method::GET, &format!("{USERS}/agent/{id}"), &[], None)
+            .await?
+            .json()?;
+        let user = found.user.ok_or(BackendError::NotFound)?;
+        let as_manager: wire::Found = self
+            .expect(Method::GET, &format!("{USERS}/manager/{id}"), &[], None)
+            .await?
+            .json()?;
+        Ok(from_wire(user, as_manager.user.is_some()))
+    }
+
+    async fn create(&self, new: &NewAgent) -> Result<RemoteAgent, BackendError> {
+        let username = new
+            .profile
+            .username
+            .clone()
+            .unwrap_or_else(|| derive_username(&new.profile.email));
+        let body = json!({"username": username});
+        let registered: wire::Registered = self
+            .expect(Method::POST, &format!("{USERS}/agent"), &[], Some(&body))
+            .await?
+            .json()?;
+        if new.profile.role == Role::Administrator {
+            self.expect(Method::POST, &format!("{USERS}/manager"), &[], Some(&body))
+                .await?;
+        }
+        self.get(&registered.user.id).await
+    }
+
+    async fn update(
+        &self,
+        id: &str,
+        current: &Profile,
+        desired: &Profile,
+        password: Option<&Password>,
+    ) -> Result<RemoteAgent, BackendError> {
+        if password.is_some() {
+            return Err(BackendError::Unsupported("changing a password"));
+        }
+        if current.role != desired.role {
+            match desired.role {
+                Role::Administrator => {
+                    let user = self.get(id).await?;
+                    let body = json!({"username": user.profile.username});
+                    self.expect(Method::POST, &format!("{USERS}/manager"), &[], Some(&body))
+                        .await?;
+                }
+                Role::Agent => {
+                    self.expect(Method::DELETE, &format!("{USERS}/manager/{id}"), &[], None)
+                        .await?;
+                }
+            }
+        }
+        self.get(id).await
+    }
+
+    async fn delete(&self, id: &str) -> Result<(), BackendError> {
+        self.expect(Method::DELETE, &format!("{USERS}/agent/{id}"), &[], None)
+            .await
+            .map(drop)
+    }
+}
