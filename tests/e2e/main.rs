@@ -10,6 +10,7 @@ fn gateway() -> agentgw_tests::Gateway {
 }
 
 mod comm100;
+mod faults;
 mod libredesk;
 mod livechat;
 mod ndoto;

@@ -115,17 +115,35 @@ async fn environment_overrides_the_file() {
 
 #[test]
 fn check_config_accepts_every_shipped_config() {
-    for entry in std::fs::read_dir(repo_root().join("config")).expect("config dir") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            let (status, out, err) = run_cli(
-                crate::BIN,
-                &["check-config", "--config", &path.display().to_string()],
-            );
-            assert!(status.success(), "{}: {err}", path.display());
-            assert!(out.contains("configuration OK"), "{out}");
+    let mut checked = Vec::new();
+    for dir in ["config", "config/examples"] {
+        for entry in std::fs::read_dir(repo_root().join(dir)).expect("config dir") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let (status, out, err) = run_cli(
+                    crate::BIN,
+                    &["check-config", "--config", &path.display().to_string()],
+                );
+                assert!(status.success(), "{}: {err}", path.display());
+                assert!(out.contains("configuration OK"), "{out}");
+                checked.push(
+                    path.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                );
+            }
         }
     }
+    checked.sort();
+    assert_eq!(
+        checked,
+        [
+            "all-over-libredesk.toml",
+            "default.toml",
+            "livechat-over-comm100.toml",
+            "ndoto-over-supporthub.toml"
+        ]
+    );
     let (_, out, _) = run_cli(
         crate::BIN,
         &[
@@ -141,6 +159,22 @@ fn check_config_accepts_every_shipped_config() {
         out.contains("/ndoto") && out.contains("embedded:default"),
         "{out}"
     );
+    let (_, out, _) = run_cli(
+        crate::BIN,
+        &[
+            "check-config",
+            "--config",
+            &repo_root()
+                .join("config/examples/livechat-over-comm100.toml")
+                .display()
+                .to_string(),
+        ],
+    );
+    assert!(
+        out.contains("comm100 (comm100 at https://api11.comm100.io)"),
+        "{out}"
+    );
+    assert!(!out.contains("replace-me"), "no secret is printed: {out}");
 }
 
 #[test]

@@ -501,3 +501,108 @@ async fn every_face_over_ndoto() {
 async fn every_face_over_livechat() {
     matrix("livechat").await;
 }
+
+#[tokio::test]
+async fn paging_on_both_sides_over_a_paginated_upstream() {
+    let b = gateway_b();
+    // 120 agents upstream: more than one supporthub page of 100.
+    for i in 0..120 {
+        let (status, _) = call(&b, "ndoto", Method::POST, "/ndoto/api/v1/accounts/1/agents", Some(json!({"name": format!("Agent {i:03}"), "email": format!("agent{i:03}@example.com"), "role": "agent"}))).await;
+        assert_eq!(status, 200);
+    }
+    let a = gateway_a(&b, "supporthub");
+    // An array face reads every upstream page.
+    let all = call(
+        &a,
+        "ndoto",
+        Method::GET,
+        "/ndoto/api/v1/accounts/1/agents",
+        None,
+    )
+    .await
+    .1;
+    let names: Vec<&str> = all
+        .as_array()
+        .map(|x| x.iter().filter_map(|v| v["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names.len(), 120);
+    assert_eq!(
+        (names[0], names[119]),
+        ("Agent 000", "Agent 119"),
+        "ordered by name"
+    );
+    // A paging face over a paging upstream: totals and windows are right.
+    let (_, lc) = call(
+        &a,
+        "livechat",
+        Method::GET,
+        "/livechat/api/v1/livechat/users/agent?count=50&offset=100",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            lc["count"].as_u64(),
+            lc["offset"].as_u64(),
+            lc["total"].as_u64()
+        ),
+        (Some(20), Some(100), Some(120)),
+        "{lc}"
+    );
+    assert_eq!(lc["users"][0]["name"], "Agent 100");
+    let (_, sh) = call(
+        &a,
+        "supporthub",
+        Method::GET,
+        "/supporthub/api/agents?per_page=50&page=3",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            sh["meta"]["total"].as_u64(),
+            sh["meta"]["from"].as_u64(),
+            sh["meta"]["to"].as_u64()
+        ),
+        (Some(120), Some(101), Some(120)),
+        "{}",
+        sh["meta"]
+    );
+    assert_eq!(sh["data"][0]["first_name"], "Agent");
+    assert_eq!(sh["data"][0]["last_name"], "100");
+    let (_, filtered) = call(
+        &a,
+        "supporthub",
+        Method::GET,
+        "/supporthub/api/agents?filter[email]=agent11",
+        None,
+    )
+    .await;
+    assert_eq!(
+        filtered["meta"]["total"], 10,
+        "the email filter is pushed down"
+    );
+    // The same agent has the same gateway id however it was reached.
+    let via_list = all[5]["id"].clone();
+    let (status, one) = call(
+        &a,
+        "ndoto",
+        Method::GET,
+        &format!("/ndoto/api/v1/accounts/1/agents/{via_list}"),
+        None,
+    )
+    .await;
+    assert_eq!((status, one["name"].as_str()), (200, Some("Agent 005")));
+    // The id map lives in the store: the same ids after a restart.
+    let mut a = a;
+    a.restart();
+    let (status, again) = call(
+        &a,
+        "ndoto",
+        Method::GET,
+        &format!("/ndoto/api/v1/accounts/1/agents/{via_list}"),
+        None,
+    )
+    .await;
+    assert_eq!((status, again), (200, one));
+}

@@ -31,7 +31,7 @@ pub enum LivechatError {
     BadRequest(String),
     #[error("request entity too large")]
     TooLarge,
-    #[error("upstream helpdesk error: {0}")]
+    #[error("{0}")]
     Upstream(String),
     #[error("the upstream helpdesk did not answer in time")]
     Timeout,

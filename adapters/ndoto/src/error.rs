@@ -23,7 +23,7 @@ pub enum NdotoError {
     BadRequest(String),
     #[error("Request body is larger than {0} bytes")]
     TooLarge(usize),
-    #[error("Upstream helpdesk error: {0}")]
+    #[error("{0}")]
     Upstream(String),
     #[error("The upstream helpdesk did not answer in time")]
     Timeout,
@@ -86,7 +86,7 @@ impl From<BackendError> for NdotoError {
             }]),
             BackendError::Upstream { message, .. } => {
                 tracing::warn!(%message, "upstream error");
-                NdotoError::Upstream("the upstream helpdesk failed".into())
+                NdotoError::Upstream("The upstream helpdesk failed".into())
             }
             BackendError::Timeout => NdotoError::Timeout,
             BackendError::Unavailable(detail) => {
