@@ -606,3 +606,72 @@ async fn paging_on_both_sides_over_a_paginated_upstream() {
     .await;
     assert_eq!((status, again), (200, one));
 }
+
+#[tokio::test]
+async fn verbs_the_upstream_lacks_are_refused_not_faked() {
+    let b = gateway_b();
+    let a = gateway_a(&b, "comm100");
+    let id = create(&a, "supporthub", "verbs", "Verb", "Tester").await;
+    // comm100 has no permissions: supporthub's endpoint answers "not supported", never a success.
+    let (status, body) = call(
+        &a,
+        "supporthub",
+        Method::GET,
+        &format!("/supporthub/api/agents/{id}/permissions"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 501, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not supported")),
+        "{body}"
+    );
+    let (status, _) = call(
+        &a,
+        "supporthub",
+        Method::PATCH,
+        &format!("/supporthub/api/agents/{id}/notifications"),
+        Some(json!({"new_ticket": false})),
+    )
+    .await;
+    assert_eq!(status, 501);
+    // comm100 does change passwords: supporthub's new_password reaches :changePassword.
+    let (status, body) = call(
+        &a,
+        "supporthub",
+        Method::PATCH,
+        &format!("/supporthub/api/agents/{id}"),
+        Some(json!({"new_password": "n3w-secret", "new_password_confirmation": "n3w-secret"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    let c = gateway_a(&b, "supporthub");
+    let guid = create(&c, "comm100", "unlock", "Un", "Lock").await;
+    // supporthub cannot unlock: comm100's :unlock is refused in comm100's shape.
+    let (status, body) = call(
+        &c,
+        "comm100",
+        Method::POST,
+        &format!("/comm100/v4/global/agents/{guid}:unlock"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (501, Some(501000)),
+        "{body}"
+    );
+    // supporthub does change passwords (new_password): :changePassword reaches it.
+    let (status, body) = call(
+        &c,
+        "comm100",
+        Method::POST,
+        &format!("/comm100/v4/global/agents/{guid}:changePassword"),
+        Some(json!({"password": "An0ther-pw"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
