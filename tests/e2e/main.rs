@@ -13,6 +13,7 @@ mod comm100;
 mod faults;
 mod libredesk;
 mod livechat;
+mod migrate;
 mod ndoto;
 mod server;
 mod supporthub;

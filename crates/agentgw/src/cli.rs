@@ -29,6 +29,8 @@ enum Command {
     Serve,
     /// Validate the configuration and print the routing table.
     CheckConfig,
+    /// Copy every agent from one helpdesk to another (NAME: an upstream or embedded:<tenant>).
+    Migrate(crate::migrate::MigrateArgs),
 }
 
 /// Parse the command line and run the command; the exit code is 0 only on success.
@@ -37,6 +39,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.config),
         Command::CheckConfig => check_config(&cli.config),
+        Command::Migrate(args) => migrate(&cli.config, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -116,12 +119,35 @@ fn check_config(path: &Path) -> anyhow::Result<()> {
 fn serve(path: &Path) -> anyhow::Result<()> {
     init_tracing();
     let config = load(path)?;
+    if config.routes.is_empty() {
+        bail!(
+            "configuration {}: no [[routes]]: the gateway would serve nothing",
+            path.display()
+        );
+    }
     actix_web::rt::System::new().block_on(crate::server::serve(config))
 }
 
+fn migrate(path: &Path, args: crate::migrate::MigrateArgs) -> anyhow::Result<()> {
+    init_tracing_at("warn");
+    let config = load(path)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    if runtime.block_on(crate::migrate::run(config, args))? {
+        Ok(())
+    } else {
+        bail!("some agents were not migrated (see above)")
+    }
+}
+
 fn init_tracing() {
+    init_tracing_at("info");
+}
+
+fn init_tracing_at(default: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let json = std::env::var("AGENTGW_LOG_FORMAT").is_ok_and(|f| f == "json");
     // Colours only for a person at a terminal; files and collectors get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());

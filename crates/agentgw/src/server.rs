@@ -5,14 +5,13 @@ use std::sync::Arc;
 
 use actix_web::middleware::{NormalizePath, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
-use agentgw_core::{Backend, Config};
+use agentgw_core::Config;
 use agentgw_http::{RouteCtx, RouteTable, request_log};
 use agentgw_store::Store;
-use agentgw_upstream::UpstreamBackend;
 use anyhow::Context;
 use serde_json::json;
 
-use crate::faces::{Mount, face, remote};
+use crate::faces::{Mount, face};
 
 struct Mounted {
     prefix: String,
@@ -30,25 +29,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
         let mount =
             face(route.dialect).with_context(|| format!("no face for {}", route.dialect))?;
-        let backend: Arc<dyn Backend> = match route
-            .upstream
-            .as_ref()
-            .and_then(|u| config.upstreams.get(u))
-        {
-            None => Arc::new(store.tenant(&route.tenant)),
-            Some(upstream) => {
-                let client = remote(upstream)
-                    .with_context(|| format!("no outbound client for {}", upstream.dialect))?
-                    .map_err(|e| anyhow::anyhow!("upstream `{}`: {e}", upstream.name))?;
-                Arc::new(UpstreamBackend::new(
-                    &upstream.name,
-                    upstream.dialect.as_str(),
-                    client,
-                    store.id_map(&upstream.name),
-                    upstream.defaults.clone(),
-                ))
-            }
-        };
+        let backend = crate::backends::for_route(&config, &store, route)?;
         let ctx = RouteCtx {
             name: route.name.clone(),
             dialect: route.dialect,

@@ -160,6 +160,24 @@ pub trait Backend: Send + Sync + 'static {
         Err(BackendError::Unsupported("teams"))
     }
 
+    /// The canonical fields this backend stores; `None` means all of them. Migration reports
+    /// the rest as lost.
+    fn holds(&self) -> Option<&'static [agentgw_model::Field]> {
+        None
+    }
+
+    /// Whether a create must carry a password here.
+    fn create_needs_password(&self) -> bool {
+        false
+    }
+
+    /// Check, without writing, whether `new` could be created (defaults applied); the error is
+    /// the one `create` would return.
+    fn check_create(&self, new: &NewAgent) -> Result<(), BackendError> {
+        let _ = new;
+        Ok(())
+    }
+
     /// Whether the backend answers at all (readiness).
     async fn ping(&self) -> Result<(), BackendError>;
 }

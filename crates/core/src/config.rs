@@ -300,9 +300,6 @@ impl Config {
                 store.url.split(':').next().unwrap_or("")
             ));
         }
-        if raw.routes.is_empty() {
-            problems.push("no [[routes]]: the gateway would serve nothing".into());
-        }
 
         let mut upstreams = BTreeMap::new();
         for (name, u) in raw.upstreams {

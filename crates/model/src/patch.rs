@@ -46,6 +46,38 @@ fn set<T>(slot: &mut T, value: Option<T>) {
 }
 
 impl ProfilePatch {
+    /// A patch that makes any profile equal to `p` (every field set; extensions merged).
+    pub fn from_profile(p: &Profile) -> Self {
+        ProfilePatch {
+            email: Some(p.email.clone()),
+            first_name: Some(p.first_name.clone()),
+            last_name: Some(p.last_name.clone()),
+            display_name: Some(p.display_name.clone()),
+            username: Some(p.username.clone()),
+            role: Some(p.role),
+            availability: Some(p.availability),
+            active: Some(p.state.active),
+            confirmed: Some(p.state.confirmed),
+            locked_at: Some(p.state.locked_at),
+            banned: Some(p.state.banned),
+            phone: Some(p.phone.clone()),
+            phone_country_code: Some(p.phone_country_code.clone()),
+            title: Some(p.title.clone()),
+            bio: Some(p.bio.clone()),
+            avatar_url: Some(p.avatar_url.clone()),
+            time_zone: Some(p.time_zone.clone()),
+            language: Some(p.language.clone()),
+            datetime_format: Some(p.datetime_format.clone()),
+            teams: Some(p.teams.clone()),
+            permissions: Some(p.permissions.clone()),
+            notifications: Some(p.notifications.clone()),
+            last_login_at: Some(p.last_login_at),
+            last_active_at: Some(p.last_active_at),
+            extensions: None,
+            password: None,
+        }
+    }
+
     /// Apply to `profile`. The display name follows first/last name changes while it still
     /// equals the join of the old first and last name (it was derived, not chosen).
     pub fn apply(self, profile: &mut Profile) {

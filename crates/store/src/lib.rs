@@ -7,6 +7,7 @@
 
 mod idmap;
 mod ids;
+mod journal;
 mod password;
 mod record;
 mod teams;
@@ -19,6 +20,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
 pub use idmap::{IdMap, Mapped};
+pub use journal::Journal;
 pub use password::verify_password;
 pub use tenant::TenantStore;
 
@@ -145,6 +147,11 @@ impl Store {
     /// The id map and shadow fields of the upstream `name`.
     pub fn id_map(&self, name: &str) -> IdMap {
         IdMap::new(self.pool.clone(), name)
+    }
+
+    /// The journal of the migration `run` (`<from> -> <to>`).
+    pub fn journal(&self, run: &str) -> Journal {
+        Journal::new(self.pool.clone(), run)
     }
 
     /// Whether the database answers.

@@ -68,7 +68,7 @@ fn pushable_part(filter: &Filter, can: FilterSupport) -> Filter {
 }
 
 /// A random strong password for `password = "generate"`: 24 characters, never logged.
-fn generated_password() -> Password {
+pub fn generated_password() -> Password {
     use rand::Rng;
     const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!#%+-.";
     let mut rng = rand::rng();
@@ -344,5 +344,17 @@ impl Backend for UpstreamBackend {
 
     async fn ping(&self) -> Result<(), BackendError> {
         Ok(())
+    }
+
+    fn holds(&self) -> Option<&'static [Field]> {
+        Some(self.remote.holds())
+    }
+
+    fn create_needs_password(&self) -> bool {
+        self.remote.requires_password()
+    }
+
+    fn check_create(&self, new: &NewAgent) -> Result<(), BackendError> {
+        self.complete(new.clone()).map(drop)
     }
 }

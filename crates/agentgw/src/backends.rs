@@ -1,0 +1,49 @@
+//! Building a backend from configuration: the embedded store's tenant, or an upstream behind
+//! its outbound client. Shared by `serve` (per route) and `migrate` (per `--from`/`--to`).
+
+use std::sync::Arc;
+
+use agentgw_core::{Backend, Config, RouteConfig};
+use agentgw_store::Store;
+use agentgw_upstream::UpstreamBackend;
+use anyhow::{Context, bail};
+
+use crate::faces::remote;
+
+/// The backend of an upstream named in the configuration.
+pub fn upstream(config: &Config, store: &Store, name: &str) -> anyhow::Result<Arc<dyn Backend>> {
+    let Some(upstream) = config.upstreams.get(name) else {
+        bail!("no [upstreams.{name}] in the configuration")
+    };
+    let client = remote(upstream)
+        .with_context(|| format!("no outbound client for {}", upstream.dialect))?
+        .map_err(|e| anyhow::anyhow!("upstream `{name}`: {e}"))?;
+    Ok(Arc::new(UpstreamBackend::new(
+        &upstream.name,
+        upstream.dialect.as_str(),
+        client,
+        store.id_map(&upstream.name),
+        upstream.defaults.clone(),
+    )))
+}
+
+/// The backend behind a route.
+pub fn for_route(
+    config: &Config,
+    store: &Store,
+    route: &RouteConfig,
+) -> anyhow::Result<Arc<dyn Backend>> {
+    match &route.upstream {
+        None => Ok(Arc::new(store.tenant(&route.tenant))),
+        Some(name) => upstream(config, store, name),
+    }
+}
+
+/// `embedded:<tenant>` or an upstream name (the `migrate` command's NAME).
+pub fn by_name(config: &Config, store: &Store, name: &str) -> anyhow::Result<Arc<dyn Backend>> {
+    match name.strip_prefix("embedded:") {
+        Some("") => bail!("`embedded:` needs a tenant name, e.g. embedded:default"),
+        Some(tenant) => Ok(Arc::new(store.tenant(tenant))),
+        None => upstream(config, store, name),
+    }
+}

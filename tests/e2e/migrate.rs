@@ -1,0 +1,336 @@
+//! `agentgw migrate` end to end: 1,000 agents between two real agentgw processes for three
+//! dialect pairs, field by field; a re-run changes nothing; a run killed midway resumes without
+//! duplicates; a dry run writes nothing.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use agentgw_tests::{
+    C1_TOKEN, Gateway, LC_TOKEN, LC_USER, LD_KEY, LD_SECRET, SH_TOKEN, TOKEN, client, json as read,
+};
+use serde_json::{Value, json};
+
+const AGENTS: usize = 1000;
+
+/// A gateway serving all five faces on its own store (livechat registers create agents).
+fn helpdesk() -> Gateway {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = agentgw_tests::ndoto_config(dir.path()).replace(
+        "\n[[routes]]\nname = \"supporthub\"",
+        "\n[routes.policy]\nunknown_username = \"create\"\nemail_domain = \"example.com\"\n\n[[routes]]\nname = \"supporthub\"",
+    );
+    Gateway::start_in(crate::BIN, dir, &config, Vec::new())
+}
+
+fn credentials(dialect: &str) -> String {
+    match dialect {
+        "libredesk" => format!("{{ key = \"{LD_KEY}\", secret = \"{LD_SECRET}\" }}"),
+        "comm100" => format!("{{ token = \"{C1_TOKEN}\" }}"),
+        "supporthub" => format!("{{ token = \"{SH_TOKEN}\" }}"),
+        "ndoto" => format!("{{ token = \"{TOKEN}\" }}"),
+        _ => format!("{{ user_id = \"{LC_USER}\", token = \"{LC_TOKEN}\" }}"),
+    }
+}
+
+/// A migrate configuration: `src` (dialect `from` at `s`) and `dst` (dialect `to` at `t`).
+fn migrate_config(
+    dir: &std::path::Path,
+    s: &Gateway,
+    from: &str,
+    t: &Gateway,
+    to: &str,
+) -> std::path::PathBuf {
+    let config = format!(
+        "[store]\nurl = \"sqlite://{dir}/migrate.db\"\n\n\
+         [upstreams.src]\ndialect = \"{from}\"\nbase_url = \"{s}/{from}\"\ncredentials = {sc}\n\n\
+         [upstreams.dst]\ndialect = \"{to}\"\nbase_url = \"{t}/{to}\"\ncredentials = {tc}\n\
+         [upstreams.dst.defaults]\ntime_zone = \"UTC\"\ndatetime_format = \"YYYY-MM-DD HH:mm:ss\"\nlast_name = \"-\"\nemail_domain = \"example.com\"\npassword = \"generate\"\n",
+        dir = dir.display(),
+        s = s.base,
+        sc = credentials(from),
+        t = t.base,
+        tc = credentials(to),
+    );
+    let path = dir.join("migrate.toml");
+    std::fs::write(&path, config).expect("write config");
+    path
+}
+
+fn migrate(config: &std::path::Path, extra: &[&str]) -> (bool, String, String) {
+    let dir = config.parent().expect("dir");
+    let passwords = dir.join("passwords.tsv");
+    let mut args = vec![
+        "migrate",
+        "--config",
+        config.to_str().expect("utf-8"),
+        "--from",
+        "src",
+        "--to",
+        "dst",
+        "--concurrency",
+        "8",
+    ];
+    let passwords = passwords.to_str().expect("utf-8").to_owned();
+    args.extend(["--passwords-file", &passwords]);
+    args.extend(extra);
+    let out = Command::new(crate::BIN)
+        .args(&args)
+        .output()
+        .expect("run migrate");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Seed `n` agents into `s` through its ndoto face (every tenth an administrator).
+async fn seed(s: &Gateway, n: usize) {
+    let c = client();
+    for i in 0..n {
+        let role = if i % 10 == 0 {
+            "administrator"
+        } else {
+            "agent"
+        };
+        let res = c
+            .post(s.url("/ndoto/api/v1/accounts/1/agents"))
+            .header("api_access_token", TOKEN)
+            .json(&json!({"name": format!("Person {i:04}"), "email": format!("person{i:04}@example.com"), "role": role}))
+            .send()
+            .await
+            .expect("seed");
+        assert_eq!(res.status().as_u16(), 200);
+    }
+}
+
+/// Every agent of `g` as ndoto shows them (any face would do: one tenant), keyed by email.
+async fn people(g: &Gateway) -> Vec<Value> {
+    read(
+        client()
+            .get(g.url("/ndoto/api/v1/accounts/1/agents"))
+            .header("api_access_token", TOKEN)
+            .send()
+            .await
+            .expect("list"),
+    )
+    .await
+    .1
+    .as_array()
+    .cloned()
+    .unwrap_or_default()
+}
+
+fn count(stdout: &str, action: &str) -> usize {
+    stdout
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix(action)
+                .and_then(|r| r.trim().parse().ok())
+        })
+        .unwrap_or(usize::MAX)
+}
+
+/// Names, emails and roles are the same on both sides, agent for agent.
+async fn same_people(s: &Gateway, t: &Gateway, keep_role: bool) {
+    let key = |v: &Value| {
+        (
+            v["email"].as_str().unwrap_or_default().to_owned(),
+            v["name"].as_str().unwrap_or_default().to_owned(),
+            v["role"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    let mut src: Vec<_> = people(s).await.iter().map(key).collect();
+    let mut dst: Vec<_> = people(t).await.iter().map(key).collect();
+    src.sort();
+    dst.sort();
+    assert_eq!(dst.len(), src.len(), "one target agent per source agent");
+    for (a, b) in src.iter().zip(&dst) {
+        assert_eq!(a.0, b.0, "email");
+        if keep_role {
+            assert_eq!((&a.1, &a.2), (&b.1, &b.2), "name and role of {}", a.0);
+        }
+    }
+}
+
+#[tokio::test]
+async fn supporthub_to_comm100_with_rerun_and_resume() {
+    let (s, t) = (helpdesk(), helpdesk());
+    seed(&s, AGENTS).await;
+    // A time zone set through supporthub must arrive as comm100's Windows zone.
+    let sh = read(
+        client()
+            .get(s.url("/supporthub/api/agents?filter[email]=person0001"))
+            .bearer_auth(SH_TOKEN)
+            .send()
+            .await
+            .expect("find"),
+    )
+    .await
+    .1;
+    let id = sh["data"][0]["id"].clone();
+    let res = client()
+        .patch(s.url(&format!("/supporthub/api/agents/{id}")))
+        .bearer_auth(SH_TOKEN)
+        .json(&json!({"timezone": "America/Los_Angeles"}))
+        .send()
+        .await
+        .expect("tz");
+    assert_eq!(res.status().as_u16(), 200);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = migrate_config(dir.path(), &s, "supporthub", &t, "comm100");
+
+    // Killed midway...
+    let passwords = dir.path().join("passwords.tsv");
+    let mut child = Command::new(crate::BIN)
+        .args([
+            "migrate",
+            "--config",
+            config.to_str().expect("utf-8"),
+            "--from",
+            "src",
+            "--to",
+            "dst",
+            "--concurrency",
+            "4",
+            "--passwords-file",
+            passwords.to_str().expect("utf-8"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("migrate");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while people(&t).await.len() < 150 {
+        assert!(Instant::now() < deadline, "the first run made no progress");
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the first run ended before it could be killed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    let partial = people(&t).await.len();
+    assert!(partial < AGENTS, "killed midway: {partial}");
+
+    // ...and resumed: everything, once.
+    let (ok, stdout, stderr) = migrate(&config, &[]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert_eq!(count(&stdout, "failed"), 0, "{stdout}");
+    assert_eq!(count(&stdout, "total"), AGENTS, "{stdout}");
+    same_people(&s, &t, true).await;
+    let comm = read(
+        client()
+            .get(t.url("/comm100/v4/global/agents?keywords=person0001"))
+            .bearer_auth(C1_TOKEN)
+            .send()
+            .await
+            .expect("comm100"),
+    )
+    .await
+    .1;
+    assert_eq!(
+        (comm[0]["firstName"].as_str(), comm[0]["lastName"].as_str()),
+        (Some("Person"), Some("0001"))
+    );
+    assert_eq!(
+        comm[0]["timeZone"], "Pacific Standard Time",
+        "America/Los_Angeles in comm100's words"
+    );
+    let admin = read(
+        client()
+            .get(t.url("/comm100/v4/global/agents?keywords=person0010"))
+            .bearer_auth(C1_TOKEN)
+            .send()
+            .await
+            .expect("comm100"),
+    )
+    .await
+    .1;
+    assert_eq!(
+        admin[0]["isAdmin"], true,
+        "supporthub role 1 is comm100's isAdmin"
+    );
+
+    // Generated passwords went to the operator's file, mode 0600, one per created agent.
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(&passwords).expect("passwords file");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let lines = std::fs::read_to_string(&passwords)
+        .expect("read")
+        .lines()
+        .count();
+    assert!(
+        lines >= AGENTS - partial,
+        "{lines} passwords for {} creates",
+        AGENTS - partial
+    );
+
+    // A second run changes nothing and says so.
+    let (ok, stdout, _) = migrate(&config, &[]);
+    assert!(ok);
+    assert_eq!(
+        (
+            count(&stdout, "create"),
+            count(&stdout, "update"),
+            count(&stdout, "skip")
+        ),
+        (0, 0, AGENTS),
+        "{stdout}"
+    );
+    assert!(stdout.contains("nothing to change"), "{stdout}");
+    assert_eq!(people(&t).await.len(), AGENTS);
+}
+
+#[tokio::test]
+async fn livechat_to_libredesk_field_by_field_with_a_report() {
+    let (s, t) = (helpdesk(), helpdesk());
+    seed(&s, AGENTS).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = migrate_config(dir.path(), &s, "livechat", &t, "libredesk");
+    let report = dir.path().join("report.json");
+    let (ok, stdout, stderr) = migrate(&config, &["--report", report.to_str().expect("utf-8")]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert_eq!(count(&stdout, "create"), AGENTS, "{stdout}");
+    assert!(
+        stderr.contains("progress: 1000/1000"),
+        "plain progress lines when not a terminal: {stderr}"
+    );
+    same_people(&s, &t, true).await;
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("json");
+    assert_eq!(report["counts"]["create"], AGENTS);
+    assert_eq!(report["agents"].as_array().map(Vec::len), Some(AGENTS));
+    assert!(report["agents"][0]["lost_fields"].is_array());
+}
+
+#[tokio::test]
+async fn comm100_to_ndoto_dry_run_writes_nothing_then_runs() {
+    let (s, t) = (helpdesk(), helpdesk());
+    seed(&s, AGENTS).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = migrate_config(dir.path(), &s, "comm100", &t, "ndoto");
+    let (ok, stdout, stderr) = migrate(&config, &["--dry-run"]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("nothing written") && stdout.contains("create  person0000@example.com"),
+        "{}",
+        &stdout[..stdout.len().min(500)]
+    );
+    assert_eq!(people(&t).await.len(), 0, "a dry run writes nothing");
+    let (ok, stdout, _) = migrate(&config, &[]);
+    assert!(ok, "{stdout}");
+    assert_eq!(count(&stdout, "create"), AGENTS);
+    same_people(&s, &t, true).await;
+    // Matched by email, case-insensitively: a third run with --update-existing updates, never duplicates.
+    let (ok, stdout, _) = migrate(&config, &["--update-existing"]);
+    assert!(ok);
+    assert_eq!(
+        count(&stdout, "skip"),
+        AGENTS,
+        "already migrated agents are skipped even with --update-existing: {stdout}"
+    );
+    assert_eq!(people(&t).await.len(), AGENTS);
+}
