@@ -8,23 +8,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use agentgw_core::Backend;
-use agentgw_model::{NewAgent, Profile, join_name};
-use agentgw_store::Store;
-
 const TOKEN: &str = "bench-token";
 const ROUNDS: usize = 50;
-
-fn rss_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix(field)
-                .map(|v| v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0))
-        })
-        .unwrap_or(0)
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -45,37 +30,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}/bench.db", dir.path().display());
 
-    let seeding = Instant::now();
-    let store = Store::connect(&url).await?;
-    let tenant = store.tenant("default");
-    let per_task = agents.div_ceil(4);
-    let tasks = (0..4u64).map(|t| {
-        let tenant = tenant.clone();
-        tokio::spawn(async move {
-            for i in (t * per_task)..((t + 1) * per_task).min(agents) {
-                let (first, last) = (format!("First{i}"), format!("Last{i}"));
-                let profile = Profile {
-                    email: format!("agent{i}@bench.example"),
-                    display_name: join_name(&first, &last),
-                    first_name: first,
-                    last_name: last,
-                    ..Profile::default()
-                };
-                tenant
-                    .create(NewAgent {
-                        profile,
-                        password: None,
-                    })
-                    .await?;
-            }
-            Ok::<(), agentgw_core::BackendError>(())
-        })
-    });
-    for r in futures_util::future::join_all(tasks).await {
-        r??;
-    }
-    store.close().await;
-    let seeded_in = seeding.elapsed();
+    let seeded_in = std::time::Duration::from_secs_f64(agentgw_bench::seed(&url, agents).await?);
 
     let config = dir.path().join("bench.toml");
     std::fs::write(
@@ -98,7 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_while(Result::ok)
         .find_map(|l| l.strip_prefix("agentgw listening on ").map(String::from))
         .ok_or("gateway did not start")?;
-    let rss_idle = rss_kib(pid, "VmRSS:");
+    let rss_idle = agentgw_bench::rss_kib(pid, "VmRSS:");
 
     let client = reqwest::Client::new();
     let last_page = agents.div_ceil(100).max(1);
@@ -137,7 +92,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             bytes
         );
     }
-    let peak = rss_kib(pid, "VmHWM:");
+    let peak = agentgw_bench::rss_kib(pid, "VmHWM:");
     println!(
         "gateway RSS: idle {:.1} MiB, peak {:.1} MiB",
         rss_idle as f64 / 1024.0,

@@ -82,12 +82,13 @@ impl IdMap {
     /// The mapping of each native id, creating the missing ones (in the order given).
     pub async fn ensure(&self, natives: &[String]) -> Result<Vec<Mapped>, BackendError> {
         let mut found = self.lookup(natives).await?;
-        for native in natives {
-            if !found.contains_key(native) {
-                self.insert(native).await?;
+        let missing: Vec<&String> = natives.iter().filter(|n| !found.contains_key(*n)).collect();
+        if !missing.is_empty() {
+            // One multi-row insert per chunk: a first listing of a large upstream maps
+            // thousands of agents, and one commit each would take minutes.
+            for chunk in missing.chunks(CHUNK) {
+                self.insert(chunk).await?;
             }
-        }
-        if found.len() < natives.len() {
             found = self.lookup(natives).await?;
         }
         natives
@@ -131,42 +132,61 @@ impl IdMap {
         Ok(out)
     }
 
-    async fn insert(&self, native: &str) -> Result<(), BackendError> {
+    async fn insert(&self, natives: &[&String]) -> Result<(), BackendError> {
         let now = ts(Utc::now());
+        let rows: Vec<String> = (0..natives.len())
+            .map(|i| {
+                let b = i * 3;
+                format!(
+                    "($1, ${}, ${}, ${}, 'agent', 'online', 0, 0, '{{\"v\":1}}', $2, $2)",
+                    b + 3,
+                    b + 4,
+                    b + 5
+                )
+            })
+            .collect();
         // A concurrent gateway may map the same native id first: the unique index keeps one.
-        sqlx::query(
+        let sql = format!(
             "INSERT INTO agents (tenant, guid, short_id, native_id, role, availability, confirmed, banned, doc, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 'agent', 'online', 0, 0, '{\"v\":1}', $5, $5) ON CONFLICT DO NOTHING",
-        )
-        .bind(self.tenant.clone())
-        .bind(ids::guid().to_string())
-        .bind(ids::short_id())
-        .bind(native.to_owned())
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+             VALUES {} ON CONFLICT DO NOTHING",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .bind(self.tenant.clone())
+            .bind(now);
+        for native in natives {
+            q = q
+                .bind(ids::guid().to_string())
+                .bind(ids::short_id())
+                .bind((*native).clone());
+        }
+        q.execute(&self.pool).await.map_err(db_error)?;
         Ok(())
+    }
+
+    /// The native id and mapping behind a gateway id, if it maps to a live upstream agent.
+    pub async fn resolve(&self, id: &AgentId) -> Result<Option<(String, Mapped)>, BackendError> {
+        let column = match id {
+            AgentId::Int(_) => "id",
+            AgentId::Guid(_) => "guid",
+            AgentId::Short(_) => "short_id",
+        };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0 AND native_id IS NOT NULL AND {column} = $2"
+        );
+        let q = sqlx::query(AssertSqlSafe(sql)).bind(self.tenant.clone());
+        let q = match id {
+            AgentId::Int(i) => q.bind(*i),
+            AgentId::Guid(g) => q.bind(g.to_string()),
+            AgentId::Short(s) => q.bind(s.clone()),
+        };
+        let row = q.fetch_optional(&self.pool).await.map_err(db_error)?;
+        row.as_ref().map(mapped).transpose()
     }
 
     /// The native id behind a gateway id, if it maps to a live upstream agent.
     pub async fn native(&self, id: &AgentId) -> Result<Option<String>, BackendError> {
-        let (column, int, text) = match id {
-            AgentId::Int(i) => ("id", Some(*i), None),
-            AgentId::Guid(g) => ("guid", None, Some(g.to_string())),
-            AgentId::Short(s) => ("short_id", None, Some(s.clone())),
-        };
-        let sql = format!(
-            "SELECT native_id FROM agents WHERE tenant = $1 AND deleted = 0 AND native_id IS NOT NULL AND {column} = $2"
-        );
-        let q = sqlx::query(AssertSqlSafe(sql)).bind(self.tenant.clone());
-        let q = match (int, text) {
-            (Some(i), _) => q.bind(i),
-            (None, t) => q.bind(t.unwrap_or_default()),
-        };
-        let row = q.fetch_optional(&self.pool).await.map_err(db_error)?;
-        row.map(|r| r.try_get::<String, _>("native_id").map_err(db_error))
-            .transpose()
+        Ok(self.resolve(id).await?.map(|(native, _)| native))
     }
 
     /// Keep `shadow` as the fields the gateway holds for this upstream agent.

@@ -124,22 +124,19 @@ impl UpstreamBackend {
             .collect())
     }
 
-    async fn native(&self, id: &AgentId) -> Result<String, BackendError> {
-        self.map.native(id).await?.ok_or(BackendError::NotFound)
+    /// The native id and mapping of a gateway id; one that maps to nothing is not found.
+    async fn resolve(&self, id: &AgentId) -> Result<(String, Mapped), BackendError> {
+        self.map.resolve(id).await?.ok_or(BackendError::NotFound)
     }
 
     /// Read the agent from the upstream; a 404 there retires the mapping.
-    async fn fetch(&self, native: &str) -> Result<(RemoteAgent, Mapped), BackendError> {
+    async fn fetch(&self, native: &str) -> Result<RemoteAgent, BackendError> {
         match self.remote.get(native).await {
-            Ok(r) => {
-                let m = self.map.ensure_one(&r.id).await?;
-                Ok((r, m))
-            }
             Err(BackendError::NotFound) => {
                 self.map.retire(native).await?;
                 Err(BackendError::NotFound)
             }
-            Err(e) => Err(e),
+            other => other,
         }
     }
 
@@ -267,9 +264,8 @@ impl Backend for UpstreamBackend {
     }
 
     async fn get(&self, id: &AgentId) -> Result<Agent, BackendError> {
-        let native = self.native(id).await?;
-        let (r, m) = self.fetch(&native).await?;
-        Ok(self.agent(r, m))
+        let (native, mapped) = self.resolve(id).await?;
+        Ok(self.agent(self.fetch(&native).await?, mapped))
     }
 
     async fn create(&self, new: NewAgent) -> Result<Agent, BackendError> {
@@ -288,9 +284,8 @@ impl Backend for UpstreamBackend {
     }
 
     async fn update(&self, id: &AgentId, mut patch: ProfilePatch) -> Result<Agent, BackendError> {
-        let native = self.native(id).await?;
-        let (current, mapped) = self.fetch(&native).await?;
-        let current = self.agent(current, mapped.clone());
+        let (native, mapped) = self.resolve(id).await?;
+        let current = self.agent(self.fetch(&native).await?, mapped.clone());
         let password = patch.password.take();
         let mut desired = current.profile.clone();
         patch.apply(&mut desired);
@@ -310,7 +305,7 @@ impl Backend for UpstreamBackend {
     }
 
     async fn delete(&self, id: &AgentId) -> Result<(), BackendError> {
-        let native = self.native(id).await?;
+        let (native, _) = self.resolve(id).await?;
         match self.remote.delete(&native).await {
             Ok(()) | Err(BackendError::NotFound) => self.map.retire(&native).await,
             Err(e) => Err(e),
@@ -318,17 +313,17 @@ impl Backend for UpstreamBackend {
     }
 
     async fn change_password(&self, id: &AgentId, password: Password) -> Result<(), BackendError> {
-        let native = self.native(id).await?;
+        let (native, _) = self.resolve(id).await?;
         self.remote.change_password(&native, &password).await
     }
 
     async fn unlock(&self, id: &AgentId) -> Result<(), BackendError> {
-        let native = self.native(id).await?;
+        let (native, _) = self.resolve(id).await?;
         self.remote.unlock(&native).await
     }
 
     async fn flags(&self, id: &AgentId, kind: FlagKind) -> Result<Flags, BackendError> {
-        let native = self.native(id).await?;
+        let (native, _) = self.resolve(id).await?;
         self.remote.flags(&native, kind).await
     }
 
@@ -338,7 +333,7 @@ impl Backend for UpstreamBackend {
         kind: FlagKind,
         changes: Flags,
     ) -> Result<Flags, BackendError> {
-        let native = self.native(id).await?;
+        let (native, _) = self.resolve(id).await?;
         self.remote.set_flags(&native, kind, changes).await
     }
 
