@@ -66,9 +66,7 @@ async fn not_found() -> HttpResponse {
 
 /// Bearer auth, then the `global` segment (any case: the docs spell it both ways).
 fn authorize(req: &HttpRequest, ctx: &RouteCtx, global: &str) -> Result<(), Comm100Error> {
-    let token = RouteCtx::header(req, "authorization")
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .unwrap_or_default();
+    let token = RouteCtx::bearer(req);
     if !ctx.credentials.accepts_token(token.trim()) {
         return Err(Comm100Error::unauthorized());
     }

@@ -74,12 +74,7 @@ impl Comm100Remote {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Reply, BackendError> {
-        let reply = self.http.call(method, path, &[], body).await?;
-        if reply.ok() {
-            Ok(reply)
-        } else {
-            Err(Self::error(&reply))
-        }
+        self.http.expect(method, path, &[], body, Self::error).await
     }
 }
 

@@ -69,11 +69,12 @@ impl LibredeskRemote {
         path: &str,
         body: Option<&Value>,
     ) -> Result<T, BackendError> {
-        let reply = self.http.call(method, path, &[], body).await?;
-        if !reply.ok() {
-            return Err(Self::error(&reply));
-        }
-        Ok(reply.json::<wire::Envelope<T>>()?.data)
+        Ok(self
+            .http
+            .expect(method, path, &[], body, Self::error)
+            .await?
+            .json::<wire::Envelope<T>>()?
+            .data)
     }
 }
 

@@ -63,9 +63,7 @@ async fn no_route(req: HttpRequest) -> HttpResponse {
 
 /// Check `Authorization: Bearer <token>`.
 fn authorize(req: &HttpRequest, ctx: &RouteCtx) -> Result<(), SupporthubError> {
-    let token = RouteCtx::header(req, "authorization")
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .unwrap_or_default();
+    let token = RouteCtx::bearer(req);
     if ctx.credentials.accepts_token(token.trim()) {
         Ok(())
     } else {

@@ -90,12 +90,9 @@ impl SupporthubRemote {
         query: &[(String, String)],
         body: Option<&Value>,
     ) -> Result<Reply, BackendError> {
-        let reply = self.http.call(method, path, query, body).await?;
-        if reply.ok() {
-            Ok(reply)
-        } else {
-            Err(Self::error(&reply))
-        }
+        self.http
+            .expect(method, path, query, body, Self::error)
+            .await
     }
 
     async fn page(

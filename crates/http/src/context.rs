@@ -23,4 +23,11 @@ impl RouteCtx {
     pub fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
         req.headers().get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// The token of an `Authorization: Bearer <token>` header (empty when absent).
+    pub fn bearer(req: &HttpRequest) -> &str {
+        Self::header(req, "authorization")
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map_or("", str::trim)
+    }
 }

@@ -96,6 +96,23 @@ impl Http {
         &self.name
     }
 
+    /// Like `call`, but a non-2xx answer becomes the error `on_error` reads from it.
+    pub async fn expect(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        on_error: fn(&Reply) -> BackendError,
+    ) -> Result<Reply, BackendError> {
+        let reply = self.call(method, path, query, body).await?;
+        if reply.ok() {
+            Ok(reply)
+        } else {
+            Err(on_error(&reply))
+        }
+    }
+
     /// Call `method base+path?query` with an optional JSON body.
     pub async fn call(
         &self,

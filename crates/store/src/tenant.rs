@@ -156,26 +156,25 @@ impl TenantStore {
         except: Option<i64>,
     ) -> Result<Option<&'static str>, BackendError> {
         let except = except.unwrap_or(-1);
-        let email = sqlx::query("SELECT 1 FROM agents WHERE tenant = $1 AND deleted = 0 AND email_norm = $2 AND id <> $3")
-            .bind(&self.tenant)
-            .bind(&d.email_norm)
-            .bind(except)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
-        if email.is_some() {
-            return Ok(Some("email"));
-        }
-        if let Some(u) = &d.username_norm {
-            let user = sqlx::query("SELECT 1 FROM agents WHERE tenant = $1 AND deleted = 0 AND username_norm = $2 AND id <> $3")
+        // Column names come from this fixed list, never from input.
+        let candidates = [
+            ("email", "email_norm", Some(&d.email_norm)),
+            ("username", "username_norm", d.username_norm.as_ref()),
+        ];
+        for (field, column, value) in candidates {
+            let Some(value) = value else { continue };
+            let sql = format!(
+                "SELECT 1 FROM agents WHERE tenant = $1 AND deleted = 0 AND {column} = $2 AND id <> $3"
+            );
+            let taken = sqlx::query(AssertSqlSafe(sql))
                 .bind(&self.tenant)
-                .bind(u)
+                .bind(value.clone())
                 .bind(except)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(db_error)?;
-            if user.is_some() {
-                return Ok(Some("username"));
+            if taken.is_some() {
+                return Ok(Some(field));
             }
         }
         Ok(None)
