@@ -414,7 +414,7 @@ async fn credentials_never_reach_the_log() {
         .header("api_access_token", "a-wrong-token-value")
         .send()
         .await;
-    let logs = gw.logs();
+    let logs = gw.settled_logs().await;
     assert!(logs.contains("route=ndoto"), "one line per request: {logs}");
     assert!(
         !logs.contains(TOKEN)

@@ -81,7 +81,7 @@ async fn request_ids_are_echoed_or_made() {
         .unwrap_or_default()
         .to_owned();
     assert_eq!(made.len(), 32, "a fresh id: {made:?}");
-    assert!(gw.logs().contains("request_id=abc-123"));
+    assert!(gw.settled_logs().await.contains("request_id=abc-123"));
 }
 
 #[tokio::test]

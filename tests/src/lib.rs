@@ -157,6 +157,31 @@ impl Gateway {
         std::fs::read_to_string(self.log_path()).unwrap_or_default()
     }
 
+    /// The log once every request answered so far has written its line: the gateway writes
+    /// logs from a background thread, so a marker request is sent and waited for.
+    pub async fn settled_logs(&self) -> String {
+        let marker = format!(
+            "settle-{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        );
+        let _ = client()
+            .get(self.url("/healthz"))
+            .header("x-request-id", &marker)
+            .send()
+            .await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let logs = self.logs();
+            if logs.contains(&marker) || Instant::now() > deadline {
+                return logs;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// `base` + `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)

@@ -117,7 +117,7 @@ fn check_config(path: &Path) -> anyhow::Result<()> {
 }
 
 fn serve(path: &Path) -> anyhow::Result<()> {
-    init_tracing();
+    let _log = init_tracing();
     let config = load(path)?;
     if config.routes.is_empty() {
         bail!(
@@ -129,7 +129,7 @@ fn serve(path: &Path) -> anyhow::Result<()> {
 }
 
 fn migrate(path: &Path, args: crate::migrate::MigrateArgs) -> anyhow::Result<()> {
-    init_tracing_at("warn");
+    let _log = init_tracing_at("warn");
     let config = load(path)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -141,24 +141,34 @@ fn migrate(path: &Path, args: crate::migrate::MigrateArgs) -> anyhow::Result<()>
     }
 }
 
-fn init_tracing() {
-    init_tracing_at("info");
+/// Keeps the log writer's background thread alive; dropping it flushes what is queued.
+type LogGuard = tracing_appender::non_blocking::WorkerGuard;
+
+fn init_tracing() -> Option<LogGuard> {
+    init_tracing_at("info")
 }
 
-fn init_tracing_at(default: &str) {
+fn init_tracing_at(default: &str) -> Option<LogGuard> {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let json = std::env::var("AGENTGW_LOG_FORMAT").is_ok_and(|f| f == "json");
     // Colours only for a person at a terminal; files and collectors get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    // One log line per request must not cost the request a write(2) on a shared stderr:
+    // lines go through a queue to a writer thread (tracing-appender), which blocks rather
+    // than drops when the queue is full, so no line is lost.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(ansi);
     // A second init (tests in one process) is harmless: the first subscriber stays.
-    let _ = if json {
+    let installed = if json {
         builder.json().try_init()
     } else {
         builder.try_init()
     };
+    installed.ok().map(|()| guard)
 }
