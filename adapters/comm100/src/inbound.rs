@@ -38,10 +38,8 @@ const INCLUDES: [&str; 6] = [
 
 /// Mount the comm100 face for one route below its prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
-    let scope_path = if prefix == "/" { "" } else { prefix };
     cfg.service(
-        web::scope(scope_path)
-            .app_data(web::Data::from(ctx))
+        agentgw_http::route_scope(prefix, ctx)
             .service(
                 web::resource("/v4/{global}/agents")
                     .route(web::get().to(list))

@@ -22,10 +22,8 @@ use crate::{auth, mapping, wire};
 
 /// Mount the libredesk face for one route below its prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
-    let scope_path = if prefix == "/" { "" } else { prefix };
     cfg.service(
-        web::scope(scope_path)
-            .app_data(web::Data::from(ctx))
+        agentgw_http::route_scope(prefix, ctx)
             .service(
                 web::resource("/api/v1/agents")
                     .route(web::get().to(list))

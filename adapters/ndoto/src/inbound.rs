@@ -22,10 +22,8 @@ const MEMBER: &str = "/api/v1/accounts/{account_id}/agents/{id}";
 
 /// Mount the ndoto face for one route below its prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
-    let scope_path = if prefix == "/" { "" } else { prefix };
     cfg.service(
-        web::scope(scope_path)
-            .app_data(web::Data::from(ctx))
+        agentgw_http::route_scope(prefix, ctx)
             .service(
                 web::resource(COLLECTION)
                     .route(web::get().to(list))

@@ -26,10 +26,8 @@ const MAX_PER_PAGE: u64 = 100;
 
 /// Mount the supporthub face for one route below its prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
-    let scope_path = if prefix == "/" { "" } else { prefix };
     cfg.service(
-        web::scope(scope_path)
-            .app_data(web::Data::from(ctx))
+        agentgw_http::route_scope(prefix, ctx)
             .service(
                 web::resource("/api/agents")
                     .route(web::get().to(list))

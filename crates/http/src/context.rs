@@ -31,3 +31,10 @@ impl RouteCtx {
             .map_or("", str::trim)
     }
 }
+
+/// The actix scope a face mounts its resources in: the route's prefix (the root is an empty
+/// scope), with the route's context as app data for every handler below it.
+pub fn route_scope(prefix: &str, ctx: Arc<RouteCtx>) -> actix_web::Scope {
+    let path = if prefix == "/" { "" } else { prefix };
+    actix_web::web::scope(path).app_data(actix_web::web::Data::from(ctx))
+}

@@ -7,5 +7,5 @@ pub mod context;
 pub mod log;
 
 pub use body::{BodyError, FieldError, decode, parse_object, present, read_body};
-pub use context::RouteCtx;
+pub use context::{RouteCtx, route_scope};
 pub use log::{RouteTable, request_log};
