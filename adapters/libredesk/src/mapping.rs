@@ -44,6 +44,14 @@ fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
+/// The availability a Libredesk value means (`None` for a value Libredesk does not have).
+pub(crate) fn availability_of(name: &str) -> Option<Availability> {
+    AVAILABILITY
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, a)| *a)
+}
+
 /// The availability value shown for a profile.
 pub fn availability(p: &Profile) -> String {
     let kept = p

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 
-use crate::mapping::{DIALECT, availability};
+use crate::mapping::{DIALECT, availability, availability_of};
 use crate::wire;
 
 const HOLDS: &[Field] = &[
@@ -84,14 +84,6 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-const AVAILABILITY: [(&str, Availability); 5] = [
-    ("online", Availability::Online),
-    ("away", Availability::Away),
-    ("away_manual", Availability::Busy),
-    ("offline", Availability::Offline),
-    ("away_and_reassigning", Availability::Away),
-];
-
 /// A full Libredesk agent as the canonical model sees it.
 pub fn from_wire(w: wire::Agent) -> RemoteAgent {
     let mut profile = Profile {
@@ -104,10 +96,7 @@ pub fn from_wire(w: wire::Agent) -> RemoteAgent {
         } else {
             Role::Agent
         },
-        availability: AVAILABILITY
-            .iter()
-            .find(|(n, _)| *n == w.availability_status)
-            .map_or(Availability::Online, |(_, a)| *a),
+        availability: availability_of(&w.availability_status).unwrap_or(Availability::Online),
         phone: w.phone_number,
         phone_country_code: w.phone_number_country_code,
         avatar_url: w.avatar_url,

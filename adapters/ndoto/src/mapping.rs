@@ -51,14 +51,16 @@ fn lookup<T: Copy>(table: &[(&str, T)], name: &str) -> Option<T> {
     table.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
 }
 
-fn role_name(role: Role) -> &'static str {
+/// The ndoto name of a role.
+pub(crate) fn role_name(role: Role) -> &'static str {
     ROLES
         .iter()
         .find(|(_, r)| *r == role)
         .map_or("agent", |(n, _)| n)
 }
 
-fn availability_name(a: Availability) -> &'static str {
+/// The ndoto name of an availability (`away` shows as `busy`).
+pub(crate) fn availability_name(a: Availability) -> &'static str {
     // Chatwoot has no `away`: its nearest is `busy`.
     let shown = if a == Availability::Away {
         Availability::Busy
@@ -69,6 +71,16 @@ fn availability_name(a: Availability) -> &'static str {
         .iter()
         .find(|(_, v)| *v == shown)
         .map_or("online", |(n, _)| n)
+}
+
+/// The role an ndoto name means (`None` for a name ndoto does not have).
+pub(crate) fn role_of(name: &str) -> Option<Role> {
+    lookup(&ROLES, name)
+}
+
+/// The availability an ndoto name means (`None` for a name ndoto does not have).
+pub(crate) fn availability_of(name: &str) -> Option<Availability> {
+    lookup(&AVAILABILITIES, name)
 }
 
 fn parse_role(value: Option<&str>, errors: &mut Vec<Invalid>) -> Option<Role> {

@@ -13,7 +13,7 @@ use agentgw_outbound::{Http, Method, Reply, client_error};
 use async_trait::async_trait;
 use serde_json::{Map, Value, json};
 
-use crate::mapping::DIALECT;
+use crate::mapping::{DIALECT, availability_name, availability_of, role_name, role_of};
 use crate::wire;
 
 const HOLDS: &[Field] = &[
@@ -75,19 +75,6 @@ impl NdotoRemote {
     }
 }
 
-const AVAILABILITY: [(&str, Availability); 3] = [
-    ("online", Availability::Online),
-    ("busy", Availability::Busy),
-    ("offline", Availability::Offline),
-];
-
-fn availability_name(a: Availability) -> &'static str {
-    AVAILABILITY
-        .iter()
-        .find(|(_, v)| *v == a)
-        .map_or("busy", |(n, _)| n)
-}
-
 /// An ndoto agent as the canonical model sees it.
 pub fn from_wire(w: wire::Agent) -> RemoteAgent {
     let (first_name, last_name) = split_name(&w.name);
@@ -97,15 +84,8 @@ pub fn from_wire(w: wire::Agent) -> RemoteAgent {
         first_name,
         last_name,
         email: w.email,
-        role: if w.role == "administrator" {
-            Role::Administrator
-        } else {
-            Role::Agent
-        },
-        availability: AVAILABILITY
-            .iter()
-            .find(|(n, _)| *n == status)
-            .map_or(Availability::Online, |(_, a)| *a),
+        role: role_of(&w.role).unwrap_or(Role::Agent),
+        availability: availability_of(status).unwrap_or(Availability::Online),
         avatar_url: w.avatar_url.filter(|a| !a.is_empty()),
         ..Profile::default()
     };
@@ -182,12 +162,7 @@ impl Remote for NdotoRemote {
 
     async fn create(&self, new: &NewAgent) -> Result<RemoteAgent, BackendError> {
         let p = &new.profile;
-        let role = if p.role == Role::Administrator {
-            "administrator"
-        } else {
-            "agent"
-        };
-        let body = json!({"name": name_of(p), "email": p.email, "role": role, "availability": availability_name(p.availability)});
+        let body = json!({"name": name_of(p), "email": p.email, "role": role_name(p.role), "availability": availability_name(p.availability)});
         Ok(from_wire(
             self.expect(Method::POST, &self.agents, Some(&body))
                 .await?
@@ -210,14 +185,7 @@ impl Remote for NdotoRemote {
             body.insert("name".into(), Value::String(name_of(desired)));
         }
         if current.role != desired.role {
-            body.insert(
-                "role".into(),
-                json!(if desired.role == Role::Administrator {
-                    "administrator"
-                } else {
-                    "agent"
-                }),
-            );
+            body.insert("role".into(), json!(role_name(desired.role)));
         }
         if current.availability != desired.availability {
             body.insert(
