@@ -6,6 +6,7 @@
 //! holds the fields the upstream cannot hold.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use agentgw_core::BackendError;
 use agentgw_model::{AgentId, AgentIds, Profile};
@@ -14,12 +15,15 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
 use crate::ids;
-use crate::record::{db_error, ts};
+use crate::reader::Reader;
+use crate::record::{IdValue, db_error, id_column, ts};
 
 /// The id map and shadow fields of one upstream.
 #[derive(Clone)]
 pub struct IdMap {
     pool: AnyPool,
+    /// Inline reads by id, on a SQLite file.
+    reader: Option<Arc<Reader>>,
     tenant: String,
 }
 
@@ -41,40 +45,84 @@ struct Doc {
     profile: Option<Profile>,
 }
 
+/// The `COLUMNS` of one mapping row as the database gave them, before decoding.
+struct RawMapping {
+    id: i64,
+    guid: String,
+    short_id: String,
+    native_id: String,
+    doc: String,
+    created_at: String,
+}
+
+impl RawMapping {
+    fn from_any(row: &AnyRow) -> Result<RawMapping, BackendError> {
+        let s = |c: &str| row.try_get::<String, _>(c).map_err(db_error);
+        Ok(RawMapping {
+            id: row.try_get("id").map_err(db_error)?,
+            guid: s("guid")?,
+            short_id: s("short_id")?,
+            native_id: s("native_id")?,
+            doc: s("doc")?,
+            created_at: s("created_at")?,
+        })
+    }
+
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawMapping> {
+        Ok(RawMapping {
+            id: row.get("id")?,
+            guid: row.get("guid")?,
+            short_id: row.get("short_id")?,
+            native_id: row.get("native_id")?,
+            doc: row.get("doc")?,
+            created_at: row.get("created_at")?,
+        })
+    }
+
+    fn decode(self) -> Result<(String, Mapped), BackendError> {
+        let doc: Doc = serde_json::from_str(&self.doc)
+            .map_err(|e| BackendError::Internal(format!("bad shadow document: {e}")))?;
+        let first_seen = DateTime::parse_from_rfc3339(&self.created_at)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| BackendError::Internal(format!("bad stored time: {e}")))?;
+        Ok((
+            self.native_id,
+            Mapped {
+                ids: AgentIds {
+                    int: self.id,
+                    guid: self
+                        .guid
+                        .parse()
+                        .map_err(|e| BackendError::Internal(format!("bad stored guid: {e}")))?,
+                    short: self.short_id,
+                },
+                shadow: doc.profile,
+                first_seen,
+            },
+        ))
+    }
+}
+
 fn mapped(row: &AnyRow) -> Result<(String, Mapped), BackendError> {
-    let guid: String = row.try_get("guid").map_err(db_error)?;
-    let doc: String = row.try_get("doc").map_err(db_error)?;
-    let doc: Doc = serde_json::from_str(&doc)
-        .map_err(|e| BackendError::Internal(format!("bad shadow document: {e}")))?;
-    Ok((
-        row.try_get("native_id").map_err(db_error)?,
-        Mapped {
-            ids: AgentIds {
-                int: row.try_get("id").map_err(db_error)?,
-                guid: guid
-                    .parse()
-                    .map_err(|e| BackendError::Internal(format!("bad stored guid: {e}")))?,
-                short: row.try_get("short_id").map_err(db_error)?,
-            },
-            shadow: doc.profile,
-            first_seen: {
-                let t: String = row.try_get("created_at").map_err(db_error)?;
-                DateTime::parse_from_rfc3339(&t)
-                    .map(|t| t.with_timezone(&Utc))
-                    .map_err(|e| BackendError::Internal(format!("bad stored time: {e}")))?
-            },
-        },
-    ))
+    RawMapping::from_any(row)?.decode()
 }
 
 const COLUMNS: &str = "id, guid, short_id, native_id, doc, created_at";
+
+/// The live mapping whose `column` (an id column) is `$2`.
+pub(crate) fn resolve_sql(column: &str) -> String {
+    format!(
+        "SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0 AND native_id IS NOT NULL AND {column} = $2"
+    )
+}
 /// How many native ids one `IN (...)` lookup carries.
 const CHUNK: usize = 200;
 
 impl IdMap {
-    pub(crate) fn new(pool: AnyPool, upstream: &str) -> Self {
+    pub(crate) fn new(pool: AnyPool, reader: Option<Arc<Reader>>, upstream: &str) -> Self {
         IdMap {
             pool,
+            reader,
             tenant: format!("upstream:{upstream}"),
         }
     }
@@ -166,22 +214,27 @@ impl IdMap {
 
     /// The native id and mapping behind a gateway id, if it maps to a live upstream agent.
     pub async fn resolve(&self, id: &AgentId) -> Result<Option<(String, Mapped)>, BackendError> {
-        let column = match id {
-            AgentId::Int(_) => "id",
-            AgentId::Guid(_) => "guid",
-            AgentId::Short(_) => "short_id",
-        };
-        let sql = format!(
-            "SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0 AND native_id IS NOT NULL AND {column} = $2"
-        );
-        let q = sqlx::query(AssertSqlSafe(sql)).bind(self.tenant.clone());
-        let q = match id {
-            AgentId::Int(i) => q.bind(*i),
-            AgentId::Guid(g) => q.bind(g.to_string()),
-            AgentId::Short(s) => q.bind(s.clone()),
-        };
+        let (column, value) = id_column(id);
+        let sql = resolve_sql(column);
+        if let Some(found) = self.resolve_inline(&sql, &value) {
+            return found;
+        }
+        let q = value.bind(sqlx::query(AssertSqlSafe(sql)).bind(self.tenant.clone()));
         let row = q.fetch_optional(&self.pool).await.map_err(db_error)?;
         row.as_ref().map(mapped).transpose()
+    }
+
+    /// The mapping through the inline SQLite reader; `None` when there is none or it failed.
+    pub(crate) fn resolve_inline(
+        &self,
+        sql: &str,
+        value: &IdValue,
+    ) -> Option<Result<Option<(String, Mapped)>, BackendError>> {
+        let found =
+            self.reader
+                .as_ref()?
+                .row(sql, &[&self.tenant, value], RawMapping::from_sqlite)?;
+        Some(found.map(RawMapping::decode).transpose())
     }
 
     /// The native id behind a gateway id, if it maps to a live upstream agent.

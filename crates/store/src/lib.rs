@@ -9,10 +9,12 @@ mod idmap;
 mod ids;
 mod journal;
 mod password;
+mod reader;
 mod record;
 mod teams;
 mod tenant;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use agentgw_core::BackendError;
@@ -48,6 +50,8 @@ enum Kind {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Inline point reads, for a SQLite file (see `reader`).
+    reader: Option<Arc<reader::Reader>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -136,17 +140,21 @@ impl Store {
             Kind::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Kind::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Store { pool })
+        let reader = match kind {
+            Kind::Sqlite => reader::Reader::for_url(url).map(Arc::new),
+            Kind::Postgres => None,
+        };
+        Ok(Store { pool, reader })
     }
 
     /// The backend for one tenant's agents.
     pub fn tenant(&self, tenant: &str) -> TenantStore {
-        TenantStore::new(self.pool.clone(), tenant)
+        TenantStore::new(self.pool.clone(), self.reader.clone(), tenant)
     }
 
     /// The id map and shadow fields of the upstream `name`.
     pub fn id_map(&self, name: &str) -> IdMap {
-        IdMap::new(self.pool.clone(), name)
+        IdMap::new(self.pool.clone(), self.reader.clone(), name)
     }
 
     /// The journal of the migration `run` (`<from> -> <to>`).
@@ -198,6 +206,55 @@ mod tests {
         );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("sqlite://data/a.db"), "sqlite://data/a.db");
+    }
+
+    /// The inline reader must really answer (a silent fallback to sqlx would hide a broken one).
+    #[tokio::test]
+    async fn reads_by_id_are_answered_inline_on_a_sqlite_file()
+    -> Result<(), Box<dyn std::error::Error>> {
+        use agentgw_core::Backend;
+        use agentgw_model::{AgentId, NewAgent, Profile};
+        use record::IdValue;
+        let dir = tempfile::tempdir()?;
+        let store = Store::connect(&format!("sqlite://{}/s.db", dir.path().display())).await?;
+        assert!(store.reader.is_some());
+
+        let tenant = store.tenant("t");
+        let new = NewAgent {
+            profile: Profile {
+                email: "inline@example.com".into(),
+                first_name: "In".into(),
+                ..Profile::default()
+            },
+            password: None,
+        };
+        let agent = tenant.create(new).await?;
+        let by_guid = tenant.fetch_inline(
+            &tenant::fetch_sql("guid"),
+            &IdValue::Text(agent.ids.guid.to_string()),
+        );
+        assert_eq!(
+            by_guid.map(|r| r.map(|s| s.agent)).transpose()?,
+            Some(agent.clone())
+        );
+        tenant.delete(&AgentId::Int(agent.ids.int)).await?;
+        let gone = tenant.fetch_inline(&tenant::fetch_sql("id"), &IdValue::Int(agent.ids.int));
+        assert!(matches!(
+            gone,
+            Some(Err(agentgw_core::BackendError::NotFound))
+        ));
+
+        let map = store.id_map("up");
+        let mapped = map.ensure_one("native-7").await?;
+        let resolved = map.resolve_inline(
+            &idmap::resolve_sql("short_id"),
+            &IdValue::Text(mapped.ids.short.clone()),
+        );
+        assert_eq!(
+            resolved.transpose()?,
+            Some(Some(("native-7".to_owned(), mapped)))
+        );
+        Ok(())
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The stored record: the versioned JSON document and the columns derived from it for indexes.
 
 use agentgw_core::BackendError;
-use agentgw_model::{Agent, AgentIds, Profile};
+use agentgw_model::{Agent, AgentId, AgentIds, Profile};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
 
 /// The document kept in `agents.doc`. `v` lets a later schema read older rows.
 #[derive(Serialize, Deserialize)]
@@ -81,26 +82,107 @@ pub(crate) struct Stored {
     pub version: i64,
 }
 
-pub(crate) fn from_row(row: &AnyRow) -> Result<Stored, BackendError> {
-    let get_s = |c: &str| row.try_get::<String, _>(c).map_err(db_error);
-    let doc: Doc = serde_json::from_str(&get_s("doc")?)
-        .map_err(|e| BackendError::Internal(format!("bad stored agent: {e}")))?;
-    let guid = get_s("guid")?;
-    Ok(Stored {
-        agent: Agent {
-            ids: AgentIds {
-                int: row.try_get::<i64, _>("id").map_err(db_error)?,
-                guid: guid.parse().map_err(|e| {
-                    BackendError::Internal(format!("bad stored guid {guid:?}: {e}"))
-                })?,
-                short: get_s("short_id")?,
+/// The `COLUMNS` of one row as the database gave them, before decoding.
+pub(crate) struct RawRow {
+    id: i64,
+    guid: String,
+    short_id: String,
+    doc: String,
+    version: i64,
+    created_at: String,
+    updated_at: String,
+}
+
+impl RawRow {
+    /// Read through sqlx.
+    fn from_any(row: &AnyRow) -> Result<RawRow, BackendError> {
+        let s = |c: &str| row.try_get::<String, _>(c).map_err(db_error);
+        let i = |c: &str| row.try_get::<i64, _>(c).map_err(db_error);
+        Ok(RawRow {
+            id: i("id")?,
+            guid: s("guid")?,
+            short_id: s("short_id")?,
+            doc: s("doc")?,
+            version: i("version")?,
+            created_at: s("created_at")?,
+            updated_at: s("updated_at")?,
+        })
+    }
+
+    /// Read through the inline SQLite reader.
+    pub fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+        Ok(RawRow {
+            id: row.get("id")?,
+            guid: row.get("guid")?,
+            short_id: row.get("short_id")?,
+            doc: row.get("doc")?,
+            version: row.get("version")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+        })
+    }
+
+    pub fn decode(self) -> Result<Stored, BackendError> {
+        let doc: Doc = serde_json::from_str(&self.doc)
+            .map_err(|e| BackendError::Internal(format!("bad stored agent: {e}")))?;
+        let guid = self.guid;
+        Ok(Stored {
+            agent: Agent {
+                ids: AgentIds {
+                    int: self.id,
+                    guid: guid.parse().map_err(|e| {
+                        BackendError::Internal(format!("bad stored guid {guid:?}: {e}"))
+                    })?,
+                    short: self.short_id,
+                },
+                profile: doc.profile,
+                created_at: parse_ts(&self.created_at)?,
+                updated_at: parse_ts(&self.updated_at)?,
             },
-            profile: doc.profile,
-            created_at: parse_ts(&get_s("created_at")?)?,
-            updated_at: parse_ts(&get_s("updated_at")?)?,
-        },
-        version: row.try_get::<i64, _>("version").map_err(db_error)?,
-    })
+            version: self.version,
+        })
+    }
+}
+
+pub(crate) fn from_row(row: &AnyRow) -> Result<Stored, BackendError> {
+    RawRow::from_any(row)?.decode()
+}
+
+/// An id's value, bound to a query through sqlx or the inline reader.
+pub(crate) enum IdValue {
+    Int(i64),
+    Text(String),
+}
+
+/// The column an id kind is looked up by, and its bound value.
+pub(crate) fn id_column(id: &AgentId) -> (&'static str, IdValue) {
+    match id {
+        AgentId::Int(i) => ("id", IdValue::Int(*i)),
+        AgentId::Guid(g) => ("guid", IdValue::Text(g.to_string())),
+        AgentId::Short(s) => ("short_id", IdValue::Text(s.clone())),
+    }
+}
+
+impl IdValue {
+    /// Bind as the next parameter of a sqlx query.
+    pub fn bind<'q>(
+        self,
+        q: Query<'q, sqlx::Any, AnyArguments>,
+    ) -> Query<'q, sqlx::Any, AnyArguments> {
+        match self {
+            IdValue::Int(i) => q.bind(i),
+            IdValue::Text(s) => q.bind(s),
+        }
+    }
+}
+
+impl rusqlite::ToSql for IdValue {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            IdValue::Int(i) => i.to_sql(),
+            IdValue::Text(s) => s.to_sql(),
+        }
+    }
 }
 
 /// Whether a database error is a unique-constraint violation.

@@ -5,6 +5,8 @@ use agentgw_model::{
     Agent, AgentId, ListQuery, NewAgent, Page, ProfilePatch, SortKey, Team, derive_username,
 };
 use async_trait::async_trait;
+use std::sync::Arc;
+
 use chrono::Utc;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
@@ -12,7 +14,11 @@ use sqlx::{AnyPool, AssertSqlSafe};
 
 use crate::ids;
 use crate::password::hash_password;
-use crate::record::{COLUMNS, Derived, Stored, db_error, from_row, is_unique_violation, norm, ts};
+use crate::reader::Reader;
+use crate::record::{
+    COLUMNS, Derived, IdValue, RawRow, Stored, db_error, from_row, id_column, is_unique_violation,
+    norm, ts,
+};
 
 /// How often a write is retried when it loses a race (id collision, concurrent update).
 const ATTEMPTS: usize = 5;
@@ -23,31 +29,9 @@ const MAX_USERNAME_SUFFIX: u32 = 1000;
 #[derive(Clone)]
 pub struct TenantStore {
     pool: AnyPool,
+    /// Inline reads by id, on a SQLite file.
+    reader: Option<Arc<Reader>>,
     tenant: String,
-}
-
-/// The column an id kind is looked up by, and its bound value.
-fn id_column(id: &AgentId) -> (&'static str, IdValue) {
-    match id {
-        AgentId::Int(i) => ("id", IdValue::Int(*i)),
-        AgentId::Guid(g) => ("guid", IdValue::Text(g.to_string())),
-        AgentId::Short(s) => ("short_id", IdValue::Text(s.clone())),
-    }
-}
-
-enum IdValue {
-    Int(i64),
-    Text(String),
-}
-
-fn bind_id<'q>(
-    q: Query<'q, sqlx::Any, AnyArguments>,
-    v: IdValue,
-) -> Query<'q, sqlx::Any, AnyArguments> {
-    match v {
-        IdValue::Int(i) => q.bind(i),
-        IdValue::Text(s) => q.bind(s),
-    }
 }
 
 /// A bound value of a list filter.
@@ -128,25 +112,46 @@ fn bind_args<'q>(
     q
 }
 
+/// The live agent whose `column` (an id column) is `$2`.
+pub(crate) fn fetch_sql(column: &str) -> String {
+    format!("SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0 AND {column} = $2")
+}
+
 impl TenantStore {
-    pub(crate) fn new(pool: AnyPool, tenant: &str) -> Self {
+    pub(crate) fn new(pool: AnyPool, reader: Option<Arc<Reader>>, tenant: &str) -> Self {
         TenantStore {
             pool,
+            reader,
             tenant: tenant.to_owned(),
         }
     }
 
     async fn fetch(&self, id: &AgentId) -> Result<Stored, BackendError> {
         let (column, value) = id_column(id);
-        let sql = format!(
-            "SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0 AND {column} = $2"
-        );
-        let row = bind_id(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant), value)
+        let sql = fetch_sql(column);
+        if let Some(found) = self.fetch_inline(&sql, &value) {
+            return found;
+        }
+        let row = value
+            .bind(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant))
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?
             .ok_or(BackendError::NotFound)?;
         from_row(&row)
+    }
+
+    /// The row through the inline SQLite reader; `None` when there is none or it failed.
+    pub(crate) fn fetch_inline(
+        &self,
+        sql: &str,
+        value: &IdValue,
+    ) -> Option<Result<Stored, BackendError>> {
+        let found = self
+            .reader
+            .as_ref()?
+            .row(sql, &[&self.tenant, value], RawRow::from_sqlite)?;
+        Some(found.ok_or(BackendError::NotFound).and_then(RawRow::decode))
     }
 
     /// After a unique violation: which live field is taken, if any (else an id collided).
@@ -186,7 +191,8 @@ impl TenantStore {
         let sql = format!(
             "SELECT password_hash FROM agents WHERE tenant = $1 AND deleted = 0 AND {column} = $2"
         );
-        let row = bind_id(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant), value)
+        let row = value
+            .bind(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant))
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?
@@ -391,8 +397,9 @@ impl Backend for TenantStore {
              last_name_norm = '', display_name_norm = '', password_hash = NULL, doc = '{{\"v\":1,\"profile\":{{}}}}', \
              updated_at = $3, version = version + 1 WHERE tenant = $1 AND deleted = 0 AND {column} = $2"
         );
-        let q =
-            bind_id(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant), value).bind(ts(Utc::now()));
+        let q = value
+            .bind(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant))
+            .bind(ts(Utc::now()));
         match q
             .execute(&self.pool)
             .await
