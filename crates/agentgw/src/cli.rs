@@ -141,8 +141,8 @@ fn migrate(path: &Path, args: crate::migrate::MigrateArgs) -> anyhow::Result<()>
     }
 }
 
-/// Keeps the log writer's background thread alive; dropping it flushes what is queued.
-type LogGuard = tracing_appender::non_blocking::WorkerGuard;
+/// Keeps the log flusher alive; dropping it writes what is buffered.
+type LogGuard = crate::logs::FlushGuard<std::io::Stderr>;
 
 fn init_tracing() -> Option<LogGuard> {
     init_tracing_at("info")
@@ -150,16 +150,17 @@ fn init_tracing() -> Option<LogGuard> {
 
 fn init_tracing_at(default: &str) -> Option<LogGuard> {
     use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let json = std::env::var("AGENTGW_LOG_FORMAT").is_ok_and(|f| f == "json");
     // Colours only for a person at a terminal; files and collectors get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    // One log line per request must not cost the request a write(2) on a shared stderr:
-    // lines go through a queue to a writer thread (tracing-appender), which blocks rather
-    // than drops when the queue is full, so no line is lost.
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(std::io::stderr());
+    // One log line per request must cost neither a write(2) nor a thread wake-up: see logs.rs.
+    // Should its thread not start, lines go straight to stderr: slower, never silent.
+    let (writer, guard) = match crate::logs::LogBuffer::start(std::io::stderr()) {
+        Ok((buffer, guard)) => (BoxMakeWriter::new(move || buffer.clone()), Some(guard)),
+        Err(_) => (BoxMakeWriter::new(std::io::stderr), None),
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
@@ -170,5 +171,5 @@ fn init_tracing_at(default: &str) -> Option<LogGuard> {
     } else {
         builder.try_init()
     };
-    installed.ok().map(|()| guard)
+    installed.ok().and(guard)
 }

@@ -4,6 +4,7 @@
 mod backends;
 mod cli;
 mod faces;
+mod logs;
 mod migrate;
 mod server;
 
