@@ -11,8 +11,9 @@
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use agentgw_http::{RouteCtx, decode, parse_object, read_body};
-use agentgw_model::{AgentId, ListQuery, SortOrder};
+use agentgw_http::{RouteCtx, SortedArray, decode, parse_object, read_body};
+use agentgw_model::{AgentId, Filter, SortOrder};
+use futures_util::TryStreamExt;
 
 use crate::error::NdotoError;
 use crate::{mapping, wire};
@@ -73,19 +74,18 @@ async fn list(
     path: web::Path<String>,
 ) -> Result<HttpResponse, NdotoError> {
     let account = authorize(&req, &ctx, &path)?;
-    let page = ctx
-        .backend
-        .list(&ListQuery {
-            sort: SortOrder::NAME,
-            ..Default::default()
-        })
-        .await?;
-    let body: Vec<wire::Agent> = page
-        .items
-        .iter()
-        .map(|a| mapping::to_wire(a, account))
-        .collect();
-    Ok(HttpResponse::Ok().json(body))
+    // Chatwoot answers every agent at once: rendered as they arrive, so that a large
+    // upstream's list is never held as canonical agents (agentgw_http::array).
+    let mut array = SortedArray::new(SortOrder::NAME);
+    let mut batches = ctx.backend.scan(Filter::default());
+    while let Some(batch) = batches.try_next().await? {
+        for agent in &batch {
+            array
+                .push(agent, &mapping::to_wire(agent, account))
+                .map_err(|_| NdotoError::Internal)?;
+        }
+    }
+    Ok(array.respond())
 }
 
 async fn create(

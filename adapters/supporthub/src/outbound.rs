@@ -2,9 +2,11 @@
 //! filters names and email itself, updates with PATCH (only what changed), changes passwords
 //! through `new_password`, and has permissions and notification settings.
 
+use std::sync::Arc;
+
 use agentgw_core::{
-    BackendError, Capabilities, Credential, FilterSupport, Remote, RemoteAgent, RemotePage,
-    UpstreamConfig, Verbs,
+    BackendError, Batches, Capabilities, Credential, FilterSupport, Remote, RemoteAgent,
+    RemotePage, UpstreamConfig, Verbs,
 };
 use agentgw_model::{
     Field, FlagKind, Flags, ListQuery, NewAgent, Password, Profile, Role, SortOrder, TimeZone,
@@ -12,7 +14,7 @@ use agentgw_model::{
 use agentgw_outbound::{Http, Method, Reply, client_error};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::{StreamExt, TryStreamExt, future, stream};
 use serde_json::{Map, Value, json};
 
 use crate::wire;
@@ -201,20 +203,8 @@ impl Remote for SupporthubRemote {
     async fn list(&self, query: &ListQuery) -> Result<RemotePage, BackendError> {
         let filters = filters(query);
         let Some(window) = query.window else {
-            // Everything: page 1 says how many pages there are; the rest run concurrently, in order.
-            let first = self.page(&filters, 1, PAGE).await?;
-            let last = first.meta.last_page;
-            let total = first.meta.total;
-            let rest: Vec<wire::Page> = futures_util::stream::iter(2..=last)
-                .map(|p| self.page(&filters, p, PAGE))
-                .buffered(self.concurrency)
-                .try_collect()
-                .await?;
-            let items = std::iter::once(first)
-                .chain(rest)
-                .flat_map(|p| p.data)
-                .map(from_wire)
-                .collect();
+            let items: Vec<RemoteAgent> = self.scan(query.clone()).try_concat().await?;
+            let total = items.len() as u64;
             return Ok(RemotePage { items, total });
         };
         // A window: the pages of 100 that cover it, then the slice.
@@ -237,6 +227,27 @@ impl Remote for SupporthubRemote {
             .map(from_wire)
             .collect();
         Ok(RemotePage { items, total })
+    }
+
+    fn scan(&self, query: ListQuery) -> Batches<'_, RemoteAgent> {
+        // Page 1 says how many pages there are; the rest are fetched `concurrency` at a time
+        // and handed on a page at a time, in order.
+        let filters = Arc::new(filters(&query));
+        let fetch = move |p: u64| {
+            let filters = Arc::clone(&filters);
+            async move { self.page(&filters, p, PAGE).await }
+        };
+        Box::pin(
+            stream::once(fetch(1))
+                .map_ok(move |first| {
+                    let rest = stream::iter(2..=first.meta.last_page)
+                        .map(fetch.clone())
+                        .buffered(self.concurrency);
+                    stream::once(future::ready(Ok(first))).chain(rest)
+                })
+                .try_flatten()
+                .map_ok(|page| page.data.into_iter().map(from_wire).collect()),
+        )
     }
 
     async fn get(&self, id: &str) -> Result<RemoteAgent, BackendError> {

@@ -1,9 +1,11 @@
 //! The one trait both the embedded store and every outbound dialect client implement.
 
 use agentgw_model::{
-    Agent, AgentId, FlagKind, Flags, ListQuery, NewAgent, Page, Password, ProfilePatch, Team,
+    Agent, AgentId, Filter, FlagKind, Flags, ListQuery, NewAgent, Page, Password, ProfilePatch,
+    Team,
 };
 use async_trait::async_trait;
+use futures_util::stream::BoxStream;
 
 use crate::BackendError;
 
@@ -67,6 +69,9 @@ impl Capabilities {
     }
 }
 
+/// A stream of batches of `T`, ending at the first error.
+pub type Batches<'a, T> = BoxStream<'a, Result<Vec<T>, BackendError>>;
+
 /// A place agents live: the embedded store (one tenant of it) or an upstream helpdesk.
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
@@ -75,6 +80,19 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Agents matching `query`, in its order and window, with the total that match.
     async fn list(&self, query: &ListQuery) -> Result<Page, BackendError>;
+
+    /// Every agent matching `filter`, in batches as they arrive and in no set order: for an
+    /// answer too long to hold as canonical agents (the ndoto list of a large upstream).
+    /// By default, one batch: the whole list.
+    fn scan(&self, filter: Filter) -> Batches<'_, Agent> {
+        Box::pin(futures_util::stream::once(async move {
+            let query = ListQuery {
+                filter,
+                ..ListQuery::default()
+            };
+            self.list(&query).await.map(|page| page.items)
+        }))
+    }
 
     /// One agent by any of its ids.
     async fn get(&self, id: &AgentId) -> Result<Agent, BackendError>;

@@ -9,7 +9,7 @@ pub mod error;
 pub mod remote;
 pub mod secret;
 
-pub use backend::{Backend, Capabilities, FilterSupport, Verbs};
+pub use backend::{Backend, Batches, Capabilities, FilterSupport, Verbs};
 pub use config::{
     Config, ConfigError, PasswordPolicy, RouteConfig, RoutePolicy, ServerConfig, StoreConfig,
     UnknownUsername, UpstreamConfig, UpstreamDefaults,

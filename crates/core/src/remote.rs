@@ -6,7 +6,7 @@ use agentgw_model::{Field, FlagKind, Flags, ListQuery, NewAgent, Password, Profi
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::{BackendError, Capabilities};
+use crate::{BackendError, Batches, Capabilities};
 
 /// An agent as a remote helpdesk holds it: its native id and what it says of the agent.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +47,14 @@ pub trait Remote: Send + Sync + 'static {
 
     /// Agents matching the filters it supports (see the trait docs).
     async fn list(&self, query: &ListQuery) -> Result<RemotePage, BackendError>;
+
+    /// Every agent matching the filters of `query` it supports, in batches as they arrive
+    /// (a paging helpdesk yields a page at a time). By default, one batch: the whole list.
+    fn scan(&self, query: ListQuery) -> Batches<'_, RemoteAgent> {
+        Box::pin(futures_util::stream::once(async move {
+            self.list(&query).await.map(|page| page.items)
+        }))
+    }
 
     /// One agent by native id.
     async fn get(&self, id: &str) -> Result<RemoteAgent, BackendError>;

@@ -1,11 +1,14 @@
 //! agentgw-http: the inbound plumbing every face shares — the route context a handler gets,
-//! bounded body reading, JSON decoding that names the offending field, and the request log.
+//! bounded body reading, JSON decoding that names the offending field, long arrays sent in
+//! chunks, and the request log.
 //! It knows actix-web and the core contract, nothing of any dialect's wire format.
 
+pub mod array;
 pub mod body;
 pub mod context;
 pub mod log;
 
+pub use array::SortedArray;
 pub use body::{BodyError, FieldError, decode, parse_object, present, read_body};
 pub use context::{RouteCtx, route_scope};
 pub use log::{RouteTable, request_log};

@@ -1,5 +1,7 @@
 //! How a list is asked for (filters, order, window) and what it answers (a page and a total).
 
+use chrono::{DateTime, Utc};
+
 use crate::{Agent, Availability, Role};
 
 /// Which agents a list returns. Text filters are partial and case-insensitive.
@@ -112,33 +114,46 @@ impl Filter {
     }
 }
 
+/// What an agent is ordered by in one `SortOrder`, detached from the agent, so that a long
+/// list can be put in order without keeping its agents (compare with `SortOrder::compare`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OrderKey {
+    text: Option<String>,
+    time: Option<DateTime<Utc>>,
+    /// Ties are broken by integer id, in the same direction.
+    id: i64,
+}
+
 impl SortOrder {
+    /// The key `agent` is ordered by.
+    pub fn key_of(self, agent: &Agent) -> OrderKey {
+        let p = &agent.profile;
+        let (text, time) = match self.key {
+            SortKey::Name => (Some(p.display_name.to_lowercase()), None),
+            SortKey::Username => (p.username.as_deref().map(str::to_lowercase), None),
+            SortKey::Email => (Some(p.email.to_lowercase()), None),
+            SortKey::Updated => (None, Some(agent.updated_at)),
+            SortKey::Created => (None, None),
+        };
+        OrderKey {
+            text,
+            time,
+            id: agent.ids.int,
+        }
+    }
+
+    /// How two keys compare in this order.
+    pub fn compare(self, a: &OrderKey, b: &OrderKey) -> std::cmp::Ordering {
+        if self.descending { b.cmp(a) } else { a.cmp(b) }
+    }
+
     /// Sort agents in this order (ties by integer id, in the same direction), as the store does.
     pub fn sort(self, agents: &mut [Agent]) {
-        agents.sort_by(|a, b| {
-            let key = match self.key {
-                SortKey::Name => a
-                    .profile
-                    .display_name
-                    .to_lowercase()
-                    .cmp(&b.profile.display_name.to_lowercase()),
-                SortKey::Username => a
-                    .profile
-                    .username
-                    .as_deref()
-                    .map(str::to_lowercase)
-                    .cmp(&b.profile.username.as_deref().map(str::to_lowercase)),
-                SortKey::Email => a
-                    .profile
-                    .email
-                    .to_lowercase()
-                    .cmp(&b.profile.email.to_lowercase()),
-                SortKey::Updated => a.updated_at.cmp(&b.updated_at),
-                SortKey::Created => std::cmp::Ordering::Equal,
-            }
-            .then(a.ids.int.cmp(&b.ids.int));
-            if self.descending { key.reverse() } else { key }
-        });
+        agents.sort_by_cached_key(|a| self.key_of(a));
+        if self.descending {
+            // Keys are unique (the id is part of them), so reversing is the descending order.
+            agents.reverse();
+        }
     }
 }
 
@@ -148,5 +163,84 @@ impl Window {
         let offset = usize::try_from(self.offset).unwrap_or(usize::MAX);
         let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
         items.into_iter().skip(offset).take(limit).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AgentIds, Profile};
+
+    fn agent(id: i64, name: &str, updated_secs: i64) -> Agent {
+        let at = DateTime::from_timestamp(updated_secs, 0).unwrap_or_default();
+        Agent {
+            ids: AgentIds {
+                int: id,
+                guid: uuid::Uuid::nil(),
+                short: format!("s{id}"),
+            },
+            profile: Profile {
+                display_name: name.into(),
+                ..Profile::default()
+            },
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    fn ids(agents: &[Agent]) -> Vec<i64> {
+        agents.iter().map(|a| a.ids.int).collect()
+    }
+
+    #[test]
+    fn names_sort_case_insensitively_with_ties_by_id_in_the_same_direction() {
+        let mut agents = vec![
+            agent(4, "b", 0),
+            agent(3, "a", 0),
+            agent(1, "A", 0),
+            agent(2, "C", 0),
+        ];
+        SortOrder::NAME.sort(&mut agents);
+        assert_eq!(ids(&agents), [1, 3, 4, 2]);
+        let down = SortOrder {
+            descending: true,
+            ..SortOrder::NAME
+        };
+        down.sort(&mut agents);
+        assert_eq!(ids(&agents), [2, 4, 3, 1]);
+    }
+
+    #[test]
+    fn newest_update_first_and_created_by_id() {
+        let mut agents = vec![agent(1, "x", 10), agent(2, "y", 30), agent(3, "z", 20)];
+        SortOrder::NEWEST_UPDATE.sort(&mut agents);
+        assert_eq!(ids(&agents), [2, 3, 1]);
+        SortOrder::CREATED.sort(&mut agents);
+        assert_eq!(ids(&agents), [1, 2, 3]);
+    }
+
+    #[test]
+    fn compare_on_keys_agrees_with_sort() {
+        let agents = vec![
+            agent(5, "Émile", 3),
+            agent(2, "emma", 1),
+            agent(9, "Emma", 2),
+            agent(1, "", 4),
+        ];
+        for order in [
+            SortOrder::NAME,
+            SortOrder::NEWEST_UPDATE,
+            SortOrder::CREATED,
+        ] {
+            let mut sorted = agents.clone();
+            order.sort(&mut sorted);
+            let mut by_key: Vec<(OrderKey, i64)> = agents
+                .iter()
+                .map(|a| (order.key_of(a), a.ids.int))
+                .collect();
+            by_key.sort_by(|a, b| order.compare(&a.0, &b.0));
+            let keyed: Vec<i64> = by_key.into_iter().map(|(_, id)| id).collect();
+            assert_eq!(keyed, ids(&sorted), "{order:?}");
+        }
     }
 }

@@ -9,8 +9,8 @@
 use std::sync::Arc;
 
 use agentgw_core::{
-    Backend, BackendError, Capabilities, FilterSupport, PasswordPolicy, Remote, RemoteAgent,
-    UpstreamDefaults,
+    Backend, BackendError, Batches, Capabilities, FilterSupport, PasswordPolicy, Remote,
+    RemoteAgent, UpstreamDefaults,
 };
 use agentgw_model::{
     Agent, AgentId, Field, Filter, FlagKind, Flags, ListQuery, NewAgent, Page, Password, Profile,
@@ -18,6 +18,7 @@ use agentgw_model::{
 };
 use agentgw_store::{IdMap, Mapped};
 use async_trait::async_trait;
+use futures_util::{StreamExt, TryStreamExt};
 
 /// A route's backend when its agents live in an upstream helpdesk.
 pub struct UpstreamBackend {
@@ -261,6 +262,25 @@ impl Backend for UpstreamBackend {
             None => agents,
         };
         Ok(Page { items, total })
+    }
+
+    fn scan(&self, filter: Filter) -> Batches<'_, Agent> {
+        let query = ListQuery {
+            filter: pushable_part(&filter, self.remote.capabilities().filters),
+            sort: self.remote.native_order(),
+            window: None,
+        };
+        Box::pin(
+            self.remote
+                .scan(query)
+                // The id-map lookups of one batch overlap with the fetching of the next.
+                .map(move |batch| async move { self.join(batch?).await })
+                .buffered(2)
+                .map_ok(move |mut agents| {
+                    agents.retain(|a| filter.matches(a));
+                    agents
+                }),
+        )
     }
 
     async fn get(&self, id: &AgentId) -> Result<Agent, BackendError> {
