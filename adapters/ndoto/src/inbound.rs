@@ -82,10 +82,15 @@ async fn list(
         for agent in &batch {
             array
                 .push(agent, &mapping::to_wire(agent, account))
-                .map_err(|_| NdotoError::Internal)?;
+                .map_err(buffer_failed)?;
         }
     }
-    Ok(array.respond())
+    array.respond().map_err(buffer_failed)
+}
+
+fn buffer_failed(e: std::io::Error) -> NdotoError {
+    tracing::error!(error = %e, "cannot buffer the agent list");
+    NdotoError::Internal
 }
 
 async fn create(

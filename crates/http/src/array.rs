@@ -1,11 +1,15 @@
-//! Long JSON arrays: collected as rendered elements in order, sent in chunks.
+//! Long JSON arrays: collected as rendered elements in any order, sent sorted, in chunks.
 //!
 //! A face whose dialect answers a list as one unpaged array (ndoto) over an upstream of
-//! 100,000 agents cannot hold them as canonical agents: each is rendered as it arrives, only
-//! its order key and its JSON bytes are kept, and the body is written from those, a chunk
-//! at a time, with its length known up front.
+//! 100,000 agents cannot hold them as canonical agents: each is rendered as it arrives, and
+//! only its order key and its JSON bytes are kept. The bytes stay in memory up to
+//! `SPILL_AT`; past that they go to an unlinked temporary file (as nginx buffers a large
+//! upstream answer in `proxy_temp`), so memory grows by the order keys alone. The body is
+//! written from the sorted keys a chunk at a time, with its length known up front.
 
-use std::convert::Infallible;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::FileExt;
 
 use actix_web::HttpResponse;
 use actix_web::body::SizedStream;
@@ -15,50 +19,140 @@ use serde::Serialize;
 
 /// About how many bytes each chunk of the body carries.
 const CHUNK: usize = 64 * 1024;
+/// Rendered bytes kept in memory before they move to a temporary file.
+pub const SPILL_AT: usize = 1024 * 1024;
+
+/// Where the rendered elements are kept until the answer is sent.
+enum Held {
+    Memory(Vec<u8>),
+    File { file: BufWriter<File>, len: u64 },
+}
 
 /// Rendered array elements and the order they are to be sent in.
 pub struct SortedArray {
     order: SortOrder,
-    items: Vec<(OrderKey, Box<[u8]>)>,
+    spill_at: usize,
+    /// Each element's order key, offset and length in `held`.
+    index: Vec<(OrderKey, u64, u32)>,
+    held: Held,
 }
 
 impl SortedArray {
     /// An empty array to be sent in `order`.
     pub fn new(order: SortOrder) -> Self {
+        SortedArray::spilling_at(order, SPILL_AT)
+    }
+
+    /// The same, moving to a temporary file past `spill_at` bytes.
+    pub fn spilling_at(order: SortOrder, spill_at: usize) -> Self {
         SortedArray {
             order,
-            items: Vec::new(),
+            spill_at,
+            index: Vec::new(),
+            held: Held::Memory(Vec::new()),
         }
     }
 
     /// Keep `agent`'s place in the order and its rendering `wire`.
-    pub fn push(&mut self, agent: &Agent, wire: &impl Serialize) -> Result<(), serde_json::Error> {
-        let json = serde_json::to_vec(wire)?.into_boxed_slice();
-        self.items.push((self.order.key_of(agent), json));
+    pub fn push(&mut self, agent: &Agent, wire: &impl Serialize) -> std::io::Result<()> {
+        let json = serde_json::to_vec(wire)?;
+        let len = u32::try_from(json.len()).map_err(std::io::Error::other)?;
+        let offset = match &mut self.held {
+            Held::Memory(buf) => {
+                let offset = buf.len() as u64;
+                buf.extend_from_slice(&json);
+                offset
+            }
+            Held::File { file, len } => {
+                let offset = *len;
+                file.write_all(&json)?;
+                *len += json.len() as u64;
+                offset
+            }
+        };
+        self.index.push((self.order.key_of(agent), offset, len));
+        self.spill_if_large();
         Ok(())
     }
 
+    /// Move the bytes to a temporary file once they pass `spill_at`; if no file can be
+    /// made they stay in memory (slower to nothing, and the answer is still whole).
+    fn spill_if_large(&mut self) {
+        let Held::Memory(buf) = &self.held else {
+            return;
+        };
+        if buf.len() <= self.spill_at {
+            return;
+        }
+        let spilled = tempfile::tempfile().and_then(|f| {
+            let mut file = BufWriter::with_capacity(CHUNK, f);
+            file.write_all(buf)?;
+            Ok(file)
+        });
+        match spilled {
+            Ok(file) => {
+                let len = buf.len() as u64;
+                self.held = Held::File { file, len };
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot buffer a long list in a temporary file; keeping it in memory");
+                self.spill_at = usize::MAX;
+            }
+        }
+    }
+
     /// A 200 with the elements as one JSON array, in order.
-    pub fn respond(mut self) -> HttpResponse {
+    pub fn respond(mut self) -> std::io::Result<HttpResponse> {
         let order = self.order;
-        self.items
+        self.index
             .sort_unstable_by(|a, b| order.compare(&a.0, &b.0));
-        let items: Vec<Box<[u8]>> = self.items.into_iter().map(|(_, json)| json).collect();
-        let commas = items.len().saturating_sub(1);
-        let length = 2 + commas + items.iter().map(|i| i.len()).sum::<usize>();
-        HttpResponse::Ok()
+        let places: Vec<(u64, u32)> = self.index.into_iter().map(|(_, o, l)| (o, l)).collect();
+        let source = match self.held {
+            Held::Memory(buf) => Source::Memory(buf),
+            Held::File { file, .. } => Source::File(file.into_inner().map_err(|e| e.into_error())?),
+        };
+        let commas = places.len().saturating_sub(1);
+        let length = 2 + commas as u64 + places.iter().map(|p| u64::from(p.1)).sum::<u64>();
+        Ok(HttpResponse::Ok()
             .content_type("application/json")
-            .body(SizedStream::new(length as u64, chunks(items)))
+            .body(SizedStream::new(length, chunks(places, source))))
     }
 }
 
-/// `[`, the elements separated by commas, `]`, in chunks of about `CHUNK` bytes; each
-/// element's memory is freed once it is copied into a chunk.
+/// Where `chunks` copies the elements from.
+enum Source {
+    Memory(Vec<u8>),
+    File(File),
+}
+
+impl Source {
+    fn copy(&self, (offset, len): (u64, u32), into: &mut BytesMut) -> std::io::Result<()> {
+        let start = into.len();
+        into.resize(start + len as usize, 0);
+        match self {
+            Source::Memory(buf) => {
+                let from = usize::try_from(offset).map_err(std::io::Error::other)?;
+                let bytes = buf
+                    .get(from..from + len as usize)
+                    .ok_or_else(|| std::io::Error::other("element past the buffer"))?;
+                into[start..].copy_from_slice(bytes);
+            }
+            // A read of what this process wrote a moment ago: served from the page cache.
+            Source::File(file) => file.read_exact_at(&mut into[start..], offset)?,
+        }
+        Ok(())
+    }
+}
+
+/// `[`, the elements separated by commas, `]`, in chunks of about `CHUNK` bytes. The body's
+/// length is already promised, so a failed read of the temporary file can only end the body
+/// early (the client sees a short body, never a wrong one).
 fn chunks(
-    items: Vec<Box<[u8]>>,
-) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> + 'static {
-    let state = (items.into_iter().peekable(), true, false);
-    futures_util::stream::unfold(state, |(mut items, first, done)| async move {
+    places: Vec<(u64, u32)>,
+    source: Source,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + 'static {
+    let state = (places.into_iter().peekable(), source, true, false);
+    futures_util::stream::unfold(state, |(mut places, source, first, done)| async move {
         if done {
             return None;
         }
@@ -67,17 +161,20 @@ fn chunks(
             chunk.extend_from_slice(b"[");
         }
         while chunk.len() < CHUNK {
-            let Some(item) = items.next() else { break };
-            chunk.extend_from_slice(&item);
-            if items.peek().is_some() {
+            let Some(place) = places.next() else { break };
+            if let Err(e) = source.copy(place, &mut chunk) {
+                tracing::error!(error = %e, "cannot read back a buffered list element");
+                return Some((Err(e), (places, source, false, true)));
+            }
+            if places.peek().is_some() {
                 chunk.extend_from_slice(b",");
             }
         }
-        let done = items.peek().is_none();
+        let done = places.peek().is_none();
         if done {
             chunk.extend_from_slice(b"]");
         }
-        Some((Ok(chunk.freeze()), (items, false, done)))
+        Some((Ok(chunk.freeze()), (places, source, false, done)))
     })
 }
 
@@ -104,7 +201,10 @@ mod tests {
     }
 
     async fn body_of(array: SortedArray) -> (Option<u64>, Vec<u8>) {
-        let body = array.respond().into_body();
+        let Ok(response) = array.respond() else {
+            return (None, Vec::new());
+        };
+        let body = response.into_body();
         let declared = match body.size() {
             actix_web::body::BodySize::Sized(n) => Some(n),
             _ => None,
@@ -136,6 +236,33 @@ mod tests {
         let names: Vec<&str> = parsed.iter().filter_map(|v| v["name"].as_str()).collect();
         assert_eq!(names.len(), 5000);
         assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted by name");
+    }
+
+    /// The same elements through memory and through a temporary file give the same body.
+    #[actix_web::test]
+    async fn a_spilled_array_answers_exactly_as_one_in_memory() {
+        let fill = |mut array: SortedArray| {
+            for i in 0..3000 {
+                let name = format!("Agent {:04}", (i * 37) % 3000);
+                array
+                    .push(
+                        &agent(i, &name),
+                        &serde_json::json!({"id": i, "name": name, "pad": "x".repeat(40)}),
+                    )
+                    .unwrap_or_default();
+            }
+            array
+        };
+        let spilled = fill(SortedArray::spilling_at(SortOrder::NAME, 4096));
+        assert!(
+            matches!(spilled.held, Held::File { .. }),
+            "past the threshold it moved to a file"
+        );
+        let in_memory = fill(SortedArray::new(SortOrder::NAME));
+        assert!(matches!(in_memory.held, Held::Memory(_)));
+        let (spilled, in_memory) = (body_of(spilled).await, body_of(in_memory).await);
+        assert!(spilled.1.len() > 2 * CHUNK);
+        assert_eq!(spilled, in_memory);
     }
 
     #[actix_web::test]
