@@ -21,6 +21,6 @@ pub use field::{Field, merge_shadow};
 pub use flags::{Extensions, FlagKind, Flags};
 pub use names::{derive_username, join_name, split_name};
 pub use patch::ProfilePatch;
-pub use query::{Filter, ListQuery, OrderKey, Page, SortKey, SortOrder, Window};
+pub use query::{Filter, ListQuery, OrderKey, Page, Ranked, SortKey, SortOrder, Window};
 pub use secret::Password;
 pub use zone::{TimeZone, TimeZoneError};

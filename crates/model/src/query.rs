@@ -157,6 +157,94 @@ impl SortOrder {
     }
 }
 
+/// The agents one window of an ordered list needs, gathered while the list streams by: at
+/// most `offset + limit` of them are kept (the rest are counted and dropped), so a page of a
+/// long list that must be ordered in the gateway does not hold the whole list.
+pub struct Ranked {
+    order: SortOrder,
+    window: Option<Window>,
+    keep: usize,
+    /// The best `keep` so far; the top of the heap is the last of them in `order`.
+    best: std::collections::BinaryHeap<RankedAgent>,
+    total: u64,
+}
+
+struct RankedAgent {
+    key: OrderKey,
+    descending: bool,
+    agent: Agent,
+}
+
+impl Ord for RankedAgent {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let ascending = self.key.cmp(&other.key);
+        if self.descending {
+            ascending.reverse()
+        } else {
+            ascending
+        }
+    }
+}
+
+impl PartialOrd for RankedAgent {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for RankedAgent {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for RankedAgent {}
+
+impl Ranked {
+    /// Gather for `window` (everything when `None`) of a list in `order`.
+    pub fn new(order: SortOrder, window: Option<Window>) -> Self {
+        let keep = window.map_or(usize::MAX, |w| {
+            usize::try_from(w.offset.saturating_add(w.limit)).unwrap_or(usize::MAX)
+        });
+        Ranked {
+            order,
+            window,
+            keep,
+            best: std::collections::BinaryHeap::new(),
+            total: 0,
+        }
+    }
+
+    /// Count `agent`, and keep it if it may fall in the window.
+    pub fn offer(&mut self, agent: Agent) {
+        self.total += 1;
+        if self.keep == 0 {
+            return;
+        }
+        self.best.push(RankedAgent {
+            key: self.order.key_of(&agent),
+            descending: self.order.descending,
+            agent,
+        });
+        if self.best.len() > self.keep {
+            self.best.pop();
+        }
+    }
+
+    /// The window, in order, and how many agents were offered in all.
+    pub fn into_page(self) -> Page {
+        let ordered = self.best.into_sorted_vec().into_iter().map(|r| r.agent);
+        let items = match self.window {
+            Some(w) => w.slice(ordered.collect()),
+            None => ordered.collect(),
+        };
+        Page {
+            items,
+            total: self.total,
+        }
+    }
+}
+
 impl Window {
     /// The part of `items` this window covers.
     pub fn slice<T>(self, items: Vec<T>) -> Vec<T> {
@@ -217,6 +305,62 @@ mod tests {
         assert_eq!(ids(&agents), [2, 3, 1]);
         SortOrder::CREATED.sort(&mut agents);
         assert_eq!(ids(&agents), [1, 2, 3]);
+    }
+
+    #[test]
+    fn a_ranked_window_is_the_window_of_the_sorted_list() {
+        let agents: Vec<Agent> = (0..200)
+            .map(|i| agent(i, &format!("name {:03}", (i * 71) % 97), (i * 13) % 50))
+            .collect();
+        let orders = [
+            SortOrder::NAME,
+            SortOrder::NEWEST_UPDATE,
+            SortOrder::CREATED,
+            SortOrder {
+                descending: true,
+                ..SortOrder::NAME
+            },
+        ];
+        let windows = [
+            None,
+            Some(Window {
+                offset: 0,
+                limit: 10,
+            }),
+            Some(Window {
+                offset: 95,
+                limit: 20,
+            }),
+            Some(Window {
+                offset: 190,
+                limit: 50,
+            }),
+            Some(Window {
+                offset: 300,
+                limit: 5,
+            }),
+            Some(Window {
+                offset: 0,
+                limit: 0,
+            }),
+        ];
+        for order in orders {
+            let mut sorted = agents.clone();
+            order.sort(&mut sorted);
+            for window in windows {
+                let mut ranked = Ranked::new(order, window);
+                for a in agents.iter().cloned() {
+                    ranked.offer(a);
+                }
+                let page = ranked.into_page();
+                let expected = match window {
+                    Some(w) => w.slice(sorted.clone()),
+                    None => sorted.clone(),
+                };
+                assert_eq!(page.total, 200);
+                assert_eq!(ids(&page.items), ids(&expected), "{order:?} {window:?}");
+            }
+        }
     }
 
     #[test]

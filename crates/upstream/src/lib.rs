@@ -14,7 +14,7 @@ use agentgw_core::{
 };
 use agentgw_model::{
     Agent, AgentId, Field, Filter, FlagKind, Flags, ListQuery, NewAgent, Page, Password, Profile,
-    ProfilePatch, TimeZone, derive_username, merge_shadow,
+    ProfilePatch, Ranked, TimeZone, derive_username, merge_shadow,
 };
 use agentgw_store::{IdMap, Mapped};
 use async_trait::async_trait;
@@ -247,21 +247,14 @@ impl Backend for UpstreamBackend {
                 total: page.total,
             });
         }
-        let upstream_query = ListQuery {
-            filter: pushable_part(&query.filter, caps.filters),
-            sort: self.remote.native_order(),
-            window: None,
-        };
-        let page = self.remote.list(&upstream_query).await?;
-        let mut agents = self.join(page.items).await?;
-        agents.retain(|a| query.filter.matches(a));
-        query.sort.sort(&mut agents);
-        let total = agents.len() as u64;
-        let items = match query.window {
-            Some(w) => w.slice(agents),
-            None => agents,
-        };
-        Ok(Page { items, total })
+        // Ordered or filtered here: every agent streams by, and only those the window can
+        // still need are kept (a page of a 100,000-agent upstream holds one page, not all).
+        let mut ranked = Ranked::new(query.sort, query.window);
+        let mut batches = self.scan(query.filter.clone());
+        while let Some(batch) = batches.try_next().await? {
+            batch.into_iter().for_each(|a| ranked.offer(a));
+        }
+        Ok(ranked.into_page())
     }
 
     fn scan(&self, filter: Filter) -> Batches<'_, Agent> {
