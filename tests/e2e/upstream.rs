@@ -609,6 +609,47 @@ async fn paging_on_both_sides_over_a_paginated_upstream() {
 }
 
 #[tokio::test]
+async fn lists_over_a_paginated_livechat_upstream_stream_its_pages() {
+    let b = gateway_b();
+    // 120 agents, more than one livechat page of 100, created out of name order; every
+    // tenth an administrator (a livechat manager).
+    for i in 0..120 {
+        let n = (i * 7) % 120;
+        let role = if n % 10 == 0 {
+            "administrator"
+        } else {
+            "agent"
+        };
+        let (status, _) = call(&b, "ndoto", Method::POST, "/ndoto/api/v1/accounts/1/agents", Some(json!({"name": format!("Agent {n:03}"), "email": format!("agent{n:03}@example.com"), "role": role}))).await;
+        assert_eq!(status, 200);
+    }
+    let a = gateway_a(&b, "livechat");
+    let all = list_all(&a, "ndoto").await;
+    let names: Vec<&str> = all.iter().filter_map(|v| v["name"].as_str()).collect();
+    assert_eq!(names.len(), 120);
+    assert!(names.windows(2).all(|w| w[0] < w[1]), "{names:?}");
+    let admins = all.iter().filter(|v| v["role"] == "administrator").count();
+    assert_eq!(admins, 12, "managers are known across every page");
+    // supporthub's creation order is not livechat's: ordered in the gateway, page by page.
+    let mut seen = std::collections::HashSet::new();
+    for page in 1..=3 {
+        let (_, sh) = call(
+            &a,
+            "supporthub",
+            Method::GET,
+            &format!("/supporthub/api/agents?per_page=50&page={page}"),
+            None,
+        )
+        .await;
+        assert_eq!(sh["meta"]["total"], 120, "{}", sh["meta"]);
+        for agent in sh["data"].as_array().into_iter().flatten() {
+            assert!(seen.insert(agent["id"].clone()), "{agent} on two pages");
+        }
+    }
+    assert_eq!(seen.len(), 120, "three windows cover every agent once");
+}
+
+#[tokio::test]
 async fn verbs_the_upstream_lacks_are_refused_not_faked() {
     let b = gateway_b();
     let a = gateway_a(&b, "comm100");

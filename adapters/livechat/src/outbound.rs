@@ -3,10 +3,11 @@
 //! membership, and can only register users that already exist (a create names a username).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use agentgw_core::{
-    BackendError, Capabilities, Credential, FilterSupport, Remote, RemoteAgent, RemotePage,
-    UpstreamConfig,
+    BackendError, Batches, Capabilities, Credential, FilterSupport, Remote, RemoteAgent,
+    RemotePage, UpstreamConfig,
 };
 use agentgw_model::{
     Availability, Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder, derive_username,
@@ -14,7 +15,7 @@ use agentgw_model::{
 };
 use agentgw_outbound::{Http, Method, Reply, client_error};
 use async_trait::async_trait;
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::{StreamExt, TryStreamExt, future, stream};
 use serde_json::{Value, json};
 
 use crate::wire;
@@ -196,7 +197,11 @@ impl Remote for LivechatRemote {
         let managers = self.managers().await?;
         let text = query.filter.text.as_deref();
         let (users, total) = match query.window {
-            None => self.all("agent", text).await?,
+            None => {
+                let items: Vec<RemoteAgent> = self.scan(query.clone()).try_concat().await?;
+                let total = items.len() as u64;
+                return Ok(RemotePage { items, total });
+            }
             Some(w) => {
                 let page = self
                     .page("agent", text, w.offset, w.limit.min(COUNT))
@@ -212,6 +217,41 @@ impl Remote for LivechatRemote {
             items: items.collect(),
             total,
         })
+    }
+
+    fn scan(&self, query: ListQuery) -> Batches<'_, RemoteAgent> {
+        // Managers first (who is an administrator), then the agents' pages, `concurrency`
+        // at a time, handed on a page at a time, in order.
+        let text = query.filter.text;
+        let fetch = move |offset: u64| {
+            let text = text.clone();
+            async move { self.page("agent", text.as_deref(), offset, COUNT).await }
+        };
+        let first = fetch.clone();
+        Box::pin(
+            stream::once(async move {
+                let managers = Arc::new(self.managers().await?);
+                Ok::<_, BackendError>((managers, first(0).await?))
+            })
+            .map_ok(move |(managers, first)| {
+                let total = first.total.unwrap_or(first.users.len() as u64);
+                let rest = stream::iter((1..total.div_ceil(COUNT)).map(|i| i * COUNT))
+                    .map(fetch.clone())
+                    .buffered(self.concurrency);
+                stream::once(future::ready(Ok(first)))
+                    .chain(rest)
+                    .map_ok(move |page| {
+                        let users = page.users.into_iter();
+                        users
+                            .map(|u| {
+                                let manager = managers.contains(&u.id);
+                                from_wire(u, manager)
+                            })
+                            .collect()
+                    })
+            })
+            .try_flatten(),
+        )
     }
 
     async fn get(&self, id: &str) -> Result<RemoteAgent, BackendError> {
