@@ -20,7 +20,7 @@ use serde::Serialize;
 /// About how many bytes each chunk of the body carries.
 const CHUNK: usize = 64 * 1024;
 /// Rendered bytes kept in memory before they move to a temporary file.
-pub const SPILL_AT: usize = 1024 * 1024;
+const SPILL_AT: usize = 1024 * 1024;
 
 /// Where the rendered elements are kept until the answer is sent.
 enum Held {
@@ -44,7 +44,7 @@ impl SortedArray {
     }
 
     /// The same, moving to a temporary file past `spill_at` bytes.
-    pub fn spilling_at(order: SortOrder, spill_at: usize) -> Self {
+    fn spilling_at(order: SortOrder, spill_at: usize) -> Self {
         SortedArray {
             order,
             spill_at,
@@ -76,7 +76,7 @@ impl SortedArray {
     }
 
     /// Move the bytes to a temporary file once they pass `spill_at`; if no file can be
-    /// made they stay in memory (slower to nothing, and the answer is still whole).
+    /// made they stay in memory (which then grows with the list, but the answer is whole).
     fn spill_if_large(&mut self) {
         let Held::Memory(buf) = &self.held else {
             return;
