@@ -50,6 +50,7 @@ enum Kind {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    kind: Kind,
     /// Inline point reads, for a SQLite file (see `reader`).
     reader: Option<Arc<reader::Reader>>,
 }
@@ -144,12 +145,17 @@ impl Store {
             Kind::Sqlite => reader::Reader::for_url(url).map(Arc::new),
             Kind::Postgres => None,
         };
-        Ok(Store { pool, reader })
+        Ok(Store { pool, kind, reader })
     }
 
     /// The backend for one tenant's agents.
     pub fn tenant(&self, tenant: &str) -> TenantStore {
-        TenantStore::new(self.pool.clone(), self.reader.clone(), tenant)
+        TenantStore::new(
+            self.pool.clone(),
+            self.kind == Kind::Sqlite,
+            self.reader.clone(),
+            tenant,
+        )
     }
 
     /// The id map and shadow fields of the upstream `name`.

@@ -29,6 +29,8 @@ const MAX_USERNAME_SUFFIX: u32 = 1000;
 #[derive(Clone)]
 pub struct TenantStore {
     pool: AnyPool,
+    /// Whether `live_counts` answers unfiltered totals (SQLite).
+    live_counts: bool,
     /// Inline reads by id, on a SQLite file.
     reader: Option<Arc<Reader>>,
     tenant: String,
@@ -118,9 +120,15 @@ pub(crate) fn fetch_sql(column: &str) -> String {
 }
 
 impl TenantStore {
-    pub(crate) fn new(pool: AnyPool, reader: Option<Arc<Reader>>, tenant: &str) -> Self {
+    pub(crate) fn new(
+        pool: AnyPool,
+        live_counts: bool,
+        reader: Option<Arc<Reader>>,
+        tenant: &str,
+    ) -> Self {
         TenantStore {
             pool,
+            live_counts,
             reader,
             tenant: tenant.to_owned(),
         }
@@ -139,6 +147,28 @@ impl TenantStore {
             .map_err(db_error)?
             .ok_or(BackendError::NotFound)?;
         from_row(&row)
+    }
+
+    /// The tenant's live agents from `live_counts` (SQLite keeps it by triggers).
+    async fn live_count(&self) -> Result<i64, BackendError> {
+        const SQL: &str = "SELECT live FROM live_counts WHERE tenant = $1";
+        let inline = self
+            .reader
+            .as_ref()
+            .and_then(|r| r.row(SQL, &[&self.tenant], |row| row.get::<_, i64>(0)));
+        let found = match inline {
+            Some(found) => found,
+            None => sqlx::query(SQL)
+                .bind(&self.tenant)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?
+                .map(|row| sqlx::Row::try_get::<i64, _>(&row, "live"))
+                .transpose()
+                .map_err(db_error)?,
+        };
+        // A tenant that never had an agent has no row.
+        Ok(found.unwrap_or(0))
     }
 
     /// The row through the inline SQLite reader; `None` when there is none or it failed.
@@ -211,7 +241,9 @@ impl Backend for TenantStore {
         let (cond, args) = where_clause(query);
         let count_sql =
             format!("SELECT COUNT(*) AS n FROM agents WHERE tenant = $1 AND deleted = 0{cond}");
-        let total: i64 = {
+        let total: i64 = if cond.is_empty() && self.live_counts {
+            self.live_count().await?
+        } else {
             let row = bind_args(
                 sqlx::query(AssertSqlSafe(count_sql)).bind(&self.tenant),
                 &args,

@@ -127,6 +127,7 @@ macro_rules! suite {
 
 suite!(
     create_and_get_by_every_id,
+    totals_follow_creates_and_deletes,
     email_is_unique_case_insensitively,
     concurrent_creates_of_one_email_yield_one_agent,
     list_filters_orders_and_windows,
@@ -177,6 +178,56 @@ async fn email_is_unique_case_insensitively(store: &Store) {
         "{second:?}"
     );
     assert_eq!(t.list(&ListQuery::default()).await.expect("list").total, 1);
+}
+
+/// Unfiltered totals come from per-tenant counts on SQLite and COUNT(*) on PostgreSQL:
+/// both must follow every create and delete, and nothing of another tenant.
+async fn totals_follow_creates_and_deletes(store: &Store) {
+    let t = fresh_tenant(store);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let a = t
+            .create(new(
+                &format!("T{i}"),
+                "Count",
+                &format!("count{i}@example.com"),
+            ))
+            .await
+            .expect("create");
+        ids.push(a.ids.int);
+    }
+    let refused = t.create(new("Dup", "Count", "COUNT0@example.com")).await;
+    assert!(matches!(refused, Err(BackendError::Conflict { .. })));
+    for gone in [ids[1], ids[3]] {
+        t.delete(&AgentId::Int(gone)).await.expect("delete");
+    }
+    assert!(matches!(
+        t.delete(&AgentId::Int(ids[3])).await,
+        Err(BackendError::NotFound)
+    ));
+    let all = t.list(&ListQuery::default()).await.expect("list");
+    assert_eq!((all.total, all.items.len()), (3, 3));
+    let window = ListQuery {
+        window: Some(Window {
+            offset: 2,
+            limit: 10,
+        }),
+        ..ListQuery::default()
+    };
+    let last = t.list(&window).await.expect("window");
+    assert_eq!((last.total, last.items.len()), (3, 1));
+    // An upstream's id map in the same database is another tenant.
+    let map = store.id_map(&format!("count-{}", uuid_like()));
+    map.ensure(&["n1".to_owned(), "n2".to_owned()])
+        .await
+        .expect("map");
+    map.retire("n1").await.expect("retire");
+    assert_eq!(t.list(&ListQuery::default()).await.expect("list").total, 3);
+    let fresh = store.tenant(&format!("empty-{}", uuid_like()));
+    assert_eq!(
+        fresh.list(&ListQuery::default()).await.expect("list").total,
+        0
+    );
 }
 
 async fn concurrent_creates_of_one_email_yield_one_agent(store: &Store) {
