@@ -35,6 +35,8 @@ pub struct SortedArray {
     /// Each element's order key, offset and length in `held`.
     index: Vec<(OrderKey, u64, u32)>,
     held: Held,
+    /// One element's JSON, reused so that rendering allocates nothing per element.
+    scratch: Vec<u8>,
 }
 
 impl SortedArray {
@@ -50,22 +52,25 @@ impl SortedArray {
             spill_at,
             index: Vec::new(),
             held: Held::Memory(Vec::new()),
+            scratch: Vec::new(),
         }
     }
 
     /// Keep `agent`'s place in the order and its rendering `wire`.
     pub fn push(&mut self, agent: &Agent, wire: &impl Serialize) -> std::io::Result<()> {
-        let json = serde_json::to_vec(wire)?;
+        self.scratch.clear();
+        serde_json::to_writer(&mut self.scratch, wire)?;
+        let json = &self.scratch;
         let len = u32::try_from(json.len()).map_err(std::io::Error::other)?;
         let offset = match &mut self.held {
             Held::Memory(buf) => {
                 let offset = buf.len() as u64;
-                buf.extend_from_slice(&json);
+                buf.extend_from_slice(json);
                 offset
             }
             Held::File { file, len } => {
                 let offset = *len;
-                file.write_all(&json)?;
+                file.write_all(json)?;
                 *len += json.len() as u64;
                 offset
             }

@@ -115,6 +115,7 @@ pub(crate) fn resolve_sql(column: &str) -> String {
         "SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0 AND native_id IS NOT NULL AND {column} = $2"
     )
 }
+
 /// How many native ids one `IN (...)` lookup carries.
 const CHUNK: usize = 200;
 

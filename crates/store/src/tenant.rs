@@ -239,11 +239,11 @@ impl Backend for TenantStore {
 
     async fn list(&self, query: &ListQuery) -> Result<Page, BackendError> {
         let (cond, args) = where_clause(query);
-        let count_sql =
-            format!("SELECT COUNT(*) AS n FROM agents WHERE tenant = $1 AND deleted = 0{cond}");
         let total: i64 = if cond.is_empty() && self.live_counts {
             self.live_count().await?
         } else {
+            let count_sql =
+                format!("SELECT COUNT(*) AS n FROM agents WHERE tenant = $1 AND deleted = 0{cond}");
             let row = bind_args(
                 sqlx::query(AssertSqlSafe(count_sql)).bind(&self.tenant),
                 &args,
