@@ -45,6 +45,11 @@ impl Extensions {
         self.0.remove(dialect);
     }
 
+    /// Every dialect's fields, by dialect name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Map<String, Value>)> {
+        self.0.iter().map(|(d, m)| (d.as_str(), m))
+    }
+
     /// Whether nothing is kept for any dialect.
     pub fn is_empty(&self) -> bool {
         self.0.values().all(Map::is_empty)

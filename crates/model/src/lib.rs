@@ -7,6 +7,7 @@ mod agent;
 mod email;
 mod field;
 mod flags;
+pub mod limits;
 mod names;
 mod patch;
 mod query;
@@ -16,9 +17,13 @@ mod zone;
 pub use agent::{
     AccountState, Agent, AgentId, AgentIds, Availability, NewAgent, Profile, Role, Team,
 };
-pub use email::is_valid_email;
+pub use email::{
+    AddressProblem, MAX_EMAIL_BYTES, email_key, is_valid_email, parse_email, parse_username,
+    username_key,
+};
 pub use field::{Field, merge_shadow};
 pub use flags::{Extensions, FlagKind, Flags};
+pub use limits::Refusal;
 pub use names::{derive_username, join_name, split_name};
 pub use patch::ProfilePatch;
 pub use query::{Filter, ListQuery, OrderKey, Page, Ranked, SortKey, SortOrder, Window};

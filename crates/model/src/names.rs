@@ -26,8 +26,11 @@ pub fn join_name(first: &str, last: &str) -> String {
     }
 }
 
+/// The longest derived username: the store's `.N` suffix must still fit the username limit.
+const MAX_DERIVED: usize = 100;
+
 /// The username an agent gets when it never had one: the email's local part, lowercased,
-/// limited to Rocket.Chat's username characters (`agent` when nothing is left).
+/// limited to Rocket.Chat's username characters and to 100 of them (`agent` when nothing is left).
 pub fn derive_username(email: &str) -> String {
     let local = email
         .split('@')
@@ -44,6 +47,7 @@ pub fn derive_username(email: &str) -> String {
                 '_'
             }
         })
+        .take(MAX_DERIVED)
         .collect();
     if cleaned.is_empty() {
         "agent".to_owned()
@@ -75,5 +79,7 @@ mod tests {
         assert_eq!(derive_username("no-at-sign"), "no-at-sign");
         assert_eq!(derive_username("Zoë+test@example.com"), "zo__test");
         assert_eq!(derive_username("@example.com"), "agent");
+        let long = format!("{}@example.com", "a".repeat(240));
+        assert_eq!(derive_username(&long).len(), 100);
     }
 }

@@ -91,6 +91,21 @@ fn contains_ci(haystack: &str, needle: &str) -> bool {
 }
 
 impl Filter {
+    /// Whether a text of this filter holds a control character, which no stored value holds
+    /// (see [`crate::limits`]): such a filter matches nothing, and is never sent to a database.
+    pub fn is_unmatchable(&self) -> bool {
+        [
+            &self.text,
+            &self.first_name,
+            &self.last_name,
+            &self.email,
+            &self.username,
+        ]
+        .into_iter()
+        .flatten()
+        .any(|t| t.chars().any(char::is_control))
+    }
+
     /// Whether an agent passes every filter (the same rules the store applies in SQL).
     pub fn matches(&self, agent: &Agent) -> bool {
         let p = &agent.profile;
