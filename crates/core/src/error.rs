@@ -42,6 +42,16 @@ pub enum BackendError {
     Internal(String),
 }
 
+impl From<agentgw_model::Refusal> for BackendError {
+    /// A value past the documented limits: the client's error, naming the canonical field.
+    fn from(r: agentgw_model::Refusal) -> Self {
+        BackendError::Invalid {
+            message: r.to_string(),
+            field: r.field,
+        }
+    }
+}
+
 impl BackendError {
     /// Where this error came from.
     pub fn origin(&self) -> Origin {

@@ -80,8 +80,12 @@ impl RawMapping {
     }
 
     fn decode(self) -> Result<(String, Mapped), BackendError> {
-        let doc: Doc = serde_json::from_str(&self.doc)
-            .map_err(|e| BackendError::Internal(format!("bad shadow document: {e}")))?;
+        // Shadow fields that cannot be read must not hide the agent the upstream holds: it
+        // shows what the upstream says, and the next write through the gateway replaces them.
+        let doc: Doc = serde_json::from_str(&self.doc).unwrap_or_else(|e| {
+            tracing::error!(id = self.id, error = %e, "an upstream agent's shadow fields cannot be read; ignored");
+            Doc { v: 1, profile: None }
+        });
         let first_seen = DateTime::parse_from_rfc3339(&self.created_at)
             .map(|t| t.with_timezone(&Utc))
             .map_err(|e| BackendError::Internal(format!("bad stored time: {e}")))?;
@@ -215,7 +219,9 @@ impl IdMap {
 
     /// The native id and mapping behind a gateway id, if it maps to a live upstream agent.
     pub async fn resolve(&self, id: &AgentId) -> Result<Option<(String, Mapped)>, BackendError> {
-        let (column, value) = id_column(id);
+        let Some((column, value)) = id_column(id) else {
+            return Ok(None);
+        };
         let sql = resolve_sql(column);
         if let Some(found) = self.resolve_inline(&sql, &value) {
             return found;
@@ -245,6 +251,7 @@ impl IdMap {
 
     /// Keep `shadow` as the fields the gateway holds for this upstream agent.
     pub async fn save_shadow(&self, native: &str, shadow: &Profile) -> Result<(), BackendError> {
+        shadow.check_limits()?;
         let doc = serde_json::to_string(&Doc {
             v: 1,
             profile: Some(shadow.clone()),

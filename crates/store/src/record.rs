@@ -1,7 +1,7 @@
 //! The stored record: the versioned JSON document and the columns derived from it for indexes.
 
 use agentgw_core::BackendError;
-use agentgw_model::{Agent, AgentId, AgentIds, Profile};
+use agentgw_model::{Agent, AgentId, AgentIds, Profile, email_key, username_key};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -37,18 +37,21 @@ pub(crate) fn norm(s: &str) -> String {
 }
 
 impl Derived {
+    /// The columns of `profile`, refused (naming the field, a 4xx for the face) when a value
+    /// is past the limits: what passes is written and always read back, on either database.
     pub fn of(profile: &Profile) -> Result<Derived, BackendError> {
+        profile.check_limits()?;
         let doc = serde_json::to_string(&Doc {
             v: DOC_VERSION,
             profile: profile.clone(),
         })
         .map_err(|e| BackendError::Internal(format!("cannot encode agent: {e}")))?;
         Ok(Derived {
-            email_norm: norm(&profile.email),
+            email_norm: email_key(&profile.email),
             username_norm: profile
                 .username
                 .as_deref()
-                .map(norm)
+                .map(username_key)
                 .filter(|u| !u.is_empty()),
             first_name_norm: norm(&profile.first_name),
             last_name_norm: norm(&profile.last_name),
@@ -74,12 +77,11 @@ fn parse_ts(s: &str) -> Result<DateTime<Utc>, BackendError> {
 }
 
 /// The columns `from_row` reads, for SELECT lists.
-pub(crate) const COLUMNS: &str = "id, guid, short_id, doc, version, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, guid, short_id, doc, created_at, updated_at";
 
-/// A row read back, with the version used for optimistic updates.
+/// A row read back.
 pub(crate) struct Stored {
     pub agent: Agent,
-    pub version: i64,
 }
 
 /// The `COLUMNS` of one row as the database gave them, before decoding.
@@ -88,7 +90,6 @@ pub(crate) struct RawRow {
     guid: String,
     short_id: String,
     doc: String,
-    version: i64,
     created_at: String,
     updated_at: String,
 }
@@ -103,7 +104,6 @@ impl RawRow {
             guid: s("guid")?,
             short_id: s("short_id")?,
             doc: s("doc")?,
-            version: i("version")?,
             created_at: s("created_at")?,
             updated_at: s("updated_at")?,
         })
@@ -116,7 +116,6 @@ impl RawRow {
             guid: row.get("guid")?,
             short_id: row.get("short_id")?,
             doc: row.get("doc")?,
-            version: row.get("version")?,
             created_at: row.get("created_at")?,
             updated_at: row.get("updated_at")?,
         })
@@ -139,7 +138,6 @@ impl RawRow {
                 created_at: parse_ts(&self.created_at)?,
                 updated_at: parse_ts(&self.updated_at)?,
             },
-            version: self.version,
         })
     }
 }
@@ -154,12 +152,17 @@ pub(crate) enum IdValue {
     Text(String),
 }
 
-/// The column an id kind is looked up by, and its bound value.
-pub(crate) fn id_column(id: &AgentId) -> (&'static str, IdValue) {
+/// The column an id kind is looked up by, and its bound value; `None` for a short id that no
+/// agent can have (every one is 17 ASCII letters and digits), which is never sent to a
+/// database: PostgreSQL would refuse a NUL in it rather than find nothing.
+pub(crate) fn id_column(id: &AgentId) -> Option<(&'static str, IdValue)> {
     match id {
-        AgentId::Int(i) => ("id", IdValue::Int(*i)),
-        AgentId::Guid(g) => ("guid", IdValue::Text(g.to_string())),
-        AgentId::Short(s) => ("short_id", IdValue::Text(s.clone())),
+        AgentId::Int(i) => Some(("id", IdValue::Int(*i))),
+        AgentId::Guid(g) => Some(("guid", IdValue::Text(g.to_string()))),
+        AgentId::Short(s) if s.len() == 17 && s.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            Some(("short_id", IdValue::Text(s.clone())))
+        }
+        AgentId::Short(_) => None,
     }
 }
 
@@ -191,12 +194,26 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
         .is_some_and(|d| d.is_unique_violation())
 }
 
-/// Map a database error to the backend error a face renders (details are logged, not shown).
+/// Database error codes that mean "busy or unreachable, try again", not a bug: SQLite's
+/// BUSY and LOCKED (primary codes, and BUSY_SNAPSHOT), PostgreSQL's serialisation failure,
+/// deadlock, lack of resources (class 53), operator intervention (57P0x) and connection
+/// exceptions (class 08).
+fn is_transient(code: &str) -> bool {
+    matches!(code, "5" | "6" | "517" | "40001" | "40P01")
+        || ["53", "57P0", "08"].iter().any(|p| code.starts_with(p))
+}
+
+/// Map a database error to the backend error a face renders (details are logged, not shown):
+/// a busy or unreachable database is a 503, anything else a 500.
 pub(crate) fn db_error(e: sqlx::Error) -> BackendError {
-    match e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            BackendError::Unavailable(e.to_string())
-        }
-        other => BackendError::Internal(format!("database: {other}")),
+    let transient = match &e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| is_transient(&c)),
+        _ => false,
+    };
+    if transient {
+        BackendError::Unavailable(e.to_string())
+    } else {
+        BackendError::Internal(format!("database: {e}"))
     }
 }

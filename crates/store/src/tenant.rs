@@ -3,12 +3,13 @@
 use agentgw_core::{Backend, BackendError, Capabilities};
 use agentgw_model::{
     Agent, AgentId, ListQuery, NewAgent, Page, ProfilePatch, SortKey, Team, derive_username,
+    parse_email, username_key,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
 
 use chrono::Utc;
-use sqlx::any::AnyArguments;
+use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{AnyPool, AssertSqlSafe};
 
@@ -20,7 +21,7 @@ use crate::record::{
     norm, ts,
 };
 
-/// How often a write is retried when it loses a race (id collision, concurrent update).
+/// How often a create is retried when a generated id collides.
 const ATTEMPTS: usize = 5;
 /// How many `name.N` usernames are tried for one derived username before giving up.
 const MAX_USERNAME_SUFFIX: u32 = 1000;
@@ -29,8 +30,9 @@ const MAX_USERNAME_SUFFIX: u32 = 1000;
 #[derive(Clone)]
 pub struct TenantStore {
     pool: AnyPool,
-    /// Whether `live_counts` answers unfiltered totals (SQLite).
-    live_counts: bool,
+    /// SQLite: `live_counts` answers unfiltered totals, and a writer locks the whole database
+    /// (PostgreSQL locks the row).
+    sqlite: bool,
     /// Inline reads by id, on a SQLite file.
     reader: Option<Arc<Reader>>,
     tenant: String,
@@ -84,7 +86,7 @@ fn where_clause(q: &ListQuery) -> (String, Vec<Arg>) {
         }
     }
     if let Some(u) = &f.username {
-        push("username_norm = #", Arg::Text(norm(u)), &mut args);
+        push("username_norm = #", Arg::Text(username_key(u)), &mut args);
     }
     if let Some(r) = f.role {
         push("role = #", Arg::Text(r.as_str().into()), &mut args);
@@ -114,6 +116,36 @@ fn bind_args<'q>(
     q
 }
 
+/// A stored agent, or `None` (logged with its id) when its row cannot be read.
+fn readable(row: &AnyRow) -> Option<Agent> {
+    match from_row(row) {
+        Ok(stored) => Some(stored.agent),
+        Err(e) => {
+            let id = sqlx::Row::try_get::<i64, _>(row, "id").unwrap_or(-1);
+            tracing::error!(id, error = %e, "an agent's stored row cannot be read; left out of the list");
+            None
+        }
+    }
+}
+
+/// An agent's email must be present, and a new or changed one an address `parse_email`
+/// accepts (an unchanged one stays, whatever older rules let in).
+fn check_email(email: &str, unchanged_from: Option<&str>) -> Result<(), BackendError> {
+    let invalid = |message: String| BackendError::Invalid {
+        field: "email".into(),
+        message,
+    };
+    if email.trim().is_empty() {
+        return Err(invalid("email is required".into()));
+    }
+    if unchanged_from == Some(email) {
+        return Ok(());
+    }
+    parse_email(email)
+        .map(drop)
+        .map_err(|p| invalid(format!("email {p}")))
+}
+
 /// The live agent whose `column` (an id column) is `$2`.
 pub(crate) fn fetch_sql(column: &str) -> String {
     format!("SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0 AND {column} = $2")
@@ -122,20 +154,20 @@ pub(crate) fn fetch_sql(column: &str) -> String {
 impl TenantStore {
     pub(crate) fn new(
         pool: AnyPool,
-        live_counts: bool,
+        sqlite: bool,
         reader: Option<Arc<Reader>>,
         tenant: &str,
     ) -> Self {
         TenantStore {
             pool,
-            live_counts,
+            sqlite,
             reader,
             tenant: tenant.to_owned(),
         }
     }
 
     async fn fetch(&self, id: &AgentId) -> Result<Stored, BackendError> {
-        let (column, value) = id_column(id);
+        let (column, value) = id_column(id).ok_or(BackendError::NotFound)?;
         let sql = fetch_sql(column);
         if let Some(found) = self.fetch_inline(&sql, &value) {
             return found;
@@ -215,9 +247,14 @@ impl TenantStore {
         Ok(None)
     }
 
+    /// The tenant this backend serves.
+    pub fn tenant_name(&self) -> &str {
+        &self.tenant
+    }
+
     /// The stored password hash of an agent (for tests and a future login check).
     pub async fn password_hash(&self, id: &AgentId) -> Result<Option<String>, BackendError> {
-        let (column, value) = id_column(id);
+        let (column, value) = id_column(id).ok_or(BackendError::NotFound)?;
         let sql = format!(
             "SELECT password_hash FROM agents WHERE tenant = $1 AND deleted = 0 AND {column} = $2"
         );
@@ -238,8 +275,15 @@ impl Backend for TenantStore {
     }
 
     async fn list(&self, query: &ListQuery) -> Result<Page, BackendError> {
+        if query.filter.is_unmatchable() {
+            // A control character is in no stored value; PostgreSQL would refuse a NUL outright.
+            return Ok(Page {
+                items: Vec::new(),
+                total: 0,
+            });
+        }
         let (cond, args) = where_clause(query);
-        let total: i64 = if cond.is_empty() && self.live_counts {
+        let total: i64 = if cond.is_empty() && self.sqlite {
             self.live_count().await?
         } else {
             let count_sql =
@@ -283,10 +327,9 @@ impl Backend for TenantStore {
             &window_args,
         );
         let rows = q.fetch_all(&self.pool).await.map_err(db_error)?;
-        let items = rows
-            .iter()
-            .map(|r| from_row(r).map(|s| s.agent))
-            .collect::<Result<Vec<_>, _>>()?;
+        // One row that cannot be read (written by an older version, or damaged) must not take
+        // every list down with it: it is logged and left out; a GET of it is that agent's 500.
+        let items = rows.iter().filter_map(readable).collect();
         Ok(Page {
             items,
             total: u64::try_from(total).unwrap_or(0),
@@ -302,12 +345,7 @@ impl Backend for TenantStore {
             mut profile,
             password,
         } = new;
-        if profile.email.trim().is_empty() {
-            return Err(BackendError::Invalid {
-                field: "email".into(),
-                message: "email is required".into(),
-            });
-        }
+        check_email(&profile.email, None)?;
         // An agent without a username gets one derived from its email, made unique here with a
         // numeric suffix, and kept: livechat clients address agents by it.
         let given = profile.username.take().filter(|u| !u.trim().is_empty());
@@ -370,65 +408,73 @@ impl Backend for TenantStore {
     }
 
     async fn update(&self, id: &AgentId, mut patch: ProfilePatch) -> Result<Agent, BackendError> {
+        let (column, value) = id_column(id).ok_or(BackendError::NotFound)?;
+        // Hashed before the row is locked: a writer never waits for another's argon2.
         let hash = match patch.password.take() {
             Some(p) => Some(hash_password(p).await?),
             None => None,
         };
-        for _ in 0..ATTEMPTS {
-            let Stored { agent, version } = self.fetch(id).await?;
-            let mut profile = agent.profile.clone();
-            patch.clone().apply(&mut profile);
-            if profile.email.trim().is_empty() {
-                return Err(BackendError::Invalid {
-                    field: "email".into(),
-                    message: "email is required".into(),
-                });
+        // One writer per agent at a time, so concurrent updates all apply and none is lost:
+        // SQLite takes its write lock at BEGIN IMMEDIATE (a deferred BEGIN would let two
+        // readers race to upgrade, and one fail), PostgreSQL locks the row with FOR UPDATE.
+        let (begin, lock) = if self.sqlite {
+            ("BEGIN IMMEDIATE", "")
+        } else {
+            ("BEGIN", " FOR UPDATE")
+        };
+        let mut tx = self.pool.begin_with(begin).await.map_err(db_error)?;
+        let row = value
+            .bind(sqlx::query(AssertSqlSafe(fetch_sql(column) + lock)).bind(&self.tenant))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .ok_or(BackendError::NotFound)?;
+        let current = from_row(&row)?.agent;
+        let mut profile = current.profile.clone();
+        patch.apply(&mut profile);
+        check_email(&profile.email, Some(&current.profile.email))?;
+        let d = Derived::of(&profile)?;
+        let updated = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE agents SET email_norm = $1, username_norm = $2, first_name_norm = $3, last_name_norm = $4, \
+             display_name_norm = $5, role = $6, availability = $7, confirmed = $8, banned = $9, doc = $10, \
+             password_hash = COALESCE($11, password_hash), updated_at = $12, version = version + 1 \
+             WHERE id = $13 AND deleted = 0 RETURNING {COLUMNS}"
+        )))
+        .bind(&d.email_norm)
+        .bind(d.username_norm.clone())
+        .bind(&d.first_name_norm)
+        .bind(&d.last_name_norm)
+        .bind(&d.display_name_norm)
+        .bind(d.role)
+        .bind(d.availability)
+        .bind(d.confirmed)
+        .bind(d.banned)
+        .bind(&d.doc)
+        .bind(hash)
+        .bind(ts(Utc::now()))
+        .bind(current.ids.int)
+        .fetch_one(&mut *tx)
+        .await;
+        match updated {
+            Ok(row) => {
+                let stored = from_row(&row)?;
+                tx.commit().await.map_err(db_error)?;
+                Ok(stored.agent)
             }
-            let d = Derived::of(&profile)?;
-            let updated = sqlx::query(
-                "UPDATE agents SET email_norm = $1, username_norm = $2, first_name_norm = $3, last_name_norm = $4, \
-                 display_name_norm = $5, role = $6, availability = $7, confirmed = $8, banned = $9, doc = $10, \
-                 password_hash = COALESCE($11, password_hash), updated_at = $12, version = version + 1 \
-                 WHERE id = $13 AND version = $14 AND deleted = 0",
-            )
-            .bind(&d.email_norm)
-            .bind(d.username_norm.clone())
-            .bind(&d.first_name_norm)
-            .bind(&d.last_name_norm)
-            .bind(&d.display_name_norm)
-            .bind(d.role)
-            .bind(d.availability)
-            .bind(d.confirmed)
-            .bind(d.banned)
-            .bind(&d.doc)
-            .bind(hash.clone())
-            .bind(ts(Utc::now()))
-            .bind(agent.ids.int)
-            .bind(version)
-            .execute(&self.pool)
-            .await;
-            match updated {
-                Ok(r) if r.rows_affected() == 1 => {
-                    return self.get(&AgentId::Int(agent.ids.int)).await;
-                }
-                Ok(_) => continue, // someone else updated (or deleted) it first: read again
-                Err(e) if is_unique_violation(&e) => {
-                    let field = self
-                        .taken_field(&d, Some(agent.ids.int))
-                        .await?
-                        .unwrap_or("email");
-                    return Err(BackendError::Conflict { field });
-                }
-                Err(e) => return Err(db_error(e)),
+            Err(e) if is_unique_violation(&e) => {
+                tx.rollback().await.map_err(db_error)?;
+                let field = self
+                    .taken_field(&d, Some(current.ids.int))
+                    .await?
+                    .unwrap_or("email");
+                Err(BackendError::Conflict { field })
             }
+            Err(e) => Err(db_error(e)),
         }
-        Err(BackendError::Unavailable(
-            "the agent is being updated concurrently; try again".into(),
-        ))
     }
 
     async fn delete(&self, id: &AgentId) -> Result<(), BackendError> {
-        let (column, value) = id_column(id);
+        let (column, value) = id_column(id).ok_or(BackendError::NotFound)?;
         // The row stays (its ids stay taken forever); personal data and the hash go.
         let sql = format!(
             "UPDATE agents SET deleted = 1, email_norm = NULL, username_norm = NULL, first_name_norm = '', \

@@ -25,10 +25,28 @@ fn new(first: &str, last: &str, email: &str) -> NewAgent {
     }
 }
 
-async fn sqlite() -> (Store, tempfile::TempDir) {
+/// A store under test, with the URL it was opened at (for a second pool, or raw SQL).
+struct Db {
+    store: Store,
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl std::ops::Deref for Db {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+async fn sqlite() -> Db {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}/store.db", dir.path().display());
-    (Store::connect(&url).await.expect("sqlite store"), dir)
+    Db {
+        store: Store::connect(&url).await.expect("sqlite store"),
+        url,
+        _dir: Some(dir),
+    }
 }
 
 /// This test process's own schema: the shared server keeps no state between runs (a schema
@@ -77,16 +95,17 @@ async fn postgres_schema(base: &str) -> String {
     schema
 }
 
-async fn postgres() -> Option<Store> {
+async fn postgres() -> Option<Db> {
     match std::env::var("AGENTGW_TEST_POSTGRES_URL") {
         Ok(base) => {
             let schema = postgres_schema(&base).await;
             let sep = if base.contains('?') { '&' } else { '?' };
-            Some(
-                Store::connect(&format!("{base}{sep}options[search_path]={schema}"))
-                    .await
-                    .expect("postgres store"),
-            )
+            let url = format!("{base}{sep}options[search_path]={schema}");
+            Some(Db {
+                store: Store::connect(&url).await.expect("postgres store"),
+                url,
+                _dir: None,
+            })
         }
         Err(_) if std::env::var_os("CI").is_some() => {
             panic!("AGENTGW_TEST_POSTGRES_URL must be set in CI")
@@ -117,10 +136,10 @@ fn uuid_like() -> String {
 macro_rules! suite {
     ($($name:ident),* $(,)?) => {
         mod on_sqlite {
-            $(#[tokio::test] async fn $name() { let (s, _dir) = super::sqlite().await; super::$name(&s).await; })*
+            $(#[tokio::test] async fn $name() { let db = super::sqlite().await; super::$name(&db).await; })*
         }
         mod on_postgres {
-            $(#[tokio::test] async fn $name() { if let Some(s) = super::postgres().await { super::$name(&s).await; } })*
+            $(#[tokio::test] async fn $name() { if let Some(db) = super::postgres().await { super::$name(&db).await; } })*
         }
     };
 }
@@ -140,6 +159,11 @@ suite!(
     sorts_by_any_key_both_ways,
     teams_are_created_once_by_name,
     upstream_ids_are_mapped_once_and_retired,
+    concurrent_updates_of_one_agent_all_apply,
+    two_pools_updating_one_agent_lose_nothing,
+    values_past_the_limits_are_refused_alike,
+    look_alike_emails_are_one_agent_or_refused,
+    a_row_that_cannot_be_read_is_left_out_of_lists,
 );
 
 async fn create_and_get_by_every_id(store: &Store) {
@@ -744,4 +768,272 @@ async fn upstream_ids_are_mapped_once_and_retired(store: &Store) {
         .filter_map(|r| r.ok()?.ok())
         .collect();
     assert_eq!(ids.len(), 1);
+}
+
+/// 200 updates of one agent at once, each setting one named value of its own (50 permissions,
+/// 50 notification settings, 50 fields of each of two extensions): every one succeeds and
+/// none is lost.
+async fn concurrent_updates_race(stores: &[TenantStore], id: &AgentId) {
+    let tasks = (0..200).map(|i| {
+        let t = stores[i % stores.len()].clone();
+        let id = id.clone();
+        tokio::spawn(async move {
+            let name = format!("n{:02}", i / 4);
+            let one = |name: String| [(name, true)].into_iter().collect();
+            let field = |name: String| {
+                [(name, serde_json::json!(i))]
+                    .into_iter()
+                    .collect::<serde_json::Map<_, _>>()
+            };
+            let patch = match i % 4 {
+                0 => ProfilePatch {
+                    permissions: Some(one(name)),
+                    ..ProfilePatch::default()
+                },
+                1 => ProfilePatch {
+                    notifications: Some(one(name)),
+                    ..ProfilePatch::default()
+                },
+                2 => ProfilePatch {
+                    extensions: Some(("race-a".into(), field(name))),
+                    ..ProfilePatch::default()
+                },
+                _ => ProfilePatch {
+                    extensions: Some(("race-b".into(), field(name))),
+                    ..ProfilePatch::default()
+                },
+            };
+            t.update(&id, patch).await
+        })
+    });
+    let results = futures_util::future::join_all(tasks).await;
+    let failed: Vec<String> = results
+        .iter()
+        .filter_map(|r| match r {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(e) => Some(e.to_string()),
+        })
+        .collect();
+    assert_eq!(failed, Vec::<String>::new(), "every update succeeds");
+    let p = stores[0].get(id).await.expect("get").profile;
+    assert_eq!(
+        (
+            p.permissions.len(),
+            p.notifications.len(),
+            p.extensions.of("race-a").map_or(0, |m| m.len()),
+            p.extensions.of("race-b").map_or(0, |m| m.len()),
+        ),
+        (50, 50, 50, 50),
+        "no update is lost"
+    );
+}
+
+async fn concurrent_updates_of_one_agent_all_apply(db: &Db) {
+    let t = fresh_tenant(db);
+    let a = t
+        .create(new("Race", "Patch", "race-patch@example.com"))
+        .await
+        .expect("create");
+    concurrent_updates_race(&[t], &AgentId::Int(a.ids.int)).await;
+}
+
+/// Two pools on one database stand in for two gateways sharing it.
+async fn two_pools_updating_one_agent_lose_nothing(db: &Db) {
+    let other = Store::connect(&db.url).await.expect("second pool");
+    let t = fresh_tenant(db);
+    let a = t
+        .create(new("Two", "Pools", "two-pools@example.com"))
+        .await
+        .expect("create");
+    let id = AgentId::Guid(a.ids.guid);
+    concurrent_updates_race(&[t.clone(), other.tenant(t.tenant_name())], &id).await;
+    // Creates through both pools at once: exactly one agent per email, ids never shared.
+    let both = [t.clone(), other.tenant(t.tenant_name())];
+    let tasks = (0..40).map(|i| {
+        let t = both[i % 2].clone();
+        tokio::spawn(async move {
+            t.create(new("Pool", "Race", &format!("pool{}@example.com", i % 10)))
+                .await
+        })
+    });
+    let created: Vec<_> = futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .filter_map(|r| r.ok().and_then(Result::ok))
+        .collect();
+    assert_eq!(created.len(), 10, "one agent per email");
+    let mut ints: Vec<i64> = created.iter().map(|a| a.ids.int).collect();
+    ints.sort_unstable();
+    ints.dedup();
+    assert_eq!(ints.len(), 10);
+    other.close().await;
+}
+
+fn invalid_field<T: std::fmt::Debug>(result: Result<T, BackendError>) -> String {
+    match result {
+        Err(BackendError::Invalid { field, .. }) => field,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// What one store refuses the other refuses too, with the same field named; what they accept
+/// they read back. (A NUL used to be a 500 on PostgreSQL alone; a 2,700-character name broke
+/// its index; a deeply nested extension was written and then could not be read.)
+async fn values_past_the_limits_are_refused_alike(db: &Db) {
+    let t = fresh_tenant(db);
+    let nul = t.create(new("Nul\u{0}", "X", "nul@example.com")).await;
+    assert_eq!(invalid_field(nul), "first_name");
+    let long = t
+        .create(new(&"x".repeat(2700), "Long", "long@example.com"))
+        .await;
+    assert_eq!(invalid_field(long), "first_name");
+    let deep = (0..124).fold(serde_json::json!(1), |v, _| serde_json::json!([v]));
+    let mut deep_profile = profile("Deep", "Ext", "deep@example.com");
+    deep_profile.extensions.merge(
+        "comm100",
+        [("shiftIds".to_owned(), deep)].into_iter().collect(),
+    );
+    let deep = t
+        .create(NewAgent {
+            profile: deep_profile,
+            password: None,
+        })
+        .await;
+    assert_eq!(invalid_field(deep), "extensions.comm100.shiftIds");
+
+    // The largest values accepted are kept and read back unchanged.
+    let mut max = profile(&"é".repeat(255), &"ü".repeat(255), "max@example.com");
+    max.display_name = format!("{} {}", max.first_name, max.last_name);
+    max.bio = Some("line\n".repeat(4096 / 5));
+    max.teams = (0..100)
+        .map(|i| format!("{i:03}{}", "t".repeat(252)))
+        .collect();
+    let free = (0..8).fold(serde_json::json!("x".repeat(15_000)), |v, _| {
+        serde_json::json!([v])
+    });
+    max.extensions.merge(
+        "libredesk",
+        [("custom_attributes".to_owned(), free)]
+            .into_iter()
+            .collect(),
+    );
+    let kept = t
+        .create(NewAgent {
+            profile: max.clone(),
+            password: None,
+        })
+        .await
+        .expect("the largest accepted profile");
+    assert_eq!(kept.profile.extensions, max.extensions);
+    let listed = t.list(&ListQuery::default()).await.expect("list");
+    assert_eq!(listed.items.len(), 1);
+    assert_eq!(listed.items[0].profile.bio, max.bio);
+
+    // An update past a limit changes nothing.
+    let id = AgentId::Int(kept.ids.int);
+    let refused = t
+        .update(
+            &id,
+            ProfilePatch {
+                title: Some(Some("a\u{0}b".into())),
+                ..ProfilePatch::default()
+            },
+        )
+        .await;
+    assert_eq!(invalid_field(refused), "title");
+    assert_eq!(t.get(&id).await.expect("get").profile.title, None);
+
+    // NUL in a filter or an id finds nothing, on both stores.
+    for filter in [
+        Filter {
+            text: Some("a\u{0}".into()),
+            ..Filter::default()
+        },
+        Filter {
+            email: Some("\u{0}".into()),
+            ..Filter::default()
+        },
+    ] {
+        let page = t
+            .list(&ListQuery {
+                filter,
+                ..ListQuery::default()
+            })
+            .await
+            .expect("list");
+        assert_eq!((page.total, page.items.len()), (0, 0));
+    }
+    for id in ["\u{0}".repeat(17), format!("{}\u{0}", "A".repeat(16))] {
+        assert!(matches!(
+            t.get(&AgentId::Short(id)).await,
+            Err(BackendError::NotFound)
+        ));
+    }
+}
+
+async fn look_alike_emails_are_one_agent_or_refused(db: &Db) {
+    let t = fresh_tenant(db);
+    t.create(new("Alex", "Banda", "alex@example.com"))
+        .await
+        .expect("create");
+    let same = t
+        .create(new("Full", "Width", "ａｌｅｘ@ｅｘａｍｐｌｅ.ｃｏｍ"))
+        .await;
+    assert!(
+        matches!(same, Err(BackendError::Conflict { field: "email" })),
+        "{same:?}"
+    );
+    for bad in [
+        "al\u{200B}ex@example.com",
+        "\u{202E}alex@example.com",
+        "\u{430}lex@example.com",
+        "\u{3b1}lex@example.com",
+    ] {
+        assert_eq!(
+            invalid_field(t.create(new("Look", "Alike", bad)).await),
+            "email"
+        );
+    }
+    assert_eq!(t.list(&ListQuery::default()).await.expect("list").total, 1);
+}
+
+/// A row no version of agentgw could read (damaged on disk, or written by a broken one) is
+/// left out of every list, which still answers; reading it alone is an error.
+async fn a_row_that_cannot_be_read_is_left_out_of_lists(db: &Db) {
+    use sqlx::Connection;
+    let t = fresh_tenant(db);
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let a = t
+            .create(new("Row", &format!("N{i}"), &format!("row{i}@example.com")))
+            .await
+            .expect("create");
+        ids.push(a.ids.int);
+    }
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&db.url)
+        .await
+        .expect("connect");
+    sqlx::query("UPDATE agents SET doc = $1 WHERE id = $2")
+        .bind("{\"v\":1,\"profile\":{\"email\":[[[")
+        .bind(ids[1])
+        .execute(&mut conn)
+        .await
+        .expect("corrupt a row");
+    conn.close().await.expect("close");
+    let page = t
+        .list(&ListQuery::default())
+        .await
+        .expect("the list answers");
+    let listed: Vec<i64> = page.items.iter().map(|a| a.ids.int).collect();
+    assert_eq!(listed, [ids[0], ids[2]]);
+    assert!(matches!(
+        t.get(&AgentId::Int(ids[1])).await,
+        Err(BackendError::Internal(_))
+    ));
+    assert_eq!(
+        t.get(&AgentId::Int(ids[2])).await.expect("get").ids.int,
+        ids[2]
+    );
 }

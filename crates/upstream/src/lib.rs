@@ -283,9 +283,12 @@ impl Backend for UpstreamBackend {
 
     async fn create(&self, new: NewAgent) -> Result<Agent, BackendError> {
         let new = self.complete(new)?;
+        // What the gateway will keep is checked before the upstream is written, so a refusal
+        // changes nothing anywhere.
+        let shadow = shadow_of(&new.profile, self.remote.holds(), self.dialect);
+        shadow.check_limits()?;
         let created = self.remote.create(&new).await?;
         let mapped = self.map.ensure_one(&created.id).await?;
-        let shadow = shadow_of(&new.profile, self.remote.holds(), self.dialect);
         self.map.save_shadow(&created.id, &shadow).await?;
         Ok(self.agent(
             created,
@@ -302,11 +305,12 @@ impl Backend for UpstreamBackend {
         let password = patch.password.take();
         let mut desired = current.profile.clone();
         patch.apply(&mut desired);
+        let shadow = shadow_of(&desired, self.remote.holds(), self.dialect);
+        shadow.check_limits()?;
         let updated = self
             .remote
             .update(&native, &current.profile, &desired, password.as_ref())
             .await?;
-        let shadow = shadow_of(&desired, self.remote.holds(), self.dialect);
         self.map.save_shadow(&native, &shadow).await?;
         Ok(self.agent(
             updated,
