@@ -37,6 +37,14 @@ impl Comm100Error {
         )
     }
 
+    /// 405 for a method the path does not have.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "The request method is not supported for this resource.",
+        )
+    }
+
     /// 400 with a message.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
@@ -56,6 +64,13 @@ impl From<BodyError> for Comm100Error {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("The request body is larger than {limit} bytes."),
             ),
+            BodyError::Timeout { .. } => Self::new(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("The request timed out: {e}."),
+            ),
+            BodyError::UnsupportedMediaType(_) => {
+                Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("The {e}."))
+            }
             other => Self::bad_request(format!("The request body is invalid: {other}")),
         }
     }
@@ -90,6 +105,13 @@ impl From<BackendError> for Comm100Error {
                 StatusCode::GATEWAY_TIMEOUT,
                 "The upstream helpdesk did not answer in time.",
             ),
+            BackendError::Busy => {
+                tracing::info!("password hashing queue full; answered 503");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Service unavailable, try again later.",
+                )
+            }
             BackendError::Unavailable(detail) => {
                 tracing::warn!(%detail, "store unavailable");
                 Self::new(
@@ -111,7 +133,7 @@ impl ResponseError for Comm100Error {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
+        agentgw_http::error_builder(self.status)
             .json(json!({"code": u32::from(self.status.as_u16()) * 1000, "message": self.message}))
     }
 }

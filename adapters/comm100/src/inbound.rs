@@ -16,9 +16,10 @@
 
 use std::sync::Arc;
 
+use actix_web::ResponseError;
 use actix_web::{HttpRequest, HttpResponse, web};
 use agentgw_core::{Backend, BackendError};
-use agentgw_http::{RouteCtx, decode, parse_object, read_body};
+use agentgw_http::{RouteCtx, decode, json_object, not_allowed, with_allow};
 use agentgw_model::{Agent, AgentId, Filter, ListQuery, Password, SortOrder, Team};
 use serde_json::Value;
 
@@ -43,19 +44,33 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>)
             .service(
                 web::resource("/v4/{global}/agents")
                     .route(web::get().to(list))
+                    .route(web::head().to(list))
                     .route(web::post().to(create))
-                    .default_service(web::to(not_found)),
+                    .default_service(not_allowed("GET, HEAD, POST", |_, _| {
+                        Comm100Error::method_not_allowed()
+                    })),
             )
             .service(
                 web::resource("/v4/{global}/agents/{segment}")
                     .route(web::get().to(show))
+                    .route(web::head().to(show))
                     .route(web::put().to(replace))
                     .route(web::delete().to(destroy))
                     .route(web::post().to(verb))
-                    .default_service(web::to(not_found)),
+                    .default_service(web::to(member_not_allowed)),
             )
             .default_service(web::to(not_found)),
     );
+}
+
+/// A wrong method on a member path: 405 with what the path has (a verb path has POST only).
+async fn member_not_allowed(path: web::Path<(String, String)>) -> HttpResponse {
+    let allow = if path.1.contains(':') {
+        "POST"
+    } else {
+        "GET, HEAD, PUT, DELETE"
+    };
+    with_allow(Comm100Error::method_not_allowed().error_response(), allow)
 }
 
 async fn not_found() -> HttpResponse {
@@ -227,10 +242,11 @@ async fn list(
 }
 
 async fn body<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
     payload: web::Payload,
-    limit: usize,
+    ctx: &RouteCtx,
 ) -> Result<T, Comm100Error> {
-    Ok(decode(parse_object(&read_body(payload, limit).await?)?)?)
+    Ok(decode(json_object(req, payload, ctx).await?)?)
 }
 
 async fn create(
@@ -240,7 +256,7 @@ async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, Comm100Error> {
     authorize(&req, &ctx, &path)?;
-    let v = mapping::validate(body(payload, ctx.max_body_bytes).await?, Kind::Create)?;
+    let v = mapping::validate(body(&req, payload, &ctx).await?, Kind::Create)?;
     let teams = department_names(ctx.backend.as_ref(), &v.department_ids).await?;
     let agent = ctx.backend.create(mapping::new_agent(v, teams)).await?;
     Ok(HttpResponse::Created().json(render(ctx.backend.as_ref(), &agent, false).await?))
@@ -267,7 +283,7 @@ async fn replace(
     authorize(&req, &ctx, &global)?;
     let id = member(&segment)?;
     ctx.backend.get(&id).await?;
-    let v = mapping::validate(body(payload, ctx.max_body_bytes).await?, Kind::Replace)?;
+    let v = mapping::validate(body(&req, payload, &ctx).await?, Kind::Replace)?;
     let teams = department_names(ctx.backend.as_ref(), &v.department_ids).await?;
     let agent = ctx.backend.update(&id, mapping::replace(v, teams)).await?;
     Ok(HttpResponse::Ok().json(render(ctx.backend.as_ref(), &agent, false).await?))
@@ -295,7 +311,7 @@ async fn verb(
     let (id, verb) = split(&segment)?;
     match verb {
         Some("changePassword") => {
-            let request: wire::ChangePassword = body(payload, ctx.max_body_bytes).await?;
+            let request: wire::ChangePassword = body(&req, payload, &ctx).await?;
             let password = request
                 .password
                 .filter(|p| !p.is_empty())

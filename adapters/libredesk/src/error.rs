@@ -21,6 +21,12 @@ pub enum LibredeskError {
     TooLarge(String),
     #[error("{0}")]
     NotSupported(String),
+    #[error("Method not allowed")]
+    MethodNotAllowed,
+    #[error("{0}")]
+    RequestTimeout(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("{0}")]
     Upstream(String),
     #[error("{0}")]
@@ -37,7 +43,10 @@ impl LibredeskError {
             LibredeskError::Unauthorized(_) => "UnauthorizedException",
             LibredeskError::Input(_)
             | LibredeskError::TooLarge(_)
-            | LibredeskError::NotSupported(_) => "InputException",
+            | LibredeskError::NotSupported(_)
+            | LibredeskError::MethodNotAllowed
+            | LibredeskError::RequestTimeout(_)
+            | LibredeskError::UnsupportedMediaType(_) => "InputException",
             LibredeskError::NotFound(_) => "NotFoundException",
             LibredeskError::Conflict(_) => "ConflictException",
             LibredeskError::Upstream(_)
@@ -53,6 +62,12 @@ impl From<BodyError> for LibredeskError {
         match e {
             BodyError::TooLarge { limit } => {
                 LibredeskError::TooLarge(format!("Request body is larger than {limit} bytes"))
+            }
+            BodyError::Timeout { .. } => {
+                LibredeskError::RequestTimeout(format!("Request timeout: {e}"))
+            }
+            BodyError::UnsupportedMediaType(_) => {
+                LibredeskError::UnsupportedMediaType(format!("Invalid request body: {e}"))
             }
             other => LibredeskError::Input(format!("Invalid request body: {other}")),
         }
@@ -86,6 +101,10 @@ impl From<BackendError> for LibredeskError {
                 tracing::warn!(%message, "upstream error");
                 LibredeskError::Upstream("Upstream helpdesk error".into())
             }
+            BackendError::Busy => {
+                tracing::info!("password hashing queue full; answered 503");
+                LibredeskError::Unavailable("Service unavailable, try again later".into())
+            }
             BackendError::Timeout => {
                 LibredeskError::Timeout("The upstream helpdesk did not answer in time".into())
             }
@@ -110,6 +129,9 @@ impl ResponseError for LibredeskError {
             LibredeskError::Conflict(_) => StatusCode::CONFLICT,
             LibredeskError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             LibredeskError::NotSupported(_) => StatusCode::NOT_IMPLEMENTED,
+            LibredeskError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            LibredeskError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            LibredeskError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             LibredeskError::Upstream(_) => StatusCode::BAD_GATEWAY,
             LibredeskError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
             LibredeskError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -119,6 +141,6 @@ impl ResponseError for LibredeskError {
 
     fn error_response(&self) -> HttpResponse {
         let body = json!({"status": "error", "message": self.to_string(), "data": null, "error_type": self.error_type()});
-        HttpResponse::build(self.status_code()).json(body)
+        agentgw_http::error_builder(self.status_code()).json(body)
     }
 }

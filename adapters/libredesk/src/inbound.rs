@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use agentgw_core::{Backend, BackendError};
-use agentgw_http::{RouteCtx, decode, parse_object, read_body};
+use agentgw_http::{RouteCtx, decode, json_object, not_allowed};
 use agentgw_model::{Agent, AgentId, ListQuery, SortOrder, Team};
 
 use crate::error::LibredeskError;
@@ -27,15 +27,21 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>)
             .service(
                 web::resource("/api/v1/agents")
                     .route(web::get().to(list))
+                    .route(web::head().to(list))
                     .route(web::post().to(create))
-                    .default_service(web::to(not_found)),
+                    .default_service(not_allowed("GET, HEAD, POST", |_, _| {
+                        LibredeskError::MethodNotAllowed
+                    })),
             )
             .service(
                 web::resource("/api/v1/agents/{id}")
                     .route(web::get().to(show))
+                    .route(web::head().to(show))
                     .route(web::put().to(replace))
                     .route(web::delete().to(destroy))
-                    .default_service(web::to(not_found)),
+                    .default_service(not_allowed("GET, HEAD, PUT, DELETE", |_, _| {
+                        LibredeskError::MethodNotAllowed
+                    })),
             )
             .default_service(web::to(not_found)),
     );
@@ -101,11 +107,11 @@ async fn list(req: HttpRequest, ctx: web::Data<RouteCtx>) -> Result<HttpResponse
 }
 
 async fn validated_body(
+    req: &HttpRequest,
     payload: web::Payload,
-    limit: usize,
+    ctx: &RouteCtx,
 ) -> Result<mapping::Validated, LibredeskError> {
-    let body = read_body(payload, limit).await?;
-    let request: wire::AgentRequest = decode(parse_object(&body)?)?;
+    let request: wire::AgentRequest = decode(json_object(req, payload, ctx).await?)?;
     mapping::validate(request).map_err(LibredeskError::Input)
 }
 
@@ -115,7 +121,7 @@ async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, LibredeskError> {
     authorize(&req, &ctx)?;
-    let v = validated_body(payload, ctx.max_body_bytes).await?;
+    let v = validated_body(&req, payload, &ctx).await?;
     // Teams are created on first use, by name, in this tenant.
     let names = teams(ctx.backend.as_ref(), &v.teams, true)
         .await?
@@ -144,7 +150,7 @@ async fn replace(
 ) -> Result<HttpResponse, LibredeskError> {
     authorize(&req, &ctx)?;
     let id = agent_id(&path)?;
-    let v = validated_body(payload, ctx.max_body_bytes).await?;
+    let v = validated_body(&req, payload, &ctx).await?;
     ctx.backend.get(&id).await?;
     let names = teams(ctx.backend.as_ref(), &v.teams, true)
         .await?

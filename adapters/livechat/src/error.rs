@@ -31,6 +31,12 @@ pub enum LivechatError {
     BadRequest(String),
     #[error("request entity too large")]
     TooLarge,
+    #[error("Method not allowed")]
+    MethodNotAllowed,
+    #[error("{0}")]
+    RequestTimeout(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("{0}")]
     Upstream(String),
     #[error("the upstream helpdesk did not answer in time")]
@@ -66,6 +72,10 @@ impl From<BodyError> for LivechatError {
     fn from(e: BodyError) -> Self {
         match e {
             BodyError::TooLarge { .. } => LivechatError::TooLarge,
+            BodyError::Timeout { .. } => LivechatError::RequestTimeout(e.to_string()),
+            BodyError::UnsupportedMediaType(_) => {
+                LivechatError::UnsupportedMediaType(e.to_string())
+            }
             other => LivechatError::BadRequest(other.to_string()),
         }
     }
@@ -89,6 +99,10 @@ impl From<BackendError> for LivechatError {
                 LivechatError::Upstream("the upstream helpdesk failed".into())
             }
             BackendError::Timeout => LivechatError::Timeout,
+            BackendError::Busy => {
+                tracing::info!("password hashing queue full; answered 503");
+                LivechatError::Unavailable
+            }
             BackendError::Unavailable(detail) => {
                 tracing::warn!(%detail, "store unavailable");
                 LivechatError::Unavailable
@@ -107,6 +121,9 @@ impl ResponseError for LivechatError {
             LivechatError::Unauthorized => StatusCode::UNAUTHORIZED,
             LivechatError::NoEndpoint => StatusCode::NOT_FOUND,
             LivechatError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            LivechatError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            LivechatError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            LivechatError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             LivechatError::Upstream(_) => StatusCode::BAD_GATEWAY,
             LivechatError::Timeout => StatusCode::GATEWAY_TIMEOUT,
             LivechatError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -130,6 +147,6 @@ impl ResponseError for LivechatError {
             LivechatError::RemoveFailed => json!({"success": false}),
             other => json!({"success": false, "error": other.to_string()}),
         };
-        HttpResponse::build(self.status_code()).json(body)
+        agentgw_http::error_builder(self.status_code()).json(body)
     }
 }

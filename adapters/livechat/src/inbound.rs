@@ -10,10 +10,12 @@
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use agentgw_core::UnknownUsername;
-use agentgw_http::{RouteCtx, parse_object, read_body};
-use agentgw_model::{AgentId, Filter, ListQuery, ProfilePatch, Role, Window};
-use serde_json::{Value, json};
+use agentgw_core::{BackendError, UnknownUsername};
+use agentgw_http::{RouteCtx, json_object, not_allowed};
+use agentgw_model::{
+    Agent, AgentId, Filter, ListQuery, ProfilePatch, Role, Window, parse_username,
+};
+use serde_json::{Map, Value, json};
 
 use crate::error::LivechatError;
 use crate::mapping::{self, UserType};
@@ -29,14 +31,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>)
             .service(
                 web::resource(COLLECTION)
                     .route(web::get().to(list))
+                    .route(web::head().to(list))
                     .route(web::post().to(register))
-                    .default_service(web::to(no_endpoint)),
+                    .default_service(not_allowed("GET, HEAD, POST", |_, _| {
+                        LivechatError::MethodNotAllowed
+                    })),
             )
             .service(
                 web::resource(MEMBER)
                     .route(web::get().to(show))
+                    .route(web::head().to(show))
                     .route(web::delete().to(remove))
-                    .default_service(web::to(no_endpoint)),
+                    .default_service(not_allowed("GET, HEAD, DELETE", |_, _| {
+                        LivechatError::MethodNotAllowed
+                    })),
             )
             .default_service(web::to(no_endpoint)),
     );
@@ -84,8 +92,7 @@ async fn list(
 }
 
 /// The body must be exactly `{"username": "<string>"}`, in Rocket.Chat's validation words.
-fn register_body(body: &[u8]) -> Result<String, LivechatError> {
-    let object = parse_object(body)?;
+fn register_body(object: Map<String, Value>) -> Result<String, LivechatError> {
     if let Some(extra) = object.keys().find(|k| *k != "username") {
         return Err(LivechatError::invalid_params(format!(
             "must NOT have additional properties '{extra}' [invalid-params]"
@@ -105,18 +112,11 @@ fn register_body(body: &[u8]) -> Result<String, LivechatError> {
     }
 }
 
-async fn register(
-    req: HttpRequest,
-    ctx: web::Data<RouteCtx>,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, LivechatError> {
-    let user_type = authorize(&req, &ctx, &path)?;
-    let body = read_body(payload, ctx.max_body_bytes).await?;
-    let username = register_body(&body)?;
-    let by_username = ListQuery {
+/// The agent with this username, if any.
+async fn by_username(ctx: &RouteCtx, username: &str) -> Result<Option<Agent>, LivechatError> {
+    let query = ListQuery {
         filter: Filter {
-            username: Some(username.clone()),
+            username: Some(username.to_owned()),
             ..Default::default()
         },
         window: Some(Window {
@@ -125,39 +125,60 @@ async fn register(
         }),
         ..Default::default()
     };
-    let existing = ctx
-        .backend
-        .list(&by_username)
-        .await?
-        .items
-        .into_iter()
-        .next();
-    let agent = match existing {
-        // Registering someone already registered succeeds again; a manager register promotes.
-        Some(agent)
-            if user_type == UserType::Manager && agent.profile.role != Role::Administrator =>
-        {
-            let promote = ProfilePatch {
-                role: Some(Role::Administrator),
-                ..Default::default()
-            };
-            ctx.backend
-                .update(&AgentId::Short(agent.ids.short.clone()), promote)
-                .await?
-        }
+    Ok(ctx.backend.list(&query).await?.items.into_iter().next())
+}
+
+/// Create the agent a register names, when the route's policy allows it. Two registers of one
+/// new username at once both succeed with the same agent: the one whose create loses the race
+/// (the store's unique username decides) answers with the winner's.
+async fn create_registered(
+    ctx: &RouteCtx,
+    username: &str,
+    user_type: UserType,
+) -> Result<Agent, LivechatError> {
+    let new = mapping::new_agent(username, user_type, &ctx.policy.email_domain);
+    match ctx.backend.create(new).await {
+        Ok(agent) => Ok(agent),
+        Err(conflict @ BackendError::Conflict { .. }) => match by_username(ctx, username).await? {
+            Some(agent) => Ok(agent),
+            None => Err(conflict.into()),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn register(
+    req: HttpRequest,
+    ctx: web::Data<RouteCtx>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, LivechatError> {
+    let user_type = authorize(&req, &ctx, &path)?;
+    let given = register_body(json_object(&req, payload, &ctx).await?)?;
+    // Full-width and other compatibility forms name the same user; invisible characters and
+    // mixed scripts name nobody.
+    let username = parse_username(&given).map_err(|_| LivechatError::invalid_user())?;
+    let agent = match by_username(&ctx, &username).await? {
+        // Registering someone already registered succeeds again.
         Some(agent) => agent,
         None if ctx.policy.unknown_username == UnknownUsername::Create
             && mapping::is_valid_username(&username) =>
         {
-            ctx.backend
-                .create(mapping::new_agent(
-                    &username,
-                    user_type,
-                    &ctx.policy.email_domain,
-                ))
-                .await?
+            create_registered(&ctx, &username, user_type).await?
         }
         None => return Err(LivechatError::invalid_user()),
+    };
+    // A manager register promotes.
+    let agent = if user_type == UserType::Manager && agent.profile.role != Role::Administrator {
+        let promote = ProfilePatch {
+            role: Some(Role::Administrator),
+            ..Default::default()
+        };
+        ctx.backend
+            .update(&AgentId::Short(agent.ids.short.clone()), promote)
+            .await?
+    } else {
+        agent
     };
     Ok(HttpResponse::Ok().json(wire::Registered {
         user: mapping::to_ref(&agent),

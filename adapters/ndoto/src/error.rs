@@ -23,6 +23,12 @@ pub enum NdotoError {
     BadRequest(String),
     #[error("Request body is larger than {0} bytes")]
     TooLarge(usize),
+    #[error("Method Not Allowed")]
+    MethodNotAllowed,
+    #[error("{0}")]
+    RequestTimeout(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("{0}")]
     Upstream(String),
     #[error("The upstream helpdesk did not answer in time")]
@@ -37,6 +43,8 @@ impl From<BodyError> for NdotoError {
     fn from(e: BodyError) -> Self {
         match e {
             BodyError::TooLarge { limit } => NdotoError::TooLarge(limit),
+            BodyError::Timeout { .. } => NdotoError::RequestTimeout(e.to_string()),
+            BodyError::UnsupportedMediaType(_) => NdotoError::UnsupportedMediaType(e.to_string()),
             other => NdotoError::BadRequest(other.to_string()),
         }
     }
@@ -89,6 +97,10 @@ impl From<BackendError> for NdotoError {
                 NdotoError::Upstream("The upstream helpdesk failed".into())
             }
             BackendError::Timeout => NdotoError::Timeout,
+            BackendError::Busy => {
+                tracing::info!("password hashing queue full; answered 503");
+                NdotoError::Unavailable
+            }
             BackendError::Unavailable(detail) => {
                 tracing::warn!(%detail, "store unavailable");
                 NdotoError::Unavailable
@@ -109,6 +121,9 @@ impl ResponseError for NdotoError {
             NdotoError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             NdotoError::BadRequest(_) => StatusCode::BAD_REQUEST,
             NdotoError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            NdotoError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            NdotoError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            NdotoError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             NdotoError::Upstream(_) => StatusCode::BAD_GATEWAY,
             NdotoError::Timeout => StatusCode::GATEWAY_TIMEOUT,
             NdotoError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -124,6 +139,6 @@ impl ResponseError for NdotoError {
             }),
             _ => json!({ "error": self.to_string() }),
         };
-        HttpResponse::build(self.status_code()).json(body)
+        agentgw_http::error_builder(self.status_code()).json(body)
     }
 }

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use agentgw_http::{RouteCtx, SortedArray, decode, parse_object, read_body};
+use agentgw_http::{RouteCtx, SortedArray, decode, json_object, not_allowed};
 use agentgw_model::{AgentId, Filter, SortOrder};
 use futures_util::TryStreamExt;
 
@@ -28,16 +28,22 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>)
             .service(
                 web::resource(COLLECTION)
                     .route(web::get().to(list))
+                    .route(web::head().to(list))
                     .route(web::post().to(create))
-                    .default_service(web::to(not_found)),
+                    .default_service(not_allowed("GET, HEAD, POST", |_, _| {
+                        NdotoError::MethodNotAllowed
+                    })),
             )
             .service(
                 web::resource(MEMBER)
                     .route(web::get().to(show))
+                    .route(web::head().to(show))
                     .route(web::patch().to(update))
                     .route(web::put().to(update))
                     .route(web::delete().to(destroy))
-                    .default_service(web::to(not_found)),
+                    .default_service(not_allowed("GET, HEAD, PATCH, PUT, DELETE", |_, _| {
+                        NdotoError::MethodNotAllowed
+                    })),
             )
             .default_service(web::to(not_found)),
     );
@@ -100,8 +106,7 @@ async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, NdotoError> {
     let account = authorize(&req, &ctx, &path)?;
-    let body = read_body(payload, ctx.max_body_bytes).await?;
-    let request: wire::CreateAgent = decode(parse_object(&body)?)?;
+    let request: wire::CreateAgent = decode(json_object(&req, payload, &ctx).await?)?;
     let new = mapping::new_agent(request).map_err(NdotoError::Validation)?;
     let agent = ctx.backend.create(new).await?;
     Ok(HttpResponse::Ok().json(mapping::to_wire(&agent, account)))
@@ -127,8 +132,7 @@ async fn update(
     let (account, id) = path.into_inner();
     let account = authorize(&req, &ctx, &account)?;
     let id = agent_id(&id)?;
-    let body = read_body(payload, ctx.max_body_bytes).await?;
-    let request: wire::UpdateAgent = decode(parse_object(&body)?)?;
+    let request: wire::UpdateAgent = decode(json_object(&req, payload, &ctx).await?)?;
     let patch = mapping::patch(request).map_err(NdotoError::Validation)?;
     let agent = ctx.backend.update(&id, patch).await?;
     Ok(HttpResponse::Ok().json(mapping::to_wire(&agent, account)))

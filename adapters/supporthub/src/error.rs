@@ -25,6 +25,17 @@ pub enum SupporthubError {
     BadRequest(String),
     #[error("The POST data is too large.")]
     TooLarge,
+    /// Laravel's words: the method, the route (relative) and what it supports.
+    #[error("The {method} method is not supported for route {route}. Supported methods: {allow}.")]
+    MethodNotAllowed {
+        method: String,
+        route: String,
+        allow: String,
+    },
+    #[error("Request Timeout")]
+    RequestTimeout,
+    #[error("Unsupported Media Type: send application/json.")]
+    UnsupportedMediaType,
     #[error("{0} is not supported by the helpdesk behind this gateway.")]
     NotSupported(&'static str),
     #[error("Bad gateway: the upstream helpdesk failed.")]
@@ -47,10 +58,23 @@ impl SupporthubError {
     }
 }
 
+impl SupporthubError {
+    /// Laravel's 405 for `req`, whose route supports `allow`.
+    pub fn method_not_allowed(req: &actix_web::HttpRequest, allow: &str) -> Self {
+        SupporthubError::MethodNotAllowed {
+            method: req.method().to_string(),
+            route: req.path().trim_start_matches('/').to_owned(),
+            allow: allow.to_owned(),
+        }
+    }
+}
+
 impl From<BodyError> for SupporthubError {
     fn from(e: BodyError) -> Self {
         match e {
             BodyError::TooLarge { .. } => SupporthubError::TooLarge,
+            BodyError::Timeout { .. } => SupporthubError::RequestTimeout,
+            BodyError::UnsupportedMediaType(_) => SupporthubError::UnsupportedMediaType,
             other => SupporthubError::BadRequest(other.to_string()),
         }
     }
@@ -75,6 +99,10 @@ impl From<BackendError> for SupporthubError {
                 SupporthubError::Upstream
             }
             BackendError::Timeout => SupporthubError::Timeout,
+            BackendError::Busy => {
+                tracing::info!("password hashing queue full; answered 503");
+                SupporthubError::Unavailable
+            }
             BackendError::Unavailable(detail) => {
                 tracing::warn!(%detail, "store unavailable");
                 SupporthubError::Unavailable
@@ -95,6 +123,9 @@ impl ResponseError for SupporthubError {
             SupporthubError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             SupporthubError::BadRequest(_) => StatusCode::BAD_REQUEST,
             SupporthubError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            SupporthubError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            SupporthubError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            SupporthubError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             SupporthubError::NotSupported(_) => StatusCode::NOT_IMPLEMENTED,
             SupporthubError::Upstream => StatusCode::BAD_GATEWAY,
             SupporthubError::Timeout => StatusCode::GATEWAY_TIMEOUT,
@@ -110,6 +141,6 @@ impl ResponseError for SupporthubError {
             }
             _ => json!({"message": self.to_string()}),
         };
-        HttpResponse::build(self.status_code()).json(body)
+        agentgw_http::error_builder(self.status_code()).json(body)
     }
 }

@@ -11,8 +11,9 @@
 
 use std::sync::Arc;
 
+use actix_web::ResponseError;
 use actix_web::{HttpRequest, HttpResponse, web};
-use agentgw_http::{RouteCtx, parse_object, read_body};
+use agentgw_http::{RouteCtx, json_object, not_allowed, with_allow};
 use agentgw_model::{AgentId, FlagKind, ListQuery, SortOrder, Window};
 use serde_json::json;
 
@@ -31,24 +32,33 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>)
             .service(
                 web::resource("/api/agents")
                     .route(web::get().to(list))
+                    .route(web::head().to(list))
                     .route(web::post().to(create))
-                    .default_service(web::to(no_route)),
+                    .default_service(not_allowed(
+                        "GET, HEAD, POST",
+                        SupporthubError::method_not_allowed,
+                    )),
             )
             .service(
                 web::resource("/api/agents/{id}")
                     .route(web::get().to(show))
+                    .route(web::head().to(show))
                     .route(web::patch().to(update))
                     .route(web::put().to(update))
                     // The seed's own update example uses POST.
                     .route(web::post().to(update))
                     .route(web::delete().to(destroy))
-                    .default_service(web::to(no_route)),
+                    .default_service(not_allowed(
+                        "GET, HEAD, PATCH, PUT, POST, DELETE",
+                        SupporthubError::method_not_allowed,
+                    )),
             )
             .service(
                 web::resource("/api/agents/{id}/{flags}")
                     .route(web::get().to(flags_show))
+                    .route(web::head().to(flags_show))
                     .route(web::patch().to(flags_update))
-                    .default_service(web::to(no_route)),
+                    .default_service(web::to(flags_not_allowed)),
             )
             .default_service(web::to(no_route)),
     );
@@ -149,7 +159,7 @@ async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, SupporthubError> {
     authorize(&req, &ctx)?;
-    let body = parse_object(&read_body(payload, ctx.max_body_bytes).await?)?;
+    let body = json_object(&req, payload, &ctx).await?;
     let new = mapping::new_agent(&body).map_err(SupporthubError::Validation)?;
     let agent = ctx.backend.create(new).await?;
     Ok(HttpResponse::Created().json(wire::Data {
@@ -182,7 +192,7 @@ async fn update(
 ) -> Result<HttpResponse, SupporthubError> {
     authorize(&req, &ctx)?;
     let id = agent_id(&path)?;
-    let body = parse_object(&read_body(payload, ctx.max_body_bytes).await?)?;
+    let body = json_object(&req, payload, &ctx).await?;
     // Laravel binds the model before it validates: an unknown id is a 404 whatever the body.
     ctx.backend
         .get(&id)
@@ -210,6 +220,19 @@ async fn destroy(
         .await
         .map_err(|e| SupporthubError::for_agent(e, &path))?;
     Ok(HttpResponse::Ok().json(json!({"success": true})))
+}
+
+/// A wrong method on `{id}/permissions` or `{id}/notifications` is a 405; on any other
+/// segment the path itself is unknown.
+async fn flags_not_allowed(req: HttpRequest, path: web::Path<(String, String)>) -> HttpResponse {
+    const ALLOW: &str = "GET, HEAD, PATCH";
+    match flag_kind(&req, &path.1) {
+        Ok(_) => with_allow(
+            SupporthubError::method_not_allowed(&req, ALLOW).error_response(),
+            ALLOW,
+        ),
+        Err(e) => e.error_response(),
+    }
 }
 
 fn flag_kind(req: &HttpRequest, segment: &str) -> Result<FlagKind, SupporthubError> {
@@ -250,7 +273,7 @@ async fn flags_update(
     let kind = flag_kind(&req, &segment)?;
     authorize(&req, &ctx)?;
     let id = agent_id(&raw_id)?;
-    let body = parse_object(&read_body(payload, ctx.max_body_bytes).await?)?;
+    let body = json_object(&req, payload, &ctx).await?;
     ctx.backend
         .get(&id)
         .await

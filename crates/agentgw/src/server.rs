@@ -36,6 +36,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             credentials: route.credentials.clone(),
             backend,
             max_body_bytes: config.server.max_body_bytes,
+            request_timeout: std::time::Duration::from_millis(config.server.request_timeout_ms),
             account_ids: route.account_ids.clone(),
             policy: route.policy.clone(),
         };

@@ -26,6 +26,9 @@ pub struct ServerConfig {
     pub listen: String,
     #[serde(default = "default_max_body")]
     pub max_body_bytes: usize,
+    /// How long a request body may take to arrive; past it the face's 408, connection closed.
+    #[serde(default = "default_request_timeout_ms")]
+    pub request_timeout_ms: u64,
 }
 
 /// `[store]`: the embedded store's database.
@@ -42,6 +45,9 @@ fn default_listen() -> String {
 }
 fn default_max_body() -> usize {
     1024 * 1024
+}
+fn default_request_timeout_ms() -> u64 {
+    30_000
 }
 fn default_store_url() -> String {
     "sqlite://data/agentgw.db".into()
@@ -278,6 +284,7 @@ impl Config {
         let server = raw.server.unwrap_or_else(|| ServerConfig {
             listen: default_listen(),
             max_body_bytes: default_max_body(),
+            request_timeout_ms: default_request_timeout_ms(),
         });
         let store = raw.store.unwrap_or_else(|| StoreConfig {
             url: default_store_url(),
@@ -290,6 +297,11 @@ impl Config {
         }
         if server.max_body_bytes == 0 {
             problems.push("server.max_body_bytes must be above 0".into());
+        }
+        if server.request_timeout_ms == 0 {
+            problems.push(
+                "server.request_timeout_ms must be above 0 (a body could take forever)".into(),
+            );
         }
         if !(store.url.starts_with("sqlite:")
             || store.url.starts_with("postgres://")

@@ -34,6 +34,9 @@ pub enum BackendError {
     /// The upstream did not answer within its timeout.
     #[error("upstream timed out")]
     Timeout,
+    /// Too much work already queued (password hashing): the face's 503, to be tried again.
+    #[error("busy; try again shortly")]
+    Busy,
     /// The store could not be reached or failed.
     #[error("store unavailable: {0}")]
     Unavailable(String),
@@ -61,7 +64,9 @@ impl BackendError {
             | BackendError::Invalid { .. } => Origin::Client,
             BackendError::Unsupported(_) => Origin::Client,
             BackendError::Upstream { .. } | BackendError::Timeout => Origin::Upstream,
-            BackendError::Unavailable(_) | BackendError::Internal(_) => Origin::Internal,
+            BackendError::Busy | BackendError::Unavailable(_) | BackendError::Internal(_) => {
+                Origin::Internal
+            }
         }
     }
 }

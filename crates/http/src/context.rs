@@ -12,6 +12,8 @@ pub struct RouteCtx {
     pub credentials: CredentialSet,
     pub backend: Arc<dyn Backend>,
     pub max_body_bytes: usize,
+    /// How long a request body may take to arrive.
+    pub request_timeout: std::time::Duration,
     /// ndoto: the account ids this route serves.
     pub account_ids: Vec<i64>,
     /// livechat: how register treats unknown usernames.

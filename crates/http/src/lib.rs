@@ -7,8 +7,10 @@ pub mod array;
 pub mod body;
 pub mod context;
 pub mod log;
+pub mod reply;
 
 pub use array::SortedArray;
-pub use body::{BodyError, FieldError, decode, parse_object, present, read_body};
+pub use body::{BodyError, FieldError, decode, json_object, parse_object, present};
 pub use context::{RouteCtx, route_scope};
 pub use log::{RouteTable, request_log};
+pub use reply::{error_builder, not_allowed, with_allow};

@@ -1,0 +1,40 @@
+//! What an error answer's status implies on the wire, the same on every face: when to try
+//! again, which methods a path has, whether the connection can be reused.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{ALLOW, HeaderValue, RETRY_AFTER};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
+
+/// What a 503 tells a client to wait before trying again, in seconds.
+pub const RETRY_AFTER_SECS: u64 = 1;
+
+/// Start an error answer for `status`: a 503 carries `Retry-After`, and a 408 closes the
+/// connection (the rest of a body that did not arrive may still be on its way).
+pub fn error_builder(status: StatusCode) -> HttpResponseBuilder {
+    let mut builder = HttpResponse::build(status);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        builder.insert_header((RETRY_AFTER, RETRY_AFTER_SECS));
+    }
+    if status == StatusCode::REQUEST_TIMEOUT {
+        builder.force_close();
+    }
+    builder
+}
+
+/// A resource's answer to a method it does not serve (its `default_service`): the face's
+/// 405, from `refuse`, with `Allow` listing the methods it does serve.
+pub fn not_allowed<E: ResponseError + 'static>(
+    allow: &'static str,
+    refuse: fn(&HttpRequest, &str) -> E,
+) -> actix_web::Route {
+    web::to(move |req: HttpRequest| async move {
+        with_allow(refuse(&req, allow).error_response(), allow)
+    })
+}
+
+/// A 405 answer with `Allow` listing the methods the path does serve.
+pub fn with_allow(mut res: HttpResponse, allow: &'static str) -> HttpResponse {
+    res.headers_mut()
+        .insert(ALLOW, HeaderValue::from_static(allow));
+    res
+}
