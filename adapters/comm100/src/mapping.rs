@@ -17,8 +17,9 @@
 //! | `password` | the password (write-only) |
 //! | the fields of [`EXTENSIONS`] | extension `comm100.<field>`, returned unchanged |
 
+use agentgw_model::limits::{self, TextProblem};
 use agentgw_model::{
-    Agent, NewAgent, Password, Profile, ProfilePatch, Role, Team, TimeZone, is_valid_email,
+    Agent, NewAgent, Password, Profile, ProfilePatch, Role, Team, TimeZone, parse_email,
 };
 use base64::Engine;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -42,22 +43,90 @@ pub const DATETIME_FORMATS: [&str; 6] = [
 /// `lockedTime` of an agent that was never locked.
 pub const NEVER_LOCKED: &str = "1900-01-01T00:00:00Z";
 
-/// Fields with no canonical home, kept as extensions, and the JSON shown when never set.
-pub const EXTENSIONS: [(&str, &str); 14] = [
-    ("superAgentId", r#""00000000-0000-0000-0000-000000000000""#),
-    ("externalId", r#""""#),
-    ("systemAvatarId", "null"),
-    ("ifCustomizeAvatar", "false"),
-    ("customizeAvatar", "null"),
-    ("isSeat", "true"),
-    ("isDeleted", "false"),
-    ("permissionIds", "[]"),
-    ("roleIds", "[]"),
-    ("shiftIds", "[]"),
-    ("chatbotSmartTriggerActionIds", "[]"),
-    ("triggerIds", "[]"),
-    ("segmentIds", "[]"),
-    ("skillIds", "[]"),
+/// The JSON type of an extension field, as the Comm100 reference documents it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtKind {
+    Bool,
+    /// A GUID string.
+    Guid,
+    /// A GUID string or null.
+    GuidOrNull,
+    /// A string of one line (at most 255 characters).
+    Text,
+    /// An image URL or null (at most 2,048 characters).
+    UrlOrNull,
+    /// An array of GUID strings.
+    Guids,
+    /// An array of integers (the reference's `permissionIds` example is `[1]`).
+    Ints,
+}
+
+/// The most ids one extension array holds.
+pub const MAX_IDS: usize = 256;
+
+fn is_guid(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| s.parse::<uuid::Uuid>().is_ok())
+}
+
+fn is_line(v: &Value, limit: limits::TextLimit) -> bool {
+    v.as_str()
+        .is_some_and(|s| limits::check_text(s, limit).is_ok())
+}
+
+fn is_array_of(v: &Value, item: fn(&Value) -> bool) -> bool {
+    v.as_array()
+        .is_some_and(|a| a.len() <= MAX_IDS && a.iter().all(item))
+}
+
+impl ExtKind {
+    /// Whether `v` is a value of this kind.
+    pub fn accepts(self, v: &Value) -> bool {
+        match self {
+            ExtKind::Bool => v.is_boolean(),
+            ExtKind::Guid => is_guid(v),
+            ExtKind::GuidOrNull => v.is_null() || is_guid(v),
+            ExtKind::Text => is_line(v, limits::NAME),
+            ExtKind::UrlOrNull => v.is_null() || is_line(v, limits::URL),
+            ExtKind::Guids => is_array_of(v, is_guid),
+            ExtKind::Ints => is_array_of(v, Value::is_i64),
+        }
+    }
+
+    /// What a value of this kind is, for an error message.
+    pub fn described(self) -> String {
+        match self {
+            ExtKind::Bool => "a boolean".into(),
+            ExtKind::Guid => "a GUID".into(),
+            ExtKind::GuidOrNull => "a GUID or null".into(),
+            ExtKind::Text => "a string of at most 255 characters on one line".into(),
+            ExtKind::UrlOrNull => "a URL of at most 2048 characters, or null".into(),
+            ExtKind::Guids => format!("an array of at most {MAX_IDS} GUIDs"),
+            ExtKind::Ints => format!("an array of at most {MAX_IDS} integers"),
+        }
+    }
+}
+
+/// Fields with no canonical home, kept as extensions: their type and the JSON shown when
+/// never set.
+pub const EXTENSIONS: [(&str, ExtKind, &str); 14] = [
+    (
+        "superAgentId",
+        ExtKind::Guid,
+        r#""00000000-0000-0000-0000-000000000000""#,
+    ),
+    ("externalId", ExtKind::Text, r#""""#),
+    ("systemAvatarId", ExtKind::GuidOrNull, "null"),
+    ("ifCustomizeAvatar", ExtKind::Bool, "false"),
+    ("customizeAvatar", ExtKind::UrlOrNull, "null"),
+    ("isSeat", ExtKind::Bool, "true"),
+    ("isDeleted", ExtKind::Bool, "false"),
+    ("permissionIds", ExtKind::Ints, "[]"),
+    ("roleIds", ExtKind::Guids, "[]"),
+    ("shiftIds", ExtKind::Guids, "[]"),
+    ("chatbotSmartTriggerActionIds", ExtKind::Guids, "[]"),
+    ("triggerIds", ExtKind::Guids, "[]"),
+    ("segmentIds", ExtKind::Guids, "[]"),
+    ("skillIds", ExtKind::Guids, "[]"),
 ];
 
 const DEFAULT_DATETIME_FORMAT: &str = "YYYY-MM-DD HH:mm:ss";
@@ -84,7 +153,7 @@ pub fn to_wire(agent: &Agent, departments: &[Team]) -> wire::Agent {
     let p = &agent.profile;
     let extra = EXTENSIONS
         .iter()
-        .map(|(name, default)| {
+        .map(|(name, _, default)| {
             (
                 (*name).to_owned(),
                 p.extensions
@@ -136,11 +205,42 @@ pub fn to_wire(agent: &Agent, departments: &[Team]) -> wire::Agent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid(pub String);
 
-fn required(value: Option<String>, field: &str) -> Result<String, Invalid> {
-    value
+/// A text field within its limit, in Comm100's words.
+fn within(value: &str, field: &str, limit: limits::TextLimit) -> Result<(), Invalid> {
+    limits::check_text(value, limit).map_err(|p| match p {
+        TextProblem::TooLong { max } => Invalid(format!(
+            "The field '{field}' must be at most {max} characters."
+        )),
+        TextProblem::Control => Invalid(format!(
+            "The field '{field}' must not contain control characters."
+        )),
+    })
+}
+
+fn required(
+    value: Option<String>,
+    field: &str,
+    limit: limits::TextLimit,
+) -> Result<String, Invalid> {
+    let value = value
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| Invalid(format!("The field '{field}' is required.")))
+        .ok_or_else(|| Invalid(format!("The field '{field}' is required.")))?;
+    within(&value, field, limit)?;
+    Ok(value)
+}
+
+/// An optional text field, trimmed, within its limit (`None` when absent or blank).
+fn optional(
+    value: Option<String>,
+    field: &str,
+    limit: limits::TextLimit,
+) -> Result<Option<String>, Invalid> {
+    let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    if let Some(v) = &value {
+        within(v, field, limit)?;
+    }
+    Ok(value)
 }
 
 /// Plain text, or `data:text/plain;base64,<b64>` decoded.
@@ -193,21 +293,24 @@ pub enum Kind {
 
 /// Check a body: required fields (naming the first missing one), zone, format, bio, lock.
 pub fn validate(input: wire::AgentInput, kind: Kind) -> Result<Validated, Invalid> {
-    let email = required(input.email, "email")?;
+    let email = required(input.email, "email", limits::URL)?;
     let password = match kind {
-        Kind::Create => Some(Password::new(required(input.password, "password")?)),
+        // Any characters: a password is only hashed or forwarded, never shown.
+        Kind::Create => Some(Password::new(
+            input
+                .password
+                .filter(|p| !p.is_empty())
+                .ok_or_else(|| Invalid("The field 'password' is required.".into()))?,
+        )),
         Kind::Replace => None,
     };
-    let display_name = required(input.display_name, "displayName")?;
-    let first_name = required(input.first_name, "firstName")?;
-    let last_name = required(input.last_name, "lastName")?;
-    let windows_zone = required(input.time_zone, "timeZone")?;
-    let datetime_format = required(input.datetime_format, "datetimeFormat")?;
-    if !is_valid_email(&email) {
-        return Err(Invalid(format!(
-            "The field 'email' is not a valid email address: '{email}'."
-        )));
-    }
+    let display_name = required(input.display_name, "displayName", limits::DISPLAY_NAME)?;
+    let first_name = required(input.first_name, "firstName", limits::NAME)?;
+    let last_name = required(input.last_name, "lastName", limits::NAME)?;
+    let windows_zone = required(input.time_zone, "timeZone", limits::NAME)?;
+    let datetime_format = required(input.datetime_format, "datetimeFormat", limits::NAME)?;
+    let email = parse_email(&email)
+        .map_err(|_| Invalid("The field 'email' is not a valid email address.".into()))?;
     let time_zone = zone::to_iana(&windows_zone).ok_or_else(|| {
         Invalid(format!(
             "The field 'timeZone' has an unknown time zone '{windows_zone}'."
@@ -225,14 +328,22 @@ pub fn validate(input: wire::AgentInput, kind: Kind) -> Result<Validated, Invali
         .map(decode_bio)
         .transpose()?
         .filter(|b| !b.is_empty());
+    if let Some(bio) = &bio {
+        within(bio, "bio", limits::BIO)?;
+    }
     let locked_at = match (input.is_locked, input.locked_time.as_deref()) {
         (Some(true), Some(t)) if t != NEVER_LOCKED => Some(parse_time(t, "lockedTime")?),
         (Some(true), _) => Some(Utc::now()),
         _ => None,
     };
-    let department_ids = input
-        .department_ids
-        .unwrap_or_default()
+    let department_ids = input.department_ids.unwrap_or_default();
+    if department_ids.len() > limits::MAX_TEAMS {
+        return Err(Invalid(format!(
+            "The field 'departmentIds' must hold at most {} ids.",
+            limits::MAX_TEAMS
+        )));
+    }
+    let department_ids = department_ids
         .iter()
         .map(|d| {
             d.parse::<uuid::Uuid>().map_err(|_| {
@@ -243,17 +354,19 @@ pub fn validate(input: wire::AgentInput, kind: Kind) -> Result<Validated, Invali
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut extensions = Map::new();
-    for (name, default) in EXTENSIONS {
-        extensions.insert(
-            name.to_owned(),
-            input
-                .extra
-                .get(name)
-                .cloned()
-                .unwrap_or_else(|| default_of(default)),
-        );
+    for (name, kind, default) in EXTENSIONS {
+        let value = match input.extra.get(name) {
+            Some(given) if kind.accepts(given) => given.clone(),
+            Some(_) => {
+                return Err(Invalid(format!(
+                    "The field '{name}' must be {}.",
+                    kind.described()
+                )));
+            }
+            None => default_of(default),
+        };
+        extensions.insert(name.to_owned(), value);
     }
-    let non_empty = |s: Option<String>| s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     Ok(Validated {
         email,
         password,
@@ -266,14 +379,14 @@ pub fn validate(input: wire::AgentInput, kind: Kind) -> Result<Validated, Invali
             Role::Agent
         },
         active: input.is_active.unwrap_or(true),
-        phone: non_empty(input.phone),
-        title: non_empty(input.title),
+        phone: optional(input.phone, "phone", limits::PHONE)?,
+        title: optional(input.title, "title", limits::NAME)?,
         bio,
         time_zone,
         datetime_format,
         locked_at,
-        avatar_url: non_empty(input.avatar),
-        language: non_empty(input.language),
+        avatar_url: optional(input.avatar, "avatar", limits::URL)?,
+        language: optional(input.language, "language", limits::LANGUAGE)?,
         department_ids,
         extensions,
     })

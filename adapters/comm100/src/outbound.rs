@@ -117,9 +117,16 @@ pub fn from_wire(w: wire::Agent) -> RemoteAgent {
     } else {
         None
     };
+    // Only values of the documented type are kept: an odd one from the upstream stays there,
+    // not stored by the gateway and handed to every other face.
     let kept: Map<String, Value> = EXTENSIONS
         .iter()
-        .filter_map(|(name, _)| w.extra.get(*name).map(|v| ((*name).to_owned(), v.clone())))
+        .filter_map(|(name, kind, _)| {
+            w.extra
+                .get(*name)
+                .filter(|v| kind.accepts(v))
+                .map(|v| ((*name).to_owned(), v.clone()))
+        })
         .collect();
     profile.extensions.merge(DIALECT, kept);
     RemoteAgent {
@@ -150,7 +157,7 @@ pub fn to_body(p: &Profile, password: Option<&Password>) -> Value {
         "avatar": p.avatar_url.clone().unwrap_or_default(),
     });
     if let (Some(obj), Some(ext)) = (body.as_object_mut(), p.extensions.of(DIALECT)) {
-        for (name, _) in EXTENSIONS {
+        for (name, _, _) in EXTENSIONS {
             if let Some(v) = ext.get(name) {
                 obj.insert(name.to_owned(), v.clone());
             }

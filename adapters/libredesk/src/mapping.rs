@@ -18,8 +18,9 @@
 //! | `new_password` | the password (hashed by the store) |
 //! | `api_key`, `api_key_last_used_at` | always `null` |
 
+use agentgw_model::limits::{self, TextProblem};
 use agentgw_model::{
-    Agent, Availability, NewAgent, Password, Profile, ProfilePatch, Role, Team, is_valid_email,
+    Agent, Availability, NewAgent, Password, Profile, ProfilePatch, Role, Team, parse_email,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
@@ -28,6 +29,9 @@ use crate::wire;
 
 /// The extensions key of this dialect.
 pub const DIALECT: &str = "libredesk";
+
+/// The longest password taken (Libredesk's bcrypt would cut at 72 bytes; argon2 needs no cut).
+const MAX_PASSWORD: usize = 4096;
 
 const ROLES: [(&str, Role); 2] = [("Admin", Role::Administrator), ("Agent", Role::Agent)];
 
@@ -169,6 +173,42 @@ fn role(req: &wire::AgentRequest) -> Result<Role, String> {
     Ok(out)
 }
 
+/// A text field within its limit, in Libredesk's words.
+fn text(value: &str, field: &str, limit: limits::TextLimit) -> Result<(), String> {
+    limits::check_text(value, limit).map_err(|p| match p {
+        TextProblem::TooLong { max } => format!("`{field}` too long (maximum {max} characters)"),
+        TextProblem::Control => format!("Invalid `{field}`"),
+    })
+}
+
+/// An optional text field, trimmed, within its limit (`None` when absent or blank).
+fn optional(
+    value: Option<String>,
+    field: &str,
+    limit: limits::TextLimit,
+) -> Result<Option<String>, String> {
+    let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    if let Some(v) = &value {
+        text(v, field, limit)?;
+    }
+    Ok(value)
+}
+
+/// Team names: each a name within its limit, at most `MAX_TEAMS` of them.
+fn team_names(teams: Option<Vec<String>>) -> Result<Vec<String>, String> {
+    let teams = teams.unwrap_or_default();
+    if teams.len() > limits::MAX_TEAMS {
+        return Err(format!(
+            "`teams` too long (maximum {} teams)",
+            limits::MAX_TEAMS
+        ));
+    }
+    for team in &teams {
+        text(team.trim(), "teams", limits::NAME)?;
+    }
+    Ok(teams)
+}
+
 /// Validate a create or PUT body: `first_name`, `email` and a role are required.
 /// Omitted `enabled` is false and omitted `teams` is none, as in Libredesk (PUT replaces).
 pub fn validate(req: wire::AgentRequest) -> Result<Validated, String> {
@@ -179,16 +219,21 @@ pub fn validate(req: wire::AgentRequest) -> Result<Validated, String> {
         .filter(|s| !s.is_empty())
         .ok_or("`first_name` empty")?
         .to_owned();
+    text(&first_name, "first_name", limits::NAME)?;
+    let last_name = req
+        .last_name
+        .as_deref()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    text(&last_name, "last_name", limits::NAME)?;
     let email = req
         .email
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .ok_or("`email` empty")?
-        .to_owned();
-    if !is_valid_email(&email) {
-        return Err("Invalid `email`".into());
-    }
+        .ok_or("`email` empty")?;
+    let email = parse_email(email).map_err(|_| "Invalid `email`".to_owned())?;
     let role = role(&req)?;
     let availability = match req.availability_status {
         None => None,
@@ -196,13 +241,18 @@ pub fn validate(req: wire::AgentRequest) -> Result<Validated, String> {
             let found = AVAILABILITY
                 .iter()
                 .find(|(n, _)| *n == a)
-                .ok_or_else(|| format!("Invalid `availability_status` `{a}`"))?;
+                .ok_or_else(|| "Invalid `availability_status`".to_owned())?;
             Some((found.1, a))
         }
     };
     let password = match req.new_password {
         Some(p) if p.chars().count() < 8 => {
             return Err("`new_password` must be at least 8 characters".into());
+        }
+        Some(p) if p.chars().count() > MAX_PASSWORD => {
+            return Err(format!(
+                "`new_password` must be at most {MAX_PASSWORD} characters"
+            ));
         }
         other => other.map(Password::new),
     };
@@ -211,23 +261,29 @@ pub fn validate(req: wire::AgentRequest) -> Result<Validated, String> {
         extensions.insert("send_welcome_email".into(), Value::Bool(send));
     }
     if let Some(attrs) = req.custom_attributes {
-        extensions.insert("custom_attributes".into(), Value::Object(attrs));
+        let attrs = Value::Object(attrs);
+        limits::check_json(&attrs).map_err(|p| format!("Invalid `custom_attributes`: it {p}"))?;
+        extensions.insert("custom_attributes".into(), attrs);
     }
     if let Some((_, exact)) = &availability {
         extensions.insert("availability_status".into(), Value::String(exact.clone()));
     }
     Ok(Validated {
         first_name,
-        last_name: req.last_name.unwrap_or_default().trim().to_owned(),
+        last_name,
         email,
         role,
         enabled: req.enabled.unwrap_or(false),
-        teams: req.teams.unwrap_or_default(),
+        teams: team_names(req.teams)?,
         availability,
         password,
-        phone: req.phone_number,
-        phone_country_code: req.phone_number_country_code,
-        avatar_url: req.avatar_url,
+        phone: optional(req.phone_number, "phone_number", limits::PHONE)?,
+        phone_country_code: optional(
+            req.phone_number_country_code,
+            "phone_number_country_code",
+            limits::PHONE_COUNTRY_CODE,
+        )?,
+        avatar_url: optional(req.avatar_url, "avatar_url", limits::URL)?,
         extensions,
     })
 }

@@ -12,9 +12,9 @@
 //! | `avatar_url` = `thumbnail` | `avatar_url` (`""` when none, as Chatwoot renders it) |
 //! | `auto_offline` | extension `ndoto.auto_offline` (default `true`, Chatwoot's) |
 
+use agentgw_model::limits::{self, TextProblem};
 use agentgw_model::{
-    Agent, Availability, NewAgent, Profile, ProfilePatch, Role, is_valid_email, join_name,
-    split_name,
+    Agent, Availability, NewAgent, Profile, ProfilePatch, Role, join_name, parse_email, split_name,
 };
 use serde_json::{Map, Value};
 
@@ -112,7 +112,20 @@ fn parse_name(value: Option<&str>, errors: &mut Vec<Invalid>) -> Option<String> 
             errors.push(invalid("name", "Name can't be blank"));
             None
         }
-        Some(n) => Some(n.to_owned()),
+        Some(n) => match limits::check_text(n, limits::NAME) {
+            Ok(()) => Some(n.to_owned()),
+            Err(TextProblem::TooLong { max }) => {
+                errors.push(invalid(
+                    "name",
+                    &format!("Name is too long (maximum is {max} characters)"),
+                ));
+                None
+            }
+            Err(TextProblem::Control) => {
+                errors.push(invalid("name", "Name is invalid"));
+                None
+            }
+        },
     }
 }
 
@@ -162,11 +175,9 @@ pub fn new_agent(req: wire::CreateAgent) -> Result<NewAgent, Vec<Invalid>> {
             errors.push(invalid("email", "Email can't be blank"));
             None
         }
-        Some(e) if !is_valid_email(e) => {
-            errors.push(invalid("email", "Email is invalid"));
-            None
-        }
-        Some(e) => Some(e.to_owned()),
+        Some(e) => parse_email(e)
+            .map_err(|_| errors.push(invalid("email", "Email is invalid")))
+            .ok(),
     };
     let role = parse_role(req.role.as_deref(), &mut errors);
     let availability = match req

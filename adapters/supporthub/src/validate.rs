@@ -1,7 +1,8 @@
 //! Laravel's validation rules and messages (`required`, `string`, `max`, `email`, `min`,
 //! `confirmed`, `timezone`, `boolean`), applied to a JSON object.
 
-use agentgw_model::{TimeZone, is_valid_email};
+use agentgw_model::limits::{TextLimit, TextProblem, check_text};
+use agentgw_model::{MAX_EMAIL_BYTES, TimeZone, parse_email};
 use serde_json::{Map, Value};
 
 /// Messages per field, in the order the rules ran (the first one heads the 422's `message`).
@@ -79,14 +80,27 @@ pub fn string(
             errors.add(field, format!("The {h} field is required."));
             None
         }
-        Some(Value::String(s)) if s.chars().count() > max => {
-            errors.add(
-                field,
-                format!("The {h} field must not be greater than {max} characters."),
-            );
-            None
+        Some(Value::String(s)) => {
+            let limit = TextLimit {
+                max_chars: max,
+                multiline: false,
+            };
+            match check_text(s.trim(), limit) {
+                Ok(()) => Some(s.trim().to_owned()),
+                Err(TextProblem::TooLong { .. }) => {
+                    errors.add(
+                        field,
+                        format!("The {h} field must not be greater than {max} characters."),
+                    );
+                    None
+                }
+                // Laravel's words for a value its rules refuse the shape of.
+                Err(TextProblem::Control) => {
+                    errors.add(field, format!("The {h} field format is invalid."));
+                    None
+                }
+            }
         }
-        Some(Value::String(s)) => Some(s.trim().to_owned()),
         Some(_) => {
             errors.add(field, format!("The {h} field must be a string."));
             None
@@ -101,17 +115,51 @@ pub fn email(
     presence: Presence,
     errors: &mut Errors,
 ) -> Option<String> {
-    let value = string(obj, field, presence, 254, errors)?;
-    if is_valid_email(&value) {
-        Some(value)
-    } else {
-        errors.add(
-            field,
-            format!("The {} field must be a valid email address.", human(field)),
-        );
-        None
+    let value = string(obj, field, presence, MAX_EMAIL_BYTES, errors)?;
+    match parse_email(&value) {
+        Ok(email) => Some(email),
+        Err(_) => {
+            errors.add(
+                field,
+                format!("The {} field must be a valid email address.", human(field)),
+            );
+            None
+        }
     }
 }
+
+/// A password's text: required and a string, of any characters (it is only ever hashed or
+/// forwarded); at most 4,096 characters. Its value never appears in a message.
+fn password_text(
+    obj: &Map<String, Value>,
+    field: &str,
+    presence: Presence,
+    errors: &mut Errors,
+) -> Option<String> {
+    let h = human(field);
+    match obj.get(field) {
+        None if presence == Presence::Sometimes => None,
+        Some(Value::String(s)) if s.chars().count() > MAX_PASSWORD => {
+            errors.add(
+                field,
+                format!("The {h} field must not be greater than {MAX_PASSWORD} characters."),
+            );
+            None
+        }
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::String(_) | Value::Null) | None => {
+            errors.add(field, format!("The {h} field is required."));
+            None
+        }
+        Some(_) => {
+            errors.add(field, format!("The {h} field must be a string."));
+            None
+        }
+    }
+}
+
+/// The longest password taken.
+const MAX_PASSWORD: usize = 4096;
 
 /// `required|string|min:N|confirmed`: `<field>_confirmation` must be equal.
 pub fn password(
@@ -122,7 +170,7 @@ pub fn password(
     errors: &mut Errors,
 ) -> Option<String> {
     let h = human(field);
-    let value = string(obj, field, presence, 4096, errors)?;
+    let value = password_text(obj, field, presence, errors)?;
     let mut ok = true;
     if value.chars().count() < min {
         errors.add(
