@@ -285,14 +285,19 @@ async fn colon_verbs_route_to_their_handlers_only() {
         (json!(true), json!("2024-05-01T10:00:00Z"))
     );
 
-    // A verb never reaches GET/PUT/DELETE by id, and unknown verbs are 404s.
+    // A verb never reaches GET/PUT/DELETE by id: a verb path has POST only (405), and an
+    // unknown verb is no path at all (404).
+    let not_allowed = (
+        405,
+        json!({"code": 405000, "message": "The request method is not supported for this resource."}),
+    );
     assert_eq!(
         c1(&gw, Method::GET, &format!("/{id}:unlock"), None).await,
-        not_found()
+        not_allowed
     );
     assert_eq!(
         c1(&gw, Method::DELETE, &format!("/{id}:unlock"), None).await,
-        not_found()
+        not_allowed
     );
     assert_eq!(
         c1(
@@ -302,7 +307,7 @@ async fn colon_verbs_route_to_their_handlers_only() {
             Some(minimal("locked@example.com"))
         )
         .await,
-        not_found()
+        not_allowed
     );
     assert_eq!(
         c1(&gw, Method::POST, &format!("/{id}:fly"), None).await,
@@ -310,7 +315,7 @@ async fn colon_verbs_route_to_their_handlers_only() {
     );
     assert_eq!(
         c1(&gw, Method::POST, &format!("/{id}"), None).await,
-        not_found()
+        not_allowed
     );
     assert_eq!(
         c1(

@@ -11,6 +11,8 @@ fn gateway() -> agentgw_tests::Gateway {
 
 mod comm100;
 mod faults;
+mod hardening;
+mod hostile;
 mod libredesk;
 mod livechat;
 mod migrate;

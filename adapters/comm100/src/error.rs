@@ -14,6 +14,8 @@ use crate::mapping::Invalid;
 pub struct Comm100Error {
     pub status: StatusCode,
     pub message: String,
+    /// The methods a path has, for a 405.
+    pub allow: Option<&'static str>,
 }
 
 impl Comm100Error {
@@ -21,6 +23,7 @@ impl Comm100Error {
         Comm100Error {
             status,
             message: message.into(),
+            allow: None,
         }
     }
 
@@ -37,12 +40,15 @@ impl Comm100Error {
         )
     }
 
-    /// 405 for a method the path does not have.
-    pub fn method_not_allowed() -> Self {
-        Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "The request method is not supported for this resource.",
-        )
+    /// 405 for a method the path does not have; `allow` lists those it has.
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        Comm100Error {
+            allow: Some(allow),
+            ..Self::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "The request method is not supported for this resource.",
+            )
+        }
     }
 
     /// 400 with a message.
@@ -133,7 +139,11 @@ impl ResponseError for Comm100Error {
     }
 
     fn error_response(&self) -> HttpResponse {
-        agentgw_http::error_builder(self.status)
-            .json(json!({"code": u32::from(self.status.as_u16()) * 1000, "message": self.message}))
+        let res = agentgw_http::error_builder(self.status)
+            .json(json!({"code": u32::from(self.status.as_u16()) * 1000, "message": self.message}));
+        match self.allow {
+            Some(allow) => agentgw_http::with_allow(res, allow),
+            None => res,
+        }
     }
 }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use actix_web::ResponseError;
 use actix_web::{HttpRequest, HttpResponse, web};
 use agentgw_core::{Backend, BackendError};
-use agentgw_http::{RouteCtx, decode, json_object, not_allowed, with_allow};
+use agentgw_http::{RouteCtx, decode, json_object, not_allowed};
 use agentgw_model::{Agent, AgentId, Filter, ListQuery, Password, SortOrder, Team};
 use serde_json::Value;
 
@@ -46,8 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>)
                     .route(web::get().to(list))
                     .route(web::head().to(list))
                     .route(web::post().to(create))
-                    .default_service(not_allowed("GET, HEAD, POST", |_, _| {
-                        Comm100Error::method_not_allowed()
+                    .default_service(not_allowed("GET, HEAD, POST", |_, allow| {
+                        Comm100Error::method_not_allowed(allow)
                     })),
             )
             .service(
@@ -63,14 +63,30 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>)
     );
 }
 
-/// A wrong method on a member path: 405 with what the path has (a verb path has POST only).
+/// The colon verbs of a member path (all POST).
+const VERBS: [&str; 2] = ["changePassword", "unlock"];
+/// The methods of a plain member path.
+const MEMBER_METHODS: &str = "GET, HEAD, PUT, DELETE";
+
+/// The methods a member segment has: a plain id its CRUD, a known verb POST; an unknown
+/// verb is no path at all (`None`).
+fn allowed_on(verb: Option<&str>) -> Option<&'static str> {
+    match verb {
+        None => Some(MEMBER_METHODS),
+        Some(v) if VERBS.contains(&v) => Some("POST"),
+        Some(_) => None,
+    }
+}
+
+/// A method a member path lacks: 405 with those it has, or 404 for an unknown verb.
+fn wrong_method(verb: Option<&str>) -> Comm100Error {
+    allowed_on(verb).map_or_else(Comm100Error::not_found, Comm100Error::method_not_allowed)
+}
+
+/// A method no member route has (PATCH, …).
 async fn member_not_allowed(path: web::Path<(String, String)>) -> HttpResponse {
-    let allow = if path.1.contains(':') {
-        "POST"
-    } else {
-        "GET, HEAD, PUT, DELETE"
-    };
-    with_allow(Comm100Error::method_not_allowed().error_response(), allow)
+    let verb = path.1.split_once(':').map(|(_, v)| v);
+    wrong_method(verb).error_response()
 }
 
 async fn not_found() -> HttpResponse {
@@ -102,11 +118,11 @@ fn split(segment: &str) -> Result<(AgentId, Option<&str>), Comm100Error> {
     Ok((AgentId::Guid(guid), verb))
 }
 
-/// A plain member path: a verb here is no route.
+/// A plain member path (GET, PUT, DELETE): on a verb path these are the wrong method.
 fn member(segment: &str) -> Result<AgentId, Comm100Error> {
     match split(segment)? {
         (id, None) => Ok(id),
-        (_, Some(_)) => Err(Comm100Error::not_found()),
+        (_, verb) => Err(wrong_method(verb)),
     }
 }
 
@@ -321,8 +337,8 @@ async fn verb(
                 .await?;
         }
         Some("unlock") => ctx.backend.unlock(&id).await?,
-        // POST on a plain member path, or a verb Comm100 does not have.
-        _ => return Err(Comm100Error::not_found()),
+        // POST on a plain member path (405), or a verb Comm100 does not have (404).
+        other => return Err(wrong_method(other)),
     }
     Ok(HttpResponse::Ok().finish())
 }

@@ -25,7 +25,7 @@ pub fn error_builder(status: StatusCode) -> HttpResponseBuilder {
 /// 405, from `refuse`, with `Allow` listing the methods it does serve.
 pub fn not_allowed<E: ResponseError + 'static>(
     allow: &'static str,
-    refuse: fn(&HttpRequest, &str) -> E,
+    refuse: fn(&HttpRequest, &'static str) -> E,
 ) -> actix_web::Route {
     web::to(move |req: HttpRequest| async move {
         with_allow(refuse(&req, allow).error_response(), allow)

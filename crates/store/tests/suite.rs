@@ -49,74 +49,14 @@ async fn sqlite() -> Db {
     }
 }
 
-/// This test process's own schema: the shared server keeps no state between runs (a schema
-/// from an older checkout, with other migrations, would make this one fail).
-static SCHEMA: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-async fn postgres_schema(base: &str) -> String {
-    use sqlx::{Connection, Executor};
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let schema = SCHEMA
-        .get_or_init(|| format!("agentgw_t_{secs}_{}", std::process::id()))
-        .clone();
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(base)
-        .await
-        .expect("connect to postgres");
-    // Concurrent tests race to create it; losing that race is fine.
-    let _ = conn
-        .execute(sqlx::AssertSqlSafe(format!(
-            "CREATE SCHEMA IF NOT EXISTS {schema}"
-        )))
-        .await;
-    // Schemas of earlier runs older than an hour are dropped.
-    let old: Vec<String> =
-        sqlx::query_scalar("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'agentgw\\_t\\_%'")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap_or_default();
-    for name in old {
-        let born: u64 = name
-            .split('_')
-            .nth(2)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(u64::MAX);
-        if born.saturating_add(3600) < secs {
-            let _ = conn
-                .execute(sqlx::AssertSqlSafe(format!(
-                    "DROP SCHEMA IF EXISTS {name} CASCADE"
-                )))
-                .await;
-        }
-    }
-    schema
-}
-
+/// A store on a PostgreSQL schema of its own (see `agentgw_tests::postgres`).
 async fn postgres() -> Option<Db> {
-    match std::env::var("AGENTGW_TEST_POSTGRES_URL") {
-        Ok(base) => {
-            let schema = postgres_schema(&base).await;
-            let sep = if base.contains('?') { '&' } else { '?' };
-            let url = format!("{base}{sep}options[search_path]={schema}");
-            Some(Db {
-                store: Store::connect(&url).await.expect("postgres store"),
-                url,
-                _dir: None,
-            })
-        }
-        Err(_) if std::env::var_os("CI").is_some() => {
-            panic!("AGENTGW_TEST_POSTGRES_URL must be set in CI")
-        }
-        Err(_) => {
-            eprintln!(
-                "SKIPPED: PostgreSQL store tests (set AGENTGW_TEST_POSTGRES_URL to run them)"
-            );
-            None
-        }
-    }
+    let url = agentgw_tests::postgres::fresh_url().await?;
+    Some(Db {
+        store: Store::connect(&url).await.expect("postgres store"),
+        url,
+        _dir: None,
+    })
 }
 
 fn fresh_tenant(store: &Store) -> TenantStore {
