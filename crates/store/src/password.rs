@@ -4,9 +4,16 @@
 //! tokio's blocking pool, any number ran at once, each on whichever thread was free, and glibc
 //! kept every thread's arena: 4 bursts of 20 password-bearing creates took the process from
 //! 16 MB to 1.15 GB, never given back. Here a fixed set of threads, one per core, takes hashes
-//! from a bounded queue: at most that many run at once, each thread reuses its own memory, and
-//! a hash that finds the queue full is refused at once with `BackendError::Busy` (the face's
-//! 503 with `Retry-After`) instead of waiting without bound.
+//! from a bounded queue: at most that many run at once, and a hash that finds the queue full
+//! is refused at once with `BackendError::Busy` (the face's 503 with `Retry-After`) instead
+//! of waiting without bound.
+//!
+//! Each thread also keeps its one argon2 memory block for good and hashes into it
+//! (`hash_password_into_with_memory`). Allocating and freeing 19 MiB per hash, even on two
+//! threads, let glibc's heap fragment: 50 clients creating for 10 s took the process to
+//! 283 MiB, kept after (bench/RESULTS.md, scenario 8). A reused block costs 19 MiB per
+//! hashing thread from its first hash on (a gateway that never hashes holds none), and no
+//! allocation per hash; the pool has at most 8 threads, so no machine holds more than 152 MiB.
 //!
 //! A plain `std::sync::mpsc::sync_channel` is the queue: its bound and `try_send` are exactly
 //! the policy, and no crate's pool (rayon, threadpool) offers a bounded queue that refuses.
@@ -16,11 +23,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use agentgw_core::BackendError;
 use agentgw_model::Password;
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::Rng;
 use tokio::sync::oneshot;
 
+/// The most hashing threads, whatever the core count: each keeps a 19 MiB block.
+const MAX_THREADS: usize = 8;
 /// Hashes waiting per hashing thread before new ones are refused: a burst of 50 creates on
 /// two cores waits (about a second in all) rather than failing.
 const QUEUE_PER_THREAD: usize = 32;
@@ -72,6 +81,7 @@ impl Hasher {
 
 /// A hashing thread: take the next job, skip it if its caller is gone, hash, answer.
 fn work(inbox: &Mutex<Receiver<Job>>) {
+    let mut blocks: Vec<Block> = Vec::new();
     loop {
         let job = match inbox.lock() {
             Ok(rx) => rx.recv(),
@@ -81,26 +91,44 @@ fn work(inbox: &Mutex<Receiver<Job>>) {
         if job.done.is_closed() {
             continue; // the request was dropped while it waited
         }
-        let _ = job.done.send(hash_now(&job.password));
+        if blocks.is_empty() {
+            blocks = vec![Block::default(); Params::default().block_count()];
+        }
+        let _ = job.done.send(hash_into(&job.password, &mut blocks));
     }
 }
 
-fn hash_now(password: &Password) -> Result<String, BackendError> {
-    let mut bytes = [0u8; 16];
-    rand::rng().fill(&mut bytes);
-    let salt =
-        SaltString::encode_b64(&bytes).map_err(|e| BackendError::Internal(format!("salt: {e}")))?;
-    Argon2::default()
-        .hash_password(password.expose().as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| BackendError::Internal(format!("password hashing failed: {e}")))
+/// An argon2id PHC string of `password` with the default (OWASP) parameters and a fresh
+/// salt, computed in `blocks`: the string `PasswordHasher::hash_password` would make.
+fn hash_into(password: &Password, blocks: &mut [Block]) -> Result<String, BackendError> {
+    let failed =
+        |e: &dyn std::fmt::Display| BackendError::Internal(format!("password hashing failed: {e}"));
+    let argon = Argon2::default();
+    let mut salt = [0u8; 16];
+    rand::rng().fill(&mut salt);
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    argon
+        .hash_password_into_with_memory(password.expose().as_bytes(), &salt, &mut out, blocks)
+        .map_err(|e| failed(&e))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| failed(&e))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon.params()).map_err(|e| failed(&e))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|e| failed(&e))?),
+    };
+    Ok(phc.to_string())
 }
 
-/// The process's hashing pool: one thread per core, shared by every store and tenant.
+/// The process's hashing pool: one thread per core (at most 8), shared by every store and
+/// tenant.
 fn pool() -> &'static Hasher {
     static POOL: OnceLock<Hasher> = OnceLock::new();
     POOL.get_or_init(|| {
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(MAX_THREADS);
         Hasher::new(threads, threads * QUEUE_PER_THREAD)
     })
 }
@@ -131,8 +159,13 @@ mod tests {
         let phc = hasher.hash(Password::new("s3cret-pass")).await;
         assert!(
             phc.as_deref()
-                .is_ok_and(|h| verify_password(h, "s3cret-pass"))
+                .is_ok_and(|h| verify_password(h, "s3cret-pass")
+                    && !verify_password(h, "s3cret-pasS")
+                    && h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"))
         );
+        // Salted: the same password twice is two hashes.
+        let again = hasher.hash(Password::new("s3cret-pass")).await;
+        assert_ne!(phc.ok(), again.ok());
         // One thread, one place in the queue: of three hashes sent together, one runs, one
         // waits, and at least one is refused without waiting.
         let results = futures_util::future::join_all(
