@@ -236,6 +236,11 @@ fn dialect_root(dialect: Dialect) -> &'static str {
     }
 }
 
+/// The longest tenant or upstream name, in bytes. A tenant name leads every index of the
+/// agents table, and PostgreSQL's B-tree entries must stay under ~2,700 bytes beside a
+/// 511-character display name.
+const MAX_NAME_BYTES: usize = 100;
+
 fn normalise_prefix(prefix: &str) -> String {
     let segments: Vec<&str> = prefix.split('/').filter(|s| !s.is_empty()).collect();
     format!("/{}", segments.join("/"))
@@ -319,6 +324,11 @@ impl Config {
             if name == "embedded" {
                 problems.push(format!(
                     "{at}: `embedded` names the embedded store; choose another name"
+                ));
+            }
+            if name.len() > MAX_NAME_BYTES {
+                problems.push(format!(
+                    "{at}: the name must be at most {MAX_NAME_BYTES} bytes"
                 ));
             }
             if !(u.base_url.starts_with("http://") || u.base_url.starts_with("https://")) {
@@ -408,8 +418,10 @@ impl Config {
                     "{at}: tenant names starting with `upstream:` are reserved for upstream id maps"
                 ));
             }
-            if r.tenant.is_empty() {
-                problems.push(format!("{at}: tenant must not be empty"));
+            if r.tenant.is_empty() || r.tenant.len() > MAX_NAME_BYTES {
+                problems.push(format!(
+                    "{at}: tenant must be 1 to {MAX_NAME_BYTES} bytes long"
+                ));
             }
             if r.credentials.is_empty() {
                 problems.push(format!(
@@ -579,6 +591,20 @@ mod tests {
             ))
             .contains("livechat setting")
         );
+    }
+
+    #[test]
+    fn tenant_and_upstream_names_are_bounded() {
+        let long = "t".repeat(101);
+        let e = problems(&OK.replace(
+            "prefix = \"/ndoto/\"",
+            &format!("prefix = \"/ndoto/\"\ntenant = \"{long}\""),
+        ));
+        assert!(e.contains("tenant must be 1 to 100 bytes"), "{e}");
+        let e = problems(&format!(
+            "{OK}\n[upstreams.{long}]\ndialect = \"comm100\"\nbase_url = \"https://x.example\"\ncredentials = {{ token = \"x\" }}\n"
+        ));
+        assert!(e.contains("at most 100 bytes"), "{e}");
     }
 
     #[test]
