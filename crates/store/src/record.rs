@@ -65,6 +65,27 @@ impl Derived {
     }
 }
 
+impl Derived {
+    /// Bind every derived column, in the order `email_norm`, `username_norm`,
+    /// `first_name_norm`, `last_name_norm`, `display_name_norm`, `role`, `availability`,
+    /// `confirmed`, `banned`, `doc`: the INSERT and the UPDATE list them the same way.
+    pub fn bind_columns<'q>(
+        &self,
+        q: Query<'q, sqlx::Any, AnyArguments>,
+    ) -> Query<'q, sqlx::Any, AnyArguments> {
+        q.bind(self.email_norm.clone())
+            .bind(self.username_norm.clone())
+            .bind(self.first_name_norm.clone())
+            .bind(self.last_name_norm.clone())
+            .bind(self.display_name_norm.clone())
+            .bind(self.role)
+            .bind(self.availability)
+            .bind(self.confirmed)
+            .bind(self.banned)
+            .bind(self.doc.clone())
+    }
+}
+
 /// Timestamps are stored as fixed-width RFC 3339 text so they sort as text on both databases.
 pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)

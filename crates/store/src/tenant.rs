@@ -366,28 +366,20 @@ impl Backend for TenantStore {
             });
             let d = Derived::of(&profile)?;
             let (guid, short) = (ids::guid(), ids::short_id());
-            let inserted = sqlx::query(
+            let insert = sqlx::query(
                 "INSERT INTO agents (tenant, guid, short_id, email_norm, username_norm, first_name_norm, last_name_norm, \
-                 display_name_norm, role, availability, confirmed, banned, password_hash, doc, created_at, updated_at) \
+                 display_name_norm, role, availability, confirmed, banned, doc, password_hash, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
             )
             .bind(&self.tenant)
             .bind(guid.to_string())
-            .bind(&short)
-            .bind(&d.email_norm)
-            .bind(d.username_norm.clone())
-            .bind(&d.first_name_norm)
-            .bind(&d.last_name_norm)
-            .bind(&d.display_name_norm)
-            .bind(d.role)
-            .bind(d.availability)
-            .bind(d.confirmed)
-            .bind(d.banned)
-            .bind(hash.clone())
-            .bind(&d.doc)
-            .bind(&now)
-            .fetch_one(&self.pool)
-            .await;
+            .bind(&short);
+            let inserted = d
+                .bind_columns(insert)
+                .bind(hash.clone())
+                .bind(&now)
+                .fetch_one(&self.pool)
+                .await;
             match inserted {
                 Ok(row) => {
                     let id: i64 = sqlx::Row::try_get(&row, "id").map_err(db_error)?;
@@ -434,27 +426,19 @@ impl Backend for TenantStore {
         patch.apply(&mut profile);
         check_email(&profile.email, Some(&current.profile.email))?;
         let d = Derived::of(&profile)?;
-        let updated = sqlx::query(AssertSqlSafe(format!(
+        let update = sqlx::query(AssertSqlSafe(format!(
             "UPDATE agents SET email_norm = $1, username_norm = $2, first_name_norm = $3, last_name_norm = $4, \
              display_name_norm = $5, role = $6, availability = $7, confirmed = $8, banned = $9, doc = $10, \
              password_hash = COALESCE($11, password_hash), updated_at = $12, version = version + 1 \
              WHERE id = $13 AND deleted = 0 RETURNING {COLUMNS}"
-        )))
-        .bind(&d.email_norm)
-        .bind(d.username_norm.clone())
-        .bind(&d.first_name_norm)
-        .bind(&d.last_name_norm)
-        .bind(&d.display_name_norm)
-        .bind(d.role)
-        .bind(d.availability)
-        .bind(d.confirmed)
-        .bind(d.banned)
-        .bind(&d.doc)
-        .bind(hash)
-        .bind(ts(Utc::now()))
-        .bind(current.ids.int)
-        .fetch_one(&mut *tx)
-        .await;
+        )));
+        let updated = d
+            .bind_columns(update)
+            .bind(hash)
+            .bind(ts(Utc::now()))
+            .bind(current.ids.int)
+            .fetch_one(&mut *tx)
+            .await;
         match updated {
             Ok(row) => {
                 let stored = from_row(&row)?;
