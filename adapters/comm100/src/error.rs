@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use agentgw_core::BackendError;
-use agentgw_http::{BodyError, FieldError};
+use agentgw_inbound::{BodyError, FieldError};
 use serde_json::json;
 
 use crate::mapping::Invalid;
@@ -139,10 +139,10 @@ impl ResponseError for Comm100Error {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let res = agentgw_http::error_builder(self.status)
+        let res = agentgw_inbound::error_builder(self.status)
             .json(json!({"code": u32::from(self.status.as_u16()) * 1000, "message": self.message}));
         match self.allow {
-            Some(allow) => agentgw_http::with_allow(res, allow),
+            Some(allow) => agentgw_inbound::with_allow(res, allow),
             None => res,
         }
     }

@@ -19,12 +19,12 @@ use std::sync::Arc;
 use actix_web::ResponseError;
 use actix_web::{HttpRequest, HttpResponse, web};
 use agentgw_core::{Backend, BackendError};
-use agentgw_http::{RouteCtx, decode, json_object, not_allowed};
+use agentgw_inbound::{RouteCtx, decode, json_object, not_allowed};
 use agentgw_model::{Agent, AgentId, Filter, ListQuery, Password, SortOrder, Team};
 use serde_json::Value;
 
 use crate::error::Comm100Error;
-use crate::mapping::{self, Kind};
+use crate::mapping::{self, Write};
 use crate::wire;
 
 /// `include` values Comm100 accepts on the list.
@@ -40,7 +40,7 @@ const INCLUDES: [&str; 6] = [
 /// Mount the comm100 face for one route below its prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
     cfg.service(
-        agentgw_http::route_scope(prefix, ctx)
+        agentgw_inbound::route_scope(prefix, ctx)
             .service(
                 web::resource("/v4/{global}/agents")
                     .route(web::get().to(list))
@@ -272,7 +272,7 @@ async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, Comm100Error> {
     authorize(&req, &ctx, &path)?;
-    let v = mapping::validate(body(&req, payload, &ctx).await?, Kind::Create)?;
+    let v = mapping::validate(body(&req, payload, &ctx).await?, Write::Create)?;
     let teams = department_names(ctx.backend.as_ref(), &v.department_ids).await?;
     let agent = ctx.backend.create(mapping::new_agent(v, teams)).await?;
     Ok(HttpResponse::Created().json(render(ctx.backend.as_ref(), &agent, false).await?))
@@ -299,7 +299,7 @@ async fn replace(
     authorize(&req, &ctx, &global)?;
     let id = member(&segment)?;
     ctx.backend.get(&id).await?;
-    let v = mapping::validate(body(&req, payload, &ctx).await?, Kind::Replace)?;
+    let v = mapping::validate(body(&req, payload, &ctx).await?, Write::Replace)?;
     let teams = department_names(ctx.backend.as_ref(), &v.department_ids).await?;
     let agent = ctx.backend.update(&id, mapping::replace(v, teams)).await?;
     Ok(HttpResponse::Ok().json(render(ctx.backend.as_ref(), &agent, false).await?))

@@ -286,23 +286,23 @@ pub struct Validated {
 
 /// Whether a create (password required) or a PUT (no password) is being checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum Write {
     Create,
     Replace,
 }
 
 /// Check a body: required fields (naming the first missing one), zone, format, bio, lock.
-pub fn validate(input: wire::AgentInput, kind: Kind) -> Result<Validated, Invalid> {
+pub fn validate(input: wire::AgentInput, write: Write) -> Result<Validated, Invalid> {
     let email = required(input.email, "email", limits::URL)?;
-    let password = match kind {
+    let password = match write {
         // Any characters: a password is only hashed or forwarded, never shown.
-        Kind::Create => Some(Password::new(
+        Write::Create => Some(Password::new(
             input
                 .password
                 .filter(|p| !p.is_empty())
                 .ok_or_else(|| Invalid("The field 'password' is required.".into()))?,
         )),
-        Kind::Replace => None,
+        Write::Replace => None,
     };
     let display_name = required(input.display_name, "displayName", limits::DISPLAY_NAME)?;
     let first_name = required(input.first_name, "firstName", limits::NAME)?;
@@ -480,7 +480,7 @@ mod tests {
         // What a comm100 client would PUT for this agent, applied to a canonical agent.
         let mut body = seed.clone();
         body["password"] = json!("unused");
-        let v = validate(input(&body), Kind::Create).expect("valid");
+        let v = validate(input(&body), Write::Create).expect("valid");
         let new = new_agent(v, vec!["Sales".into()]);
         let created = DateTime::parse_from_rfc3339("2022-06-28T07:46:57.3466667Z")
             .map(|t| t.with_timezone(&Utc))
@@ -507,7 +507,7 @@ mod tests {
 
     #[test]
     fn seed_create_maps_and_renders_what_comm100_answers() {
-        let v = validate(input(&fixture("create_request")), Kind::Create).expect("valid");
+        let v = validate(input(&fixture("create_request")), Write::Create).expect("valid");
         assert_eq!(v.time_zone.as_str(), "America/Los_Angeles");
         let new = new_agent(v, vec![]);
         let agent = Agent {
@@ -583,13 +583,13 @@ mod tests {
         ] {
             let mut body = full.clone();
             body.as_object_mut().map(|o| o.remove(field));
-            let err = validate(input(&body), Kind::Create).expect_err(field);
+            let err = validate(input(&body), Write::Create).expect_err(field);
             assert_eq!(err, Invalid(format!("The field '{field}' is required.")));
         }
         let mut body = full.clone();
         body.as_object_mut().map(|o| o.remove("password"));
         assert!(
-            validate(input(&body), Kind::Replace).is_ok(),
+            validate(input(&body), Write::Replace).is_ok(),
             "a PUT needs no password"
         );
     }
@@ -599,7 +599,7 @@ mod tests {
         let with = |k: &str, v: Value| {
             let mut b = fixture("create_request");
             b[k] = v;
-            validate(input(&b), Kind::Create)
+            validate(input(&b), Write::Create)
         };
         assert!(with("timeZone", json!("America/Los_Angeles")).is_err());
         assert_eq!(

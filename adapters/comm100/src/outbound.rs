@@ -5,7 +5,7 @@ use agentgw_core::{
     BackendError, Capabilities, Credential, Remote, RemoteAgent, RemotePage, UpstreamConfig, Verbs,
 };
 use agentgw_model::{Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder};
-use agentgw_outbound::{Http, Method, Reply, client_error};
+use agentgw_outbound::{Client, Method, Reply, client_error};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
@@ -41,7 +41,7 @@ const AGENTS: &str = "/v4/global/agents";
 
 /// A Comm100 upstream.
 pub struct Comm100Remote {
-    http: Http,
+    client: Client,
 }
 
 impl Comm100Remote {
@@ -56,7 +56,7 @@ impl Comm100Remote {
             }
         };
         Ok(Comm100Remote {
-            http: Http::new(cfg, vec![("authorization", format!("Bearer {token}"))])?,
+            client: Client::new(cfg, vec![("authorization", format!("Bearer {token}"))])?,
         })
     }
 
@@ -74,7 +74,9 @@ impl Comm100Remote {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Reply, BackendError> {
-        self.http.expect(method, path, &[], body, Self::error).await
+        self.client
+            .expect(method, path, &[], body, Self::error)
+            .await
     }
 }
 

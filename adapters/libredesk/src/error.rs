@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use agentgw_core::BackendError;
-use agentgw_http::{BodyError, FieldError};
+use agentgw_inbound::{BodyError, FieldError};
 use serde_json::json;
 
 /// A libredesk error response: its `error_type`, status and message.
@@ -141,6 +141,6 @@ impl ResponseError for LibredeskError {
 
     fn error_response(&self) -> HttpResponse {
         let body = json!({"status": "error", "message": self.to_string(), "data": null, "error_type": self.error_type()});
-        agentgw_http::error_builder(self.status_code()).json(body)
+        agentgw_inbound::error_builder(self.status_code()).json(body)
     }
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use agentgw_core::{Backend, BackendError};
-use agentgw_http::{RouteCtx, decode, json_object, not_allowed};
+use agentgw_inbound::{RouteCtx, decode, json_object, not_allowed};
 use agentgw_model::{Agent, AgentId, ListQuery, SortOrder, Team};
 
 use crate::error::LibredeskError;
@@ -23,7 +23,7 @@ use crate::{auth, mapping, wire};
 /// Mount the libredesk face for one route below its prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
     cfg.service(
-        agentgw_http::route_scope(prefix, ctx)
+        agentgw_inbound::route_scope(prefix, ctx)
             .service(
                 web::resource("/api/v1/agents")
                     .route(web::get().to(list))

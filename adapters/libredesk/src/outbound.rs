@@ -6,7 +6,7 @@ use agentgw_core::{
     BackendError, Capabilities, Credential, Remote, RemoteAgent, RemotePage, UpstreamConfig,
 };
 use agentgw_model::{Availability, Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder};
-use agentgw_outbound::{Http, Method, Reply, client_error};
+use agentgw_outbound::{Client, Method, Reply, client_error};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
@@ -34,7 +34,7 @@ const AGENTS: &str = "/api/v1/agents";
 
 /// A Libredesk upstream.
 pub struct LibredeskRemote {
-    http: Http,
+    client: Client,
     concurrency: usize,
 }
 
@@ -50,7 +50,7 @@ impl LibredeskRemote {
             }
         };
         Ok(LibredeskRemote {
-            http: Http::new(cfg, vec![("authorization", header)])?,
+            client: Client::new(cfg, vec![("authorization", header)])?,
             concurrency: cfg.max_concurrency,
         })
     }
@@ -70,7 +70,7 @@ impl LibredeskRemote {
         body: Option<&Value>,
     ) -> Result<T, BackendError> {
         Ok(self
-            .http
+            .client
             .expect(method, path, &[], body, Self::error)
             .await?
             .json::<wire::Envelope<T>>()?

@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use agentgw_core::BackendError;
-use agentgw_http::BodyError;
+use agentgw_inbound::BodyError;
 use serde_json::json;
 
 use crate::mapping::QueryError;
@@ -147,6 +147,6 @@ impl ResponseError for LivechatError {
             LivechatError::RemoveFailed => json!({"success": false}),
             other => json!({"success": false, "error": other.to_string()}),
         };
-        agentgw_http::error_builder(self.status_code()).json(body)
+        agentgw_inbound::error_builder(self.status_code()).json(body)
     }
 }

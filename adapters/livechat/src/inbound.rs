@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use agentgw_core::{BackendError, UnknownUsername};
-use agentgw_http::{RouteCtx, json_object, not_allowed};
+use agentgw_inbound::{RouteCtx, json_object, not_allowed};
 use agentgw_model::{
     Agent, AgentId, Filter, ListQuery, ProfilePatch, Role, Window, parse_username,
 };
@@ -27,7 +27,7 @@ const MEMBER: &str = "/api/v1/livechat/users/{type}/{id}";
 /// Mount the livechat face for one route below its prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
     cfg.service(
-        agentgw_http::route_scope(prefix, ctx)
+        agentgw_inbound::route_scope(prefix, ctx)
             .service(
                 web::resource(COLLECTION)
                     .route(web::get().to(list))

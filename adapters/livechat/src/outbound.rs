@@ -13,7 +13,7 @@ use agentgw_model::{
     Availability, Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder, derive_username,
     split_name,
 };
-use agentgw_outbound::{Http, Method, Reply, client_error};
+use agentgw_outbound::{Client, Method, Reply, client_error};
 use async_trait::async_trait;
 use futures_util::{StreamExt, TryStreamExt, future, stream};
 use serde_json::{Value, json};
@@ -27,7 +27,7 @@ const COUNT: u64 = 100;
 
 /// A livechat upstream.
 pub struct LivechatRemote {
-    http: Http,
+    client: Client,
     concurrency: usize,
 }
 
@@ -45,7 +45,7 @@ impl LivechatRemote {
             }
         };
         Ok(LivechatRemote {
-            http: Http::new(cfg, vec![("x-user-id", user), ("x-auth-token", token)])?,
+            client: Client::new(cfg, vec![("x-user-id", user), ("x-auth-token", token)])?,
             concurrency: cfg.max_concurrency,
         })
     }
@@ -70,7 +70,7 @@ impl LivechatRemote {
         query: &[(String, String)],
         body: Option<&Value>,
     ) -> Result<Reply, BackendError> {
-        self.http
+        self.client
             .expect(method, path, query, body, Self::error)
             .await
     }

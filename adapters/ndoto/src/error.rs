@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use agentgw_core::BackendError;
-use agentgw_http::{BodyError, FieldError};
+use agentgw_inbound::{BodyError, FieldError};
 use serde_json::json;
 
 use crate::mapping::Invalid;
@@ -139,6 +139,6 @@ impl ResponseError for NdotoError {
             }),
             _ => json!({ "error": self.to_string() }),
         };
-        agentgw_http::error_builder(self.status_code()).json(body)
+        agentgw_inbound::error_builder(self.status_code()).json(body)
     }
 }

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use agentgw_http::{RouteCtx, SortedArray, decode, json_object, not_allowed};
+use agentgw_inbound::{RouteCtx, SortedArray, decode, json_object, not_allowed};
 use agentgw_model::{AgentId, Filter, SortOrder};
 use futures_util::TryStreamExt;
 
@@ -24,7 +24,7 @@ const MEMBER: &str = "/api/v1/accounts/{account_id}/agents/{id}";
 /// Mount the ndoto face for one route below its prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
     cfg.service(
-        agentgw_http::route_scope(prefix, ctx)
+        agentgw_inbound::route_scope(prefix, ctx)
             .service(
                 web::resource(COLLECTION)
                     .route(web::get().to(list))
@@ -81,7 +81,7 @@ async fn list(
 ) -> Result<HttpResponse, NdotoError> {
     let account = authorize(&req, &ctx, &path)?;
     // Chatwoot answers every agent at once: rendered as they arrive, so that a large
-    // upstream's list is never held as canonical agents (agentgw_http::array).
+    // upstream's list is never held as canonical agents (agentgw_inbound::array).
     let mut array = SortedArray::new(SortOrder::NAME);
     let mut batches = ctx.backend.scan(Filter::default());
     while let Some(batch) = batches.try_next().await? {

@@ -9,7 +9,7 @@ use agentgw_model::{
     Availability, Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder, join_name,
     split_name,
 };
-use agentgw_outbound::{Http, Method, Reply, client_error};
+use agentgw_outbound::{Client, Method, Reply, client_error};
 use async_trait::async_trait;
 use serde_json::{Map, Value, json};
 
@@ -27,7 +27,7 @@ const REQUIRES: &[Field] = &[Field::DisplayName];
 
 /// An ndoto upstream (one account of it).
 pub struct NdotoRemote {
-    http: Http,
+    client: Client,
     agents: String,
 }
 
@@ -43,7 +43,7 @@ impl NdotoRemote {
             }
         };
         Ok(NdotoRemote {
-            http: Http::new(cfg, vec![("api_access_token", token)])?,
+            client: Client::new(cfg, vec![("api_access_token", token)])?,
             agents: format!("/api/v1/accounts/{}/agents", cfg.account_id),
         })
     }
@@ -71,7 +71,9 @@ impl NdotoRemote {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Reply, BackendError> {
-        self.http.expect(method, path, &[], body, Self::error).await
+        self.client
+            .expect(method, path, &[], body, Self::error)
+            .await
     }
 }
 

@@ -41,13 +41,13 @@ pub struct CreateAgent {
 /// `PATCH`/`PUT /agents/{id}` body. `null` is kept apart from absent so it can be refused.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct UpdateAgent {
-    #[serde(default, deserialize_with = "agentgw_http::present")]
+    #[serde(default, deserialize_with = "agentgw_inbound::present")]
     pub name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "agentgw_http::present")]
+    #[serde(default, deserialize_with = "agentgw_inbound::present")]
     pub role: Option<Option<String>>,
-    #[serde(default, deserialize_with = "agentgw_http::present")]
+    #[serde(default, deserialize_with = "agentgw_inbound::present")]
     pub availability: Option<Option<String>>,
-    #[serde(default, deserialize_with = "agentgw_http::present")]
+    #[serde(default, deserialize_with = "agentgw_inbound::present")]
     pub availability_status: Option<Option<String>>,
     pub auto_offline: Option<bool>,
 }

@@ -11,7 +11,7 @@ use agentgw_core::{
 use agentgw_model::{
     Field, FlagKind, Flags, ListQuery, NewAgent, Password, Profile, Role, SortOrder, TimeZone,
 };
-use agentgw_outbound::{Http, Method, Reply, client_error};
+use agentgw_outbound::{Client, Method, Reply, client_error};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt, future, stream};
@@ -32,7 +32,7 @@ const PAGE: u64 = 100;
 
 /// A supporthub upstream.
 pub struct SupporthubRemote {
-    http: Http,
+    client: Client,
     concurrency: usize,
 }
 
@@ -47,7 +47,7 @@ impl SupporthubRemote {
                 ));
             }
         };
-        let http = Http::new(
+        let client = Client::new(
             cfg,
             vec![
                 ("authorization", format!("Bearer {token}")),
@@ -55,7 +55,7 @@ impl SupporthubRemote {
             ],
         )?;
         Ok(SupporthubRemote {
-            http,
+            client,
             concurrency: cfg.max_concurrency,
         })
     }
@@ -92,7 +92,7 @@ impl SupporthubRemote {
         query: &[(String, String)],
         body: Option<&Value>,
     ) -> Result<Reply, BackendError> {
-        self.http
+        self.client
             .expect(method, path, query, body, Self::error)
             .await
     }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use actix_web::web::ServiceConfig;
 use agentgw_core::{BackendError, Dialect, Remote, UpstreamConfig};
-use agentgw_http::RouteCtx;
+use agentgw_inbound::RouteCtx;
 
 /// Mounts a face for one route below its prefix.
 pub type Mount = fn(&mut ServiceConfig, &str, Arc<RouteCtx>);

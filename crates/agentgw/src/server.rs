@@ -6,7 +6,7 @@ use std::sync::Arc;
 use actix_web::middleware::{NormalizePath, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use agentgw_core::Config;
-use agentgw_http::{RouteCtx, RouteTable, request_log};
+use agentgw_inbound::{RouteCtx, RouteTable, request_log};
 use agentgw_store::Store;
 use anyhow::Context;
 use serde_json::json;

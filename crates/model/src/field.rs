@@ -32,10 +32,11 @@ pub enum Field {
     LastActive,
 }
 
-type Copy = fn(&Profile, &mut Profile);
+/// Copies one field of a profile into another.
+type CopyField = fn(&Profile, &mut Profile);
 
 /// How each field is copied from one profile to another: one row per field.
-const COPY: [(Field, Copy); 24] = [
+const COPY: [(Field, CopyField); 24] = [
     (Field::Email, |f, t| t.email = f.email.clone()),
     (Field::FirstName, |f, t| t.first_name = f.first_name.clone()),
     (Field::LastName, |f, t| t.last_name = f.last_name.clone()),

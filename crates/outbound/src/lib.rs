@@ -80,9 +80,9 @@ impl Clients {
     }
 }
 
-/// The HTTP side of one upstream.
+/// The HTTP client of one upstream: pooled per thread, bounded, retrying what is safe to retry.
 #[derive(Clone)]
-pub struct Http {
+pub struct Client {
     clients: Arc<Clients>,
     base: String,
     name: String,
@@ -90,12 +90,12 @@ pub struct Http {
     permits: Arc<Semaphore>,
 }
 
-impl Http {
+impl Client {
     /// A client for `cfg` sending `headers` (the dialect's credentials) with every request.
     pub fn new(
         cfg: &UpstreamConfig,
         headers: Vec<(&'static str, String)>,
-    ) -> Result<Http, BackendError> {
+    ) -> Result<Client, BackendError> {
         let mut map = HeaderMap::new();
         for (name, value) in headers {
             let mut value = HeaderValue::from_str(&value).map_err(|_| {
@@ -116,7 +116,7 @@ impl Http {
         };
         // Built once here so that a bad setting fails at start-up, not on the first call.
         clients.get()?;
-        Ok(Http {
+        Ok(Client {
             clients: Arc::new(clients),
             base: cfg.base_url.clone(),
             name: cfg.name.clone(),

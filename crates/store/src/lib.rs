@@ -41,7 +41,7 @@ pub enum StoreError {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+enum Database {
     Sqlite,
     Postgres,
 }
@@ -50,7 +50,7 @@ enum Kind {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
-    kind: Kind,
+    database: Database,
     /// Inline point reads, for a SQLite file (see `reader`).
     reader: Option<Arc<reader::Reader>>,
 }
@@ -89,13 +89,13 @@ impl Store {
     /// Open (creating if needed) the database at `url` and bring its schema up to date.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         install_default_drivers();
-        let kind = if url.starts_with("sqlite:") {
-            Kind::Sqlite
+        let database = if url.starts_with("sqlite:") {
+            Database::Sqlite
         } else {
-            Kind::Postgres
+            Database::Postgres
         };
-        let pool = match kind {
-            Kind::Sqlite => {
+        let pool = match database {
+            Database::Sqlite => {
                 let in_memory = url.contains(":memory:");
                 let url = prepare_sqlite_url(url)?;
                 AnyPoolOptions::new()
@@ -125,7 +125,7 @@ impl Store {
                     .connect(&url)
                     .await
             }
-            Kind::Postgres => {
+            Database::Postgres => {
                 AnyPoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(Duration::from_secs(10))
@@ -137,22 +137,26 @@ impl Store {
             url: redact_url(url),
             source,
         })?;
-        match kind {
-            Kind::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
-            Kind::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        match database {
+            Database::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Database::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        let reader = match kind {
-            Kind::Sqlite => reader::Reader::for_url(url).map(Arc::new),
-            Kind::Postgres => None,
+        let reader = match database {
+            Database::Sqlite => reader::Reader::for_url(url).map(Arc::new),
+            Database::Postgres => None,
         };
-        Ok(Store { pool, kind, reader })
+        Ok(Store {
+            pool,
+            database,
+            reader,
+        })
     }
 
     /// The backend for one tenant's agents.
     pub fn tenant(&self, tenant: &str) -> TenantStore {
         TenantStore::new(
             self.pool.clone(),
-            self.kind == Kind::Sqlite,
+            self.database == Database::Sqlite,
             self.reader.clone(),
             tenant,
         )

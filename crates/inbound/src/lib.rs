@@ -1,4 +1,4 @@
-//! agentgw-http: the inbound plumbing every face shares — the route context a handler gets,
+//! agentgw-inbound: the inbound plumbing every face shares — the route context a handler gets,
 //! bounded body reading, JSON decoding that names the offending field, long arrays sent in
 //! chunks, and the request log.
 //! It knows actix-web and the core contract, nothing of any dialect's wire format.
