@@ -21,8 +21,9 @@ use agentgw_model::limits::{self, TextProblem};
 use agentgw_model::{
     Agent, NewAgent, Password, Profile, ProfilePatch, Role, Team, TimeZone, parse_email,
 };
+use agentgw_model::{Precision, format_time};
 use base64::Engine;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::{wire, zone};
@@ -133,15 +134,8 @@ const DEFAULT_DATETIME_FORMAT: &str = "YYYY-MM-DD HH:mm:ss";
 const BASE64_BIO: &str = "data:text/plain;base64,";
 
 /// .NET's round-trip format, as Comm100 writes it: up to 7 fraction digits, trailing zeros cut.
-fn time(t: DateTime<Utc>) -> String {
-    let ticks = t.timestamp_subsec_nanos() / 100;
-    let fraction = format!("{ticks:07}");
-    let fraction = fraction.trim_end_matches('0');
-    let seconds = t.to_rfc3339_opts(SecondsFormat::Secs, true);
-    match seconds.strip_suffix('Z') {
-        Some(base) if !fraction.is_empty() => format!("{base}.{fraction}Z"),
-        _ => seconds,
-    }
+pub(crate) fn time(t: DateTime<Utc>) -> String {
+    format_time(t, Precision::Ticks)
 }
 
 fn default_of(json: &str) -> Value {
@@ -166,11 +160,7 @@ pub fn to_wire(agent: &Agent, departments: &[Team]) -> wire::Agent {
     wire::Agent {
         id: agent.ids.guid.to_string(),
         email: p.email.clone(),
-        display_name: if p.display_name.is_empty() {
-            agentgw_model::join_name(&p.first_name, &p.last_name)
-        } else {
-            p.display_name.clone()
-        },
+        display_name: p.shown_name(),
         first_name: p.first_name.clone(),
         last_name: p.last_name.clone(),
         is_admin: p.role == Role::Administrator,

@@ -4,10 +4,11 @@
 use agentgw_core::{
     BackendError, Capabilities, Credential, Remote, RemoteAgent, RemotePage, UpstreamConfig, Verbs,
 };
+use agentgw_model::parse_time;
 use agentgw_model::{Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder};
 use agentgw_outbound::{Client, Method, Reply, client_error};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde_json::{Map, Value, json};
 
 use crate::mapping::{DIALECT, EXTENSIONS, NEVER_LOCKED, decode_bio};
@@ -80,12 +81,6 @@ impl Comm100Remote {
     }
 }
 
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 fn non_empty(s: &str) -> Option<String> {
     Some(s.to_owned()).filter(|s| !s.is_empty())
 }
@@ -143,7 +138,7 @@ pub fn from_wire(w: wire::Agent) -> RemoteAgent {
 pub fn to_body(p: &Profile, password: Option<&Password>) -> Value {
     let mut body = json!({
         "email": p.email,
-        "displayName": if p.display_name.is_empty() { agentgw_model::join_name(&p.first_name, &p.last_name) } else { p.display_name.clone() },
+        "displayName": p.shown_name(),
         "firstName": p.first_name,
         "lastName": p.last_name,
         "isAdmin": p.role == Role::Administrator,
@@ -154,7 +149,7 @@ pub fn to_body(p: &Profile, password: Option<&Password>) -> Value {
         "timeZone": p.time_zone.as_ref().map_or("UTC", zone::to_windows),
         "datetimeFormat": p.datetime_format.clone().unwrap_or_else(|| "YYYY-MM-DD HH:mm:ss".into()),
         "isLocked": p.state.locked_at.is_some(),
-        "lockedTime": p.state.locked_at.map_or_else(|| NEVER_LOCKED.to_owned(), |t| t.to_rfc3339()),
+        "lockedTime": p.state.locked_at.map_or_else(|| NEVER_LOCKED.to_owned(), crate::mapping::time),
         "language": p.language.clone().unwrap_or_else(|| "en".into()),
         "avatar": p.avatar_url.clone().unwrap_or_default(),
     });

@@ -22,7 +22,8 @@ use agentgw_model::limits::{self, TextProblem};
 use agentgw_model::{
     Agent, Availability, NewAgent, Password, Profile, ProfilePatch, Role, Team, parse_email,
 };
-use chrono::{DateTime, SecondsFormat, Utc};
+use agentgw_model::{Precision, format_time};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::wire;
@@ -44,8 +45,8 @@ const AVAILABILITY: [(&str, Availability); 5] = [
     ("away_and_reassigning", Availability::Away),
 ];
 
-fn time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+pub(crate) fn time(t: DateTime<Utc>) -> String {
+    format_time(t, Precision::Auto)
 }
 
 /// The availability a Libredesk value means (`None` for a value Libredesk does not have).

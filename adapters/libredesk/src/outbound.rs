@@ -5,10 +5,10 @@
 use agentgw_core::{
     BackendError, Capabilities, Credential, Remote, RemoteAgent, RemotePage, UpstreamConfig,
 };
+use agentgw_model::parse_time;
 use agentgw_model::{Availability, Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder};
 use agentgw_outbound::{Client, Method, Reply, client_error};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 
@@ -76,12 +76,6 @@ impl LibredeskRemote {
             .json::<wire::Envelope<T>>()?
             .data)
     }
-}
-
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 /// A full Libredesk agent as the canonical model sees it.

@@ -66,11 +66,7 @@ pub fn username(agent: &Agent) -> String {
 /// Render a canonical agent as a livechat user.
 pub fn to_user(agent: &Agent) -> wire::User {
     let p = &agent.profile;
-    let name = if p.display_name.is_empty() {
-        agentgw_model::join_name(&p.first_name, &p.last_name)
-    } else {
-        p.display_name.clone()
-    };
+    let name = p.shown_name();
     wire::User {
         id: agent.ids.short.clone(),
         username: username(agent),

@@ -14,7 +14,7 @@
 
 use agentgw_model::limits::{self, TextProblem};
 use agentgw_model::{
-    Agent, Availability, NewAgent, Profile, ProfilePatch, Role, join_name, parse_email, split_name,
+    Agent, Availability, NewAgent, Profile, ProfilePatch, Role, parse_email, split_name,
 };
 use serde_json::{Map, Value};
 
@@ -138,11 +138,7 @@ fn auto_offline_extension(value: Option<bool>) -> Map<String, Value> {
 /// Render a canonical agent for `account_id`.
 pub fn to_wire(agent: &Agent, account_id: i64) -> wire::Agent {
     let p = &agent.profile;
-    let name = if p.display_name.is_empty() {
-        join_name(&p.first_name, &p.last_name)
-    } else {
-        p.display_name.clone()
-    };
+    let name = p.shown_name();
     let availability = availability_name(p.availability).to_owned();
     let avatar = p.avatar_url.clone().unwrap_or_default();
     wire::Agent {

@@ -17,7 +17,8 @@
 use agentgw_model::{
     Agent, Filter, FlagKind, Flags, NewAgent, Password, Profile, ProfilePatch, Role, join_name,
 };
-use chrono::{DateTime, SecondsFormat, Utc};
+use agentgw_model::{Precision, format_time};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::validate::{self, Errors, Presence};
@@ -66,8 +67,8 @@ fn status_number(p: &Profile) -> u8 {
     }
 }
 
-fn time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+pub(crate) fn time(t: DateTime<Utc>) -> String {
+    format_time(t, Precision::Seconds)
 }
 
 /// Which include counts a request asked for.

@@ -8,12 +8,12 @@ use agentgw_core::{
     BackendError, Batches, Capabilities, Credential, FilterSupport, Remote, RemoteAgent,
     RemotePage, UpstreamConfig, Verbs,
 };
+use agentgw_model::parse_time;
 use agentgw_model::{
     Field, FlagKind, Flags, ListQuery, NewAgent, Password, Profile, Role, SortOrder, TimeZone,
 };
 use agentgw_outbound::{Client, Method, Reply, client_error};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt, future, stream};
 use serde_json::{Map, Value, json};
 
@@ -110,12 +110,6 @@ impl SupporthubRemote {
             .await?
             .json()
     }
-}
-
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 /// A supporthub agent as the canonical model sees it.

@@ -111,6 +111,18 @@ pub struct Profile {
     pub extensions: Extensions,
 }
 
+impl Profile {
+    /// The name shown for the agent: its display name, or its first and last name joined when
+    /// it has none.
+    pub fn shown_name(&self) -> String {
+        if self.display_name.is_empty() {
+            crate::join_name(&self.first_name, &self.last_name)
+        } else {
+            self.display_name.clone()
+        }
+    }
+}
+
 /// All the ids an agent has, one per id kind the dialects use; assigned once, never reused.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AgentIds {

@@ -12,6 +12,7 @@ mod names;
 mod patch;
 mod query;
 mod secret;
+mod time;
 mod zone;
 
 pub use agent::{
@@ -28,4 +29,5 @@ pub use names::{derive_username, join_name, split_name};
 pub use patch::ProfilePatch;
 pub use query::{Filter, ListQuery, OrderKey, Page, Ranked, SortKey, SortOrder, Window};
 pub use secret::Password;
+pub use time::{Precision, format_time, parse_time};
 pub use zone::{TimeZone, TimeZoneError};

@@ -86,9 +86,7 @@ impl RawMapping {
             tracing::error!(id = self.id, error = %e, "an upstream agent's shadow fields cannot be read; ignored");
             Doc { v: 1, profile: None }
         });
-        let first_seen = DateTime::parse_from_rfc3339(&self.created_at)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| BackendError::Internal(format!("bad stored time: {e}")))?;
+        let first_seen = crate::record::parse_ts(&self.created_at)?;
         Ok((
             self.native_id,
             Mapped {

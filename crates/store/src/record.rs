@@ -1,8 +1,10 @@
 //! The stored record: the versioned JSON document and the columns derived from it for indexes.
 
 use agentgw_core::BackendError;
-use agentgw_model::{Agent, AgentId, AgentIds, Profile, email_key, username_key};
-use chrono::{DateTime, SecondsFormat, Utc};
+use agentgw_model::{
+    Agent, AgentId, AgentIds, Precision, Profile, email_key, format_time, parse_time, username_key,
+};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::{AnyArguments, AnyRow};
@@ -88,13 +90,11 @@ impl Derived {
 
 /// Timestamps are stored as fixed-width RFC 3339 text so they sort as text on both databases.
 pub(crate) fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+    format_time(t, Precision::Micros)
 }
 
-fn parse_ts(s: &str) -> Result<DateTime<Utc>, BackendError> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| BackendError::Internal(format!("bad stored timestamp {s:?}: {e}")))
+pub(crate) fn parse_ts(s: &str) -> Result<DateTime<Utc>, BackendError> {
+    parse_time(s).ok_or_else(|| BackendError::Internal(format!("bad stored timestamp {s:?}")))
 }
 
 /// The columns `from_row` reads, for SELECT lists.
