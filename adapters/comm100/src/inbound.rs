@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use actix_web::ResponseError;
 use actix_web::{HttpRequest, HttpResponse, web};
+use agentgw_core::NoSettings;
 use agentgw_core::{Backend, BackendError};
 use agentgw_inbound::{RouteCtx, decode, json_object, not_allowed};
 use agentgw_model::{Agent, AgentId, Filter, ListQuery, Password, SortOrder, Team};
@@ -40,7 +41,7 @@ const INCLUDES: [&str; 6] = [
 /// Mount the comm100 face for one route below its prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
     cfg.service(
-        agentgw_inbound::route_scope(prefix, ctx)
+        agentgw_inbound::route_scope::<NoSettings>(prefix, ctx)
             .service(
                 web::resource("/v4/{global}/agents")
                     .route(web::get().to(list))

@@ -2,7 +2,7 @@
 //! seed `004_1f8e998a7dffd3ad`.
 //!
 //! `wire` mirrors the vendor JSON, `zone` converts Windows zone ids, `mapping` translates to
-//! and from the canonical model, `inbound` serves it (colon verbs included), `error` renders
+//! and from the canonical model, `inbound` serves it (colon verbs included), `outbound` calls a real server of it, `error` renders
 //! `{code, message}`.
 
 pub mod error;
@@ -12,4 +12,18 @@ pub mod outbound;
 pub mod wire;
 pub mod zone;
 
-pub use inbound::configure;
+use agentgw_core::{CredentialShape, Dialect, NoSettings, Settings};
+use agentgw_inbound::Adapter;
+
+/// The comm100 dialect: `Authorization: Bearer`, paths below `/v4`.
+pub static ADAPTER: Adapter = Adapter {
+    dialect: Dialect {
+        name: mapping::DIALECT,
+        root: "/v4",
+        credential: CredentialShape::Token,
+        route_settings: Settings::decode::<NoSettings>,
+        upstream_settings: Settings::decode::<NoSettings>,
+        remote: outbound::remote,
+    },
+    configure: inbound::configure,
+};

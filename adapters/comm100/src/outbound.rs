@@ -40,6 +40,11 @@ const REQUIRES: &[Field] = &[
 ];
 const AGENTS: &str = "/v4/global/agents";
 
+/// The outbound client for a comm100 upstream (the adapter's constructor).
+pub fn remote(cfg: &UpstreamConfig) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
+    Ok(std::sync::Arc::new(Comm100Remote::new(cfg)?))
+}
+
 /// A Comm100 upstream.
 pub struct Comm100Remote {
     client: Client,

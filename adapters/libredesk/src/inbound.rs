@@ -13,6 +13,7 @@
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use agentgw_core::NoSettings;
 use agentgw_core::{Backend, BackendError};
 use agentgw_inbound::{RouteCtx, decode, json_object, not_allowed};
 use agentgw_model::{Agent, AgentId, ListQuery, SortOrder, Team};
@@ -23,7 +24,7 @@ use crate::{auth, mapping, wire};
 /// Mount the libredesk face for one route below its prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
     cfg.service(
-        agentgw_inbound::route_scope(prefix, ctx)
+        agentgw_inbound::route_scope::<NoSettings>(prefix, ctx)
             .service(
                 web::resource("/api/v1/agents")
                     .route(web::get().to(list))

@@ -32,6 +32,11 @@ const HOLDS: &[Field] = &[
 const REQUIRES: &[Field] = &[Field::FirstName];
 const AGENTS: &str = "/api/v1/agents";
 
+/// The outbound client for a libredesk upstream (the adapter's constructor).
+pub fn remote(cfg: &UpstreamConfig) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
+    Ok(std::sync::Arc::new(LibredeskRemote::new(cfg)?))
+}
+
 /// A Libredesk upstream.
 pub struct LibredeskRemote {
     client: Client,

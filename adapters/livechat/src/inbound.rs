@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use agentgw_core::{BackendError, UnknownUsername};
+use agentgw_core::BackendError;
 use agentgw_inbound::{RouteCtx, json_object, not_allowed};
 use agentgw_model::{
     Agent, AgentId, Filter, ListQuery, ProfilePatch, Role, Window, parse_username,
@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::LivechatError;
 use crate::mapping::{self, UserType};
+use crate::settings::{RouteSettings, UnknownUsername};
 use crate::wire;
 
 const COLLECTION: &str = "/api/v1/livechat/users/{type}";
@@ -27,7 +28,7 @@ const MEMBER: &str = "/api/v1/livechat/users/{type}/{id}";
 /// Mount the livechat face for one route below its prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
     cfg.service(
-        agentgw_inbound::route_scope(prefix, ctx)
+        agentgw_inbound::route_scope::<RouteSettings>(prefix, ctx)
             .service(
                 web::resource(COLLECTION)
                     .route(web::get().to(list))
@@ -133,10 +134,11 @@ async fn by_username(ctx: &RouteCtx, username: &str) -> Result<Option<Agent>, Li
 /// (the store's unique username decides) answers with the winner's.
 async fn create_registered(
     ctx: &RouteCtx,
+    email_domain: &str,
     username: &str,
     user_type: UserType,
 ) -> Result<Agent, LivechatError> {
-    let new = mapping::new_agent(username, user_type, &ctx.policy.email_domain);
+    let new = mapping::new_agent(username, user_type, email_domain);
     match ctx.backend.create(new).await {
         Ok(agent) => Ok(agent),
         Err(conflict @ BackendError::Conflict { .. }) => match by_username(ctx, username).await? {
@@ -151,9 +153,11 @@ async fn register(
     req: HttpRequest,
     ctx: web::Data<RouteCtx>,
     path: web::Path<String>,
+    settings: web::Data<RouteSettings>,
     payload: web::Payload,
 ) -> Result<HttpResponse, LivechatError> {
     let user_type = authorize(&req, &ctx, &path)?;
+    let policy = &settings.policy;
     let given = register_body(json_object(&req, payload, &ctx).await?)?;
     // Full-width and other compatibility forms name the same user; invisible characters and
     // mixed scripts name nobody.
@@ -161,10 +165,10 @@ async fn register(
     let agent = match by_username(&ctx, &username).await? {
         // Registering someone already registered succeeds again.
         Some(agent) => agent,
-        None if ctx.policy.unknown_username == UnknownUsername::Create
+        None if policy.unknown_username == UnknownUsername::Create
             && mapping::is_valid_username(&username) =>
         {
-            create_registered(&ctx, &username, user_type).await?
+            create_registered(&ctx, &policy.email_domain, &username, user_type).await?
         }
         None => return Err(LivechatError::invalid_user()),
     };

@@ -2,12 +2,29 @@
 //! seed `001_b8e5946bb7eec88f`.
 //!
 //! `wire` mirrors the vendor JSON, `mapping` translates it to and from the canonical model,
-//! `inbound` serves it, `error` renders failures in Rocket.Chat's own bodies.
+//! `inbound` serves it, `outbound` calls a real server of it, `error` renders failures in
+//! Rocket.Chat's own bodies, `settings` holds a route's register policy. [`ADAPTER`] is all
+//! the gateway needs to know of it.
 
 pub mod error;
 pub mod inbound;
 pub mod mapping;
 pub mod outbound;
+pub mod settings;
 pub mod wire;
 
-pub use inbound::configure;
+use agentgw_core::{CredentialShape, Dialect, NoSettings, Settings};
+use agentgw_inbound::Adapter;
+
+/// The livechat dialect: `X-User-Id` + `X-Auth-Token`, paths below `/api/v1/livechat`.
+pub static ADAPTER: Adapter = Adapter {
+    dialect: Dialect {
+        name: mapping::DIALECT,
+        root: "/api/v1/livechat",
+        credential: CredentialShape::UserToken,
+        route_settings: Settings::decode::<settings::RouteSettings>,
+        upstream_settings: Settings::decode::<NoSettings>,
+        remote: outbound::remote,
+    },
+    configure: inbound::configure,
+};

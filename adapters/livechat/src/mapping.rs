@@ -19,6 +19,9 @@ use serde_json::Value;
 
 use crate::wire;
 
+/// The dialect's name.
+pub const DIALECT: &str = "livechat";
+
 /// The two `:type`s of `livechat/users/:type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserType {

@@ -25,6 +25,11 @@ const REQUIRES: &[Field] = &[Field::Username];
 const USERS: &str = "/api/v1/livechat/users";
 const COUNT: u64 = 100;
 
+/// The outbound client for a livechat upstream (the adapter's constructor).
+pub fn remote(cfg: &UpstreamConfig) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
+    Ok(std::sync::Arc::new(LivechatRemote::new(cfg)?))
+}
+
 /// A livechat upstream.
 pub struct LivechatRemote {
     client: Client,

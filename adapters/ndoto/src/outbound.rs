@@ -9,11 +9,14 @@ use agentgw_model::{
     Availability, Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder, join_name,
     split_name,
 };
+use std::sync::Arc;
+
 use agentgw_outbound::{Client, Method, Reply, client_error};
 use async_trait::async_trait;
 use serde_json::{Map, Value, json};
 
 use crate::mapping::{DIALECT, availability_name, availability_of, role_name, role_of};
+use crate::settings::UpstreamSettings;
 use crate::wire;
 
 const HOLDS: &[Field] = &[
@@ -24,6 +27,20 @@ const HOLDS: &[Field] = &[
     Field::Confirmed,
 ];
 const REQUIRES: &[Field] = &[Field::DisplayName];
+
+/// The account an upstream manages (its `account_id`).
+fn account(cfg: &UpstreamConfig) -> i64 {
+    cfg.settings
+        .get::<UpstreamSettings>()
+        .cloned()
+        .unwrap_or_default()
+        .account_id
+}
+
+/// The outbound client for an ndoto upstream (the adapter's constructor).
+pub fn remote(cfg: &UpstreamConfig) -> Result<Arc<dyn Remote>, BackendError> {
+    Ok(Arc::new(NdotoRemote::new(cfg)?))
+}
 
 /// An ndoto upstream (one account of it).
 pub struct NdotoRemote {
@@ -44,7 +61,7 @@ impl NdotoRemote {
         };
         Ok(NdotoRemote {
             client: Client::new(cfg, vec![("api_access_token", token)])?,
-            agents: format!("/api/v1/accounts/{}/agents", cfg.account_id),
+            agents: format!("/api/v1/accounts/{}/agents", account(cfg)),
         })
     }
 

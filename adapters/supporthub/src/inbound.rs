@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use actix_web::ResponseError;
 use actix_web::{HttpRequest, HttpResponse, web};
+use agentgw_core::NoSettings;
 use agentgw_inbound::{RouteCtx, json_object, not_allowed, with_allow};
 use agentgw_model::{AgentId, FlagKind, ListQuery, SortOrder, Window};
 use serde_json::json;
@@ -28,7 +29,7 @@ const MAX_PER_PAGE: u64 = 100;
 /// Mount the supporthub face for one route below its prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
     cfg.service(
-        agentgw_inbound::route_scope(prefix, ctx)
+        agentgw_inbound::route_scope::<NoSettings>(prefix, ctx)
             .service(
                 web::resource("/api/agents")
                     .route(web::get().to(list))

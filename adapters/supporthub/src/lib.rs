@@ -3,7 +3,7 @@
 //!
 //! `wire` mirrors the vendor JSON, `mapping` translates it to and from the canonical model,
 //! `validate` speaks Laravel's validation messages, `paginate` builds Laravel's page envelope,
-//! `inbound` serves it all, `error` renders failures in Laravel's bodies.
+//! `inbound` serves it all, `outbound` calls a real server of it, `error` renders failures in Laravel's bodies.
 
 pub mod error;
 pub mod inbound;
@@ -13,4 +13,18 @@ pub mod paginate;
 pub mod validate;
 pub mod wire;
 
-pub use inbound::configure;
+use agentgw_core::{CredentialShape, Dialect, NoSettings, Settings};
+use agentgw_inbound::Adapter;
+
+/// The supporthub dialect: `Authorization: Bearer`, paths below `/api/agents`.
+pub static ADAPTER: Adapter = Adapter {
+    dialect: Dialect {
+        name: mapping::DIALECT,
+        root: "/api/agents",
+        credential: CredentialShape::Token,
+        route_settings: Settings::decode::<NoSettings>,
+        upstream_settings: Settings::decode::<NoSettings>,
+        remote: outbound::remote,
+    },
+    configure: inbound::configure,
+};

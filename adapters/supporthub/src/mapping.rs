@@ -24,6 +24,9 @@ use serde_json::{Map, Value};
 use crate::validate::{self, Errors, Presence};
 use crate::wire;
 
+/// The dialect's name.
+pub const DIALECT: &str = "supporthub";
+
 /// The permissions supporthub knows, and what an agent has before anyone sets them.
 pub const PERMISSIONS: [(&str, bool); 3] = [
     ("manage_articles", false),

@@ -30,6 +30,11 @@ const HOLDS: &[Field] = &[
 const REQUIRES: &[Field] = &[Field::FirstName, Field::LastName];
 const PAGE: u64 = 100;
 
+/// The outbound client for a supporthub upstream (the adapter's constructor).
+pub fn remote(cfg: &UpstreamConfig) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
+    Ok(std::sync::Arc::new(SupporthubRemote::new(cfg)?))
+}
+
 /// A supporthub upstream.
 pub struct SupporthubRemote {
     client: Client,

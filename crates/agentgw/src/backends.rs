@@ -6,21 +6,18 @@ use std::sync::Arc;
 use agentgw_core::{Backend, Config, RouteConfig};
 use agentgw_store::Store;
 use agentgw_upstream::UpstreamBackend;
-use anyhow::{Context, bail};
-
-use crate::faces::remote;
+use anyhow::bail;
 
 /// The backend of an upstream named in the configuration.
 pub fn upstream(config: &Config, store: &Store, name: &str) -> anyhow::Result<Arc<dyn Backend>> {
     let Some(upstream) = config.upstreams.get(name) else {
         bail!("no [upstreams.{name}] in the configuration")
     };
-    let client = remote(upstream)
-        .with_context(|| format!("no outbound client for {}", upstream.dialect))?
+    let client = (upstream.dialect.remote)(upstream)
         .map_err(|e| anyhow::anyhow!("upstream `{name}`: {e}"))?;
     Ok(Arc::new(UpstreamBackend::new(
         &upstream.name,
-        upstream.dialect.as_str(),
+        upstream.dialect.name,
         client,
         store.id_map(&upstream.name),
         upstream.defaults.clone(),

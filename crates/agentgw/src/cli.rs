@@ -7,8 +7,6 @@ use agentgw_core::Config;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
-use crate::faces::{face, remote};
-
 #[derive(Parser)]
 #[command(
     name = "agentgw",
@@ -50,39 +48,10 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// Load, validate, and check that every route's dialect has a face.
+/// Load and validate against the dialects this build has.
 fn load(path: &Path) -> anyhow::Result<Config> {
-    let config = Config::load(path).with_context(|| format!("configuration {}", path.display()))?;
-    let missing: Vec<String> = config
-        .routes
-        .iter()
-        .filter(|r| face(r.dialect).is_none())
-        .map(|r| {
-            format!(
-                "route `{}`: the {} face is not built in this version",
-                r.name, r.dialect
-            )
-        })
-        .collect();
-    let missing_clients = config
-        .upstreams
-        .values()
-        .filter(|u| remote(u).is_none())
-        .map(|u| {
-            format!(
-                "upstream `{}`: the {} outbound client is not built in this version",
-                u.name, u.dialect
-            )
-        });
-    let missing: Vec<String> = missing.into_iter().chain(missing_clients).collect();
-    if !missing.is_empty() {
-        bail!(
-            "configuration {}:\n  - {}",
-            path.display(),
-            missing.join("\n  - ")
-        );
-    }
-    Ok(config)
+    Config::load(path, &crate::adapters::dialects())
+        .with_context(|| format!("configuration {}", path.display()))
 }
 
 fn check_config(path: &Path) -> anyhow::Result<()> {
@@ -100,7 +69,7 @@ fn check_config(path: &Path) -> anyhow::Result<()> {
         println!(
             "{:<16} {:<11} {:<16} {:<20} {}",
             r.name,
-            r.dialect.as_str(),
+            r.dialect.name,
             r.prefix,
             match (
                 &r.upstream,

@@ -1,11 +1,12 @@
 //! agentgw: the gateway binary's library — command line, face registry and server assembly.
 //! Kept as a library so end-to-end tests run exactly this code in a real process.
 
+mod adapters;
 mod backends;
 mod cli;
-mod faces;
 mod logs;
 mod migrate;
 mod server;
 
+pub use adapters::{ADAPTERS, adapter, dialects};
 pub use cli::run;

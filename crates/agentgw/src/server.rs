@@ -6,12 +6,10 @@ use std::sync::Arc;
 use actix_web::middleware::{NormalizePath, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use agentgw_core::Config;
-use agentgw_inbound::{RouteCtx, RouteTable, request_log};
+use agentgw_inbound::{Mount, RouteCtx, RouteTable, request_log};
 use agentgw_store::Store;
 use anyhow::Context;
 use serde_json::json;
-
-use crate::faces::{Mount, face};
 
 struct Mounted {
     prefix: String,
@@ -27,18 +25,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         if route.credentials.uses_dev_defaults() {
             tracing::warn!(route = %route.name, "DEV CREDENTIALS IN USE: route `{}` accepts the documented development credentials; set real ones before exposing this gateway", route.name);
         }
-        let mount =
-            face(route.dialect).with_context(|| format!("no face for {}", route.dialect))?;
+        let mount = crate::adapters::adapter(route.dialect.name)
+            .with_context(|| format!("no adapter for {}", route.dialect))?
+            .configure;
         let backend = crate::backends::for_route(&config, &store, route)?;
         let ctx = RouteCtx {
             name: route.name.clone(),
-            dialect: route.dialect,
+            dialect: route.dialect.name,
             credentials: route.credentials.clone(),
             backend,
             max_body_bytes: config.server.max_body_bytes,
             request_timeout: std::time::Duration::from_millis(config.server.request_timeout_ms),
-            account_ids: route.account_ids.clone(),
-            policy: route.policy.clone(),
+            settings: route.settings.clone(),
         };
         mounted.push(Mounted {
             prefix: route.prefix.clone(),
@@ -50,7 +48,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config
             .routes
             .iter()
-            .map(|r| (r.prefix.clone(), r.name.clone(), r.dialect))
+            .map(|r| (r.prefix.clone(), r.name.clone(), r.dialect.name))
             .collect(),
     ));
     let mounted = Arc::new(mounted);

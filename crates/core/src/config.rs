@@ -1,13 +1,18 @@
 //! The configuration contract: load (file + `AGENTGW__SECTION__KEY` env), deserialize strictly,
 //! then validate cross-references. Later issues add keys; existing keys keep their meaning.
+//!
+//! A route or an upstream names its dialect; the keys it has beyond the common ones belong
+//! to that dialect, and its adapter decodes them into its own typed settings
+//! ([`Dialect::route_settings`]), refusing any key it does not know.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use crate::credentials::RawCredential;
-use crate::{Credential, CredentialSet, Dialect};
+use crate::{Credential, CredentialSet, Dialect, Settings};
 
 /// Why a configuration could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -70,13 +75,13 @@ struct RawConfig {
     upstreams: BTreeMap<String, RawUpstream>,
 }
 
+/// An upstream as written: the common keys, and the rest for its dialect. (No
+/// `deny_unknown_fields`: unknown keys land in `settings`, which the adapter refuses.)
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawUpstream {
-    dialect: Dialect,
+    dialect: String,
     base_url: String,
     credentials: RawCredential,
-    account_id: Option<i64>,
     #[serde(default = "default_timeout_ms")]
     timeout_ms: u64,
     #[serde(default = "default_retries")]
@@ -85,6 +90,8 @@ struct RawUpstream {
     max_concurrency: usize,
     #[serde(default)]
     defaults: UpstreamDefaults,
+    #[serde(flatten)]
+    settings: Map<String, Value>,
 }
 
 fn default_timeout_ms() -> u64 {
@@ -129,13 +136,13 @@ pub enum PasswordPolicy {
 #[derive(Debug, Clone)]
 pub struct UpstreamConfig {
     pub name: String,
-    pub dialect: Dialect,
+    pub dialect: &'static Dialect,
     /// Where the dialect's own paths start, without a trailing `/`.
     pub base_url: String,
     /// Outbound credential, in the dialect's shape.
     pub credential: Credential,
-    /// ndoto: the account to manage.
-    pub account_id: i64,
+    /// The dialect's own options, as its adapter decoded them.
+    pub settings: Settings,
     pub timeout: std::time::Duration,
     /// Retries of idempotent calls (GET, PUT, DELETE); POST is never retried.
     pub retries: u32,
@@ -144,11 +151,12 @@ pub struct UpstreamConfig {
     pub defaults: UpstreamDefaults,
 }
 
+/// A route as written: the common keys, and the rest for its dialect. (No
+/// `deny_unknown_fields`: unknown keys land in `settings`, which the adapter refuses.)
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawRoute {
     name: String,
-    dialect: Dialect,
+    dialect: String,
     prefix: String,
     #[serde(default = "default_backend")]
     backend: String,
@@ -156,62 +164,22 @@ struct RawRoute {
     tenant: String,
     #[serde(default)]
     credentials: Vec<RawCredential>,
-    /// ndoto only: the account ids this route serves (default `[1]`).
-    account_ids: Option<Vec<i64>>,
-    /// livechat only: `[routes.policy]`.
-    policy: Option<RoutePolicy>,
-}
-
-/// What livechat's register does with a username no agent has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum UnknownUsername {
-    /// Refuse, as Rocket.Chat does (`error-invalid-user`).
-    #[default]
-    Reject,
-    /// Create the agent (the fields its backend requires come from defaults).
-    Create,
-}
-
-/// `[routes.policy]`: how a livechat route treats what Rocket.Chat would refuse.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RoutePolicy {
-    #[serde(default)]
-    pub unknown_username: UnknownUsername,
-    /// The domain of the email synthesised as `<username>@<domain>` for an agent created from
-    /// a bare username (default `livechat.invalid`, a reserved domain nobody receives mail at).
-    #[serde(default = "default_email_domain")]
-    pub email_domain: String,
-}
-
-fn default_email_domain() -> String {
-    "livechat.invalid".into()
-}
-
-impl Default for RoutePolicy {
-    fn default() -> Self {
-        RoutePolicy {
-            unknown_username: UnknownUsername::Reject,
-            email_domain: default_email_domain(),
-        }
-    }
+    #[serde(flatten)]
+    settings: Map<String, Value>,
 }
 
 /// One served dialect: where, for whom, and what answers it.
 #[derive(Debug, Clone)]
 pub struct RouteConfig {
     pub name: String,
-    pub dialect: Dialect,
+    pub dialect: &'static Dialect,
     /// Normalised: starts with `/`, no trailing `/` (the root is `/`).
     pub prefix: String,
     /// The embedded tenant whose agents this route serves.
     pub tenant: String,
     pub credentials: CredentialSet,
-    /// ndoto: the account ids mapped to the tenant.
-    pub account_ids: Vec<i64>,
-    /// livechat: how register treats unknown usernames.
-    pub policy: RoutePolicy,
+    /// The dialect's own options, as its adapter decoded them.
+    pub settings: Settings,
     /// The `[upstreams.NAME]` behind this route; `None` is the embedded store.
     pub upstream: Option<String>,
 }
@@ -223,17 +191,6 @@ pub struct Config {
     pub store: StoreConfig,
     pub routes: Vec<RouteConfig>,
     pub upstreams: BTreeMap<String, UpstreamConfig>,
-}
-
-/// The first path segment(s) every request of a dialect starts with, below the route prefix.
-fn dialect_root(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Ndoto => "/api/v1/accounts",
-        Dialect::Livechat => "/api/v1/livechat",
-        Dialect::Supporthub => "/api/agents",
-        Dialect::Libredesk => "/api/v1/agents",
-        Dialect::Comm100 => "/v4",
-    }
 }
 
 /// The longest tenant or upstream name, in bytes. A tenant name leads every index of the
@@ -255,9 +212,29 @@ fn covers(outer: &str, inner: &str) -> bool {
     outer == "/" || inner == outer || inner.starts_with(&format!("{outer}/"))
 }
 
+/// The dialects a configuration may name: the binary's registry of adapters.
+pub type Dialects<'a> = &'a [&'static Dialect];
+
+fn find(dialects: Dialects<'_>, name: &str) -> Result<&'static Dialect, String> {
+    dialects
+        .iter()
+        .find(|d| d.name == name)
+        .copied()
+        .ok_or_else(|| {
+            let known: Vec<&str> = dialects.iter().map(|d| d.name).collect();
+            format!("unknown dialect `{name}` (known: {})", known.join(", "))
+        })
+}
+
+/// `problems` each prefixed with where they were found.
+fn at(place: &str, problems: Vec<String>) -> impl Iterator<Item = String> + '_ {
+    problems.into_iter().map(move |p| format!("{place}: {p}"))
+}
+
 impl Config {
-    /// Read `path`, apply `AGENTGW__SECTION__KEY` environment overrides, and validate.
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    /// Read `path`, apply `AGENTGW__SECTION__KEY` environment overrides, and validate against
+    /// the `dialects` this build has.
+    pub fn load(path: &Path, dialects: Dialects<'_>) -> Result<Config, ConfigError> {
         let raw: RawConfig = config::Config::builder()
             .add_source(
                 config::File::from(path)
@@ -272,19 +249,19 @@ impl Config {
             )
             .build()?
             .try_deserialize()?;
-        Self::validate(raw)
+        Self::validate(raw, dialects)
     }
 
     /// Parse TOML text (no environment), for tests and tools.
-    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+    pub fn from_toml(text: &str, dialects: Dialects<'_>) -> Result<Config, ConfigError> {
         let raw: RawConfig = config::Config::builder()
             .add_source(config::File::from_str(text, config::FileFormat::Toml))
             .build()?
             .try_deserialize()?;
-        Self::validate(raw)
+        Self::validate(raw, dialects)
     }
 
-    fn validate(raw: RawConfig) -> Result<Config, ConfigError> {
+    fn validate(raw: RawConfig, dialects: Dialects<'_>) -> Result<Config, ConfigError> {
         let mut problems = Vec::new();
         let server = raw.server.unwrap_or_else(|| ServerConfig {
             listen: default_listen(),
@@ -294,208 +271,31 @@ impl Config {
         let store = raw.store.unwrap_or_else(|| StoreConfig {
             url: default_store_url(),
         });
-        if server.listen.parse::<std::net::SocketAddr>().is_err() {
-            problems.push(format!(
-                "server.listen `{}` is not an address like 127.0.0.1:8080",
-                server.listen
-            ));
-        }
-        if server.max_body_bytes == 0 {
-            problems.push("server.max_body_bytes must be above 0".into());
-        }
-        if server.request_timeout_ms == 0 {
-            problems.push(
-                "server.request_timeout_ms must be above 0 (a body could take forever)".into(),
-            );
-        }
-        if !(store.url.starts_with("sqlite:")
-            || store.url.starts_with("postgres://")
-            || store.url.starts_with("postgresql://"))
-        {
-            problems.push(format!(
-                "store.url must start with sqlite: or postgres:// (got a `{}` URL)",
-                store.url.split(':').next().unwrap_or("")
-            ));
-        }
-
+        problems.extend(check_server(&server, &store));
         let mut upstreams = BTreeMap::new();
+        // Upstreams that failed their own checks still exist for the routes naming them.
+        let mut named = BTreeSet::new();
         for (name, u) in raw.upstreams {
-            let at = format!("upstream `{name}`");
-            if name == "embedded" {
-                problems.push(format!(
-                    "{at}: `embedded` names the embedded store; choose another name"
-                ));
-            }
-            if name.len() > MAX_NAME_BYTES {
-                problems.push(format!(
-                    "{at}: the name must be at most {MAX_NAME_BYTES} bytes"
-                ));
-            }
-            if !(u.base_url.starts_with("http://") || u.base_url.starts_with("https://")) {
-                problems.push(format!(
-                    "{at}: base_url must start with http:// or https://"
-                ));
-            }
-            if u.timeout_ms == 0 {
-                problems.push(format!(
-                    "{at}: timeout_ms must be above 0 (a call without a timeout could hang forever)"
-                ));
-            }
-            if u.max_concurrency == 0 {
-                problems.push(format!("{at}: max_concurrency must be at least 1"));
-            }
-            if let Some(tz) = &u.defaults.time_zone
-                && agentgw_model::TimeZone::parse(tz).is_err()
-            {
-                problems.push(format!(
-                    "{at}: defaults.time_zone `{tz}` is not an IANA time zone"
-                ));
-            }
-            if let Some(domain) = &u.defaults.email_domain
-                && !agentgw_model::is_valid_email(&format!("user@{domain}"))
-            {
-                problems.push(format!(
-                    "{at}: defaults.email_domain `{domain}` is not a domain"
-                ));
-            }
-            match (u.dialect, u.account_id) {
-                (Dialect::Ndoto, _) | (_, None) => {}
-                (d, Some(_)) => problems.push(format!(
-                    "{at}: account_id is an ndoto setting, not a {d} one"
-                )),
-            }
-            let credential = match u.credentials.for_dialect(u.dialect) {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    problems.push(format!("{at}: credentials: {e}"));
-                    None
+            named.insert(name.clone());
+            match upstream(&name, u, dialects) {
+                Ok(u) => {
+                    upstreams.insert(name, u);
                 }
-            };
-            if let Some(credential) = credential {
-                upstreams.insert(
-                    name.clone(),
-                    UpstreamConfig {
-                        name,
-                        dialect: u.dialect,
-                        base_url: u.base_url.trim_end_matches('/').to_owned(),
-                        credential,
-                        account_id: u.account_id.unwrap_or(1),
-                        timeout: std::time::Duration::from_millis(u.timeout_ms),
-                        retries: u.retries,
-                        max_concurrency: u.max_concurrency,
-                        defaults: u.defaults,
-                    },
-                );
+                Err(p) => problems.extend(p),
             }
         }
-
         let mut names = BTreeSet::new();
         let mut routes = Vec::new();
         for r in raw.routes {
-            let at = format!("route `{}`", r.name);
-            if r.name.is_empty() {
-                problems.push("a route has an empty name".into());
-            }
             if !names.insert(r.name.clone()) {
-                problems.push(format!("{at}: the name is used twice"));
+                problems.push(format!("route `{}`: the name is used twice", r.name));
             }
-            let upstream = match r.backend.as_str() {
-                "embedded" => None,
-                name if upstreams.contains_key(name)
-                    || problems
-                        .iter()
-                        .any(|p| p.contains(&format!("upstream `{name}`"))) =>
-                {
-                    Some(name.to_owned())
-                }
-                name => {
-                    problems.push(format!("{at}: backend `{name}` is neither \"embedded\" nor an [upstreams.{name}] table"));
-                    None
-                }
-            };
-            if r.tenant.starts_with("upstream:") {
-                problems.push(format!(
-                    "{at}: tenant names starting with `upstream:` are reserved for upstream id maps"
-                ));
-            }
-            if r.tenant.is_empty() || r.tenant.len() > MAX_NAME_BYTES {
-                problems.push(format!(
-                    "{at}: tenant must be 1 to {MAX_NAME_BYTES} bytes long"
-                ));
-            }
-            if r.credentials.is_empty() {
-                problems.push(format!(
-                    "{at}: no credentials: every route must check its callers"
-                ));
-            }
-            let mut creds = Vec::new();
-            for (i, c) in r.credentials.into_iter().enumerate() {
-                match c.for_dialect(r.dialect) {
-                    Ok(c) => creds.push(c),
-                    Err(e) => problems.push(format!("{at}: credentials[{i}]: {e}")),
-                }
-            }
-            let account_ids = match (r.dialect, r.account_ids) {
-                (Dialect::Ndoto, None) => vec![1],
-                (Dialect::Ndoto, Some(ids)) if ids.is_empty() => {
-                    problems.push(format!("{at}: account_ids must name at least one account"));
-                    ids
-                }
-                (Dialect::Ndoto, Some(ids)) => ids,
-                (_, None) => Vec::new(),
-                (d, Some(_)) => {
-                    problems.push(format!(
-                        "{at}: account_ids is an ndoto setting, not a {d} one"
-                    ));
-                    Vec::new()
-                }
-            };
-            let policy = match (r.dialect, r.policy) {
-                (_, None) => RoutePolicy::default(),
-                (Dialect::Livechat, Some(p)) => {
-                    if !agentgw_model::is_valid_email(&format!("user@{}", p.email_domain)) {
-                        problems.push(format!(
-                            "{at}: policy.email_domain `{}` is not a domain",
-                            p.email_domain
-                        ));
-                    }
-                    p
-                }
-                (d, Some(_)) => {
-                    problems.push(format!(
-                        "{at}: [routes.policy] is a livechat setting, not a {d} one"
-                    ));
-                    RoutePolicy::default()
-                }
-            };
-            routes.push(RouteConfig {
-                name: r.name,
-                dialect: r.dialect,
-                prefix: normalise_prefix(&r.prefix),
-                tenant: r.tenant,
-                credentials: CredentialSet::new(creds),
-                account_ids,
-                policy,
-                upstream,
-            });
-        }
-        // Two routes collide when one's served path space contains the other's.
-        for (i, a) in routes.iter().enumerate() {
-            for b in &routes[i + 1..] {
-                let (ra, rb) = (
-                    join_paths(&a.prefix, dialect_root(a.dialect)),
-                    join_paths(&b.prefix, dialect_root(b.dialect)),
-                );
-                if covers(&ra, &rb) || covers(&rb, &ra) {
-                    problems.push(format!(
-                        "routes `{}` and `{}` collide: both would serve paths under {}",
-                        a.name,
-                        b.name,
-                        if ra.len() < rb.len() { &rb } else { &ra }
-                    ));
-                }
+            match route(r, &named, dialects) {
+                Ok(r) => routes.push(r),
+                Err(p) => problems.extend(p),
             }
         }
+        problems.extend(collisions(&routes));
         if problems.is_empty() {
             Ok(Config {
                 server,
@@ -509,9 +309,224 @@ impl Config {
     }
 }
 
+fn check_server(server: &ServerConfig, store: &StoreConfig) -> Vec<String> {
+    let mut problems = Vec::new();
+    if server.listen.parse::<std::net::SocketAddr>().is_err() {
+        problems.push(format!(
+            "server.listen `{}` is not an address like 127.0.0.1:8080",
+            server.listen
+        ));
+    }
+    if server.max_body_bytes == 0 {
+        problems.push("server.max_body_bytes must be above 0".into());
+    }
+    if server.request_timeout_ms == 0 {
+        problems
+            .push("server.request_timeout_ms must be above 0 (a body could take forever)".into());
+    }
+    if !(store.url.starts_with("sqlite:")
+        || store.url.starts_with("postgres://")
+        || store.url.starts_with("postgresql://"))
+    {
+        problems.push(format!(
+            "store.url must start with sqlite: or postgres:// (got a `{}` URL)",
+            store.url.split(':').next().unwrap_or("")
+        ));
+    }
+    problems
+}
+
+/// One `[upstreams.NAME]` checked: its dialect, keys, defaults, credentials and options.
+fn upstream(
+    name: &str,
+    u: RawUpstream,
+    dialects: Dialects<'_>,
+) -> Result<UpstreamConfig, Vec<String>> {
+    let place = format!("upstream `{name}`");
+    let mut problems = Vec::new();
+    if name == "embedded" {
+        problems.push("`embedded` names the embedded store; choose another name".to_owned());
+    }
+    if name.len() > MAX_NAME_BYTES {
+        problems.push(format!("the name must be at most {MAX_NAME_BYTES} bytes"));
+    }
+    if !(u.base_url.starts_with("http://") || u.base_url.starts_with("https://")) {
+        problems.push("base_url must start with http:// or https://".into());
+    }
+    if u.timeout_ms == 0 {
+        problems.push(
+            "timeout_ms must be above 0 (a call without a timeout could hang forever)".into(),
+        );
+    }
+    if u.max_concurrency == 0 {
+        problems.push("max_concurrency must be at least 1".into());
+    }
+    if let Some(tz) = &u.defaults.time_zone
+        && agentgw_model::TimeZone::parse(tz).is_err()
+    {
+        problems.push(format!(
+            "defaults.time_zone `{tz}` is not an IANA time zone"
+        ));
+    }
+    if let Some(domain) = &u.defaults.email_domain
+        && !agentgw_model::is_valid_email(&format!("user@{domain}"))
+    {
+        problems.push(format!("defaults.email_domain `{domain}` is not a domain"));
+    }
+    let dialect = find(dialects, &u.dialect).map_err(|p| {
+        problems.push(p);
+        at(&place, std::mem::take(&mut problems)).collect::<Vec<_>>()
+    })?;
+    let credential = u
+        .credentials
+        .with_shape(dialect.credential)
+        .map_err(|p| problems.push(format!("credentials {p}")))
+        .ok();
+    let settings = (dialect.upstream_settings)(u.settings)
+        .map_err(|p| problems.extend(p))
+        .ok();
+    match (credential, settings) {
+        (Some(credential), Some(settings)) if problems.is_empty() => Ok(UpstreamConfig {
+            name: name.to_owned(),
+            dialect,
+            base_url: u.base_url.trim_end_matches('/').to_owned(),
+            credential,
+            settings,
+            timeout: std::time::Duration::from_millis(u.timeout_ms),
+            retries: u.retries,
+            max_concurrency: u.max_concurrency,
+            defaults: u.defaults,
+        }),
+        _ => Err(at(&place, problems).collect()),
+    }
+}
+
+/// One `[[routes]]` entry checked: its dialect, backend, tenant, credentials and options.
+fn route(
+    r: RawRoute,
+    upstreams: &BTreeSet<String>,
+    dialects: Dialects<'_>,
+) -> Result<RouteConfig, Vec<String>> {
+    let place = format!("route `{}`", r.name);
+    let mut problems = Vec::new();
+    if r.name.is_empty() {
+        problems.push("the name is empty".to_owned());
+    }
+    let upstream = match r.backend.as_str() {
+        "embedded" => None,
+        name if upstreams.contains(name) => Some(name.to_owned()),
+        name => {
+            problems.push(format!(
+                "backend `{name}` is neither \"embedded\" nor an [upstreams.{name}] table"
+            ));
+            None
+        }
+    };
+    if r.tenant.starts_with("upstream:") {
+        problems.push(
+            "tenant names starting with `upstream:` are reserved for upstream id maps".into(),
+        );
+    }
+    if r.tenant.is_empty() || r.tenant.len() > MAX_NAME_BYTES {
+        problems.push(format!("tenant must be 1 to {MAX_NAME_BYTES} bytes long"));
+    }
+    if r.credentials.is_empty() {
+        problems.push("no credentials: every route must check its callers".into());
+    }
+    let dialect = find(dialects, &r.dialect).map_err(|p| {
+        problems.push(p);
+        at(&place, std::mem::take(&mut problems)).collect::<Vec<_>>()
+    })?;
+    let mut credentials = Vec::new();
+    for (i, c) in r.credentials.into_iter().enumerate() {
+        match c.with_shape(dialect.credential) {
+            Ok(c) => credentials.push(c),
+            Err(p) => problems.push(format!("credentials[{i}] {p}")),
+        }
+    }
+    let settings = (dialect.route_settings)(r.settings)
+        .map_err(|p| problems.extend(p))
+        .ok();
+    match settings {
+        Some(settings) if problems.is_empty() => Ok(RouteConfig {
+            name: r.name,
+            dialect,
+            prefix: normalise_prefix(&r.prefix),
+            tenant: r.tenant,
+            credentials: CredentialSet::new(credentials),
+            settings,
+            upstream,
+        }),
+        _ => Err(at(&place, problems).collect()),
+    }
+}
+
+/// Two routes collide when one's served path space contains the other's.
+fn collisions(routes: &[RouteConfig]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (i, a) in routes.iter().enumerate() {
+        for b in &routes[i + 1..] {
+            let (ra, rb) = (
+                join_paths(&a.prefix, a.dialect.root),
+                join_paths(&b.prefix, b.dialect.root),
+            );
+            if covers(&ra, &rb) || covers(&rb, &ra) {
+                problems.push(format!(
+                    "routes `{}` and `{}` collide: both would serve paths under {}",
+                    a.name,
+                    b.name,
+                    if ra.len() < rb.len() { &rb } else { &ra }
+                ));
+            }
+        }
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{BackendError, CredentialShape, DialectSettings, NoSettings, Remote};
+
+    /// Two made-up dialects: the real ones live in their adapters, which this crate never sees.
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct AlphaSettings {
+        #[serde(default = "one")]
+        ids: Vec<i64>,
+    }
+    fn one() -> Vec<i64> {
+        vec![1]
+    }
+    impl DialectSettings for AlphaSettings {
+        fn check(&self) -> Vec<String> {
+            if self.ids.is_empty() {
+                vec!["ids must name at least one id".into()]
+            } else {
+                Vec::new()
+            }
+        }
+    }
+    fn no_remote(_: &UpstreamConfig) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
+        Err(BackendError::Unsupported("remotes in this test"))
+    }
+    static ALPHA: Dialect = Dialect {
+        name: "alpha",
+        root: "/api/alpha",
+        credential: CredentialShape::Token,
+        route_settings: Settings::decode::<AlphaSettings>,
+        upstream_settings: Settings::decode::<NoSettings>,
+        remote: no_remote,
+    };
+    static BETA: Dialect = Dialect {
+        name: "beta",
+        root: "/",
+        credential: CredentialShape::UserToken,
+        route_settings: Settings::decode::<NoSettings>,
+        upstream_settings: Settings::decode::<AlphaSettings>,
+        remote: no_remote,
+    };
+    const DIALECTS: Dialects<'static> = &[&ALPHA, &BETA];
 
     const OK: &str = r#"
         [server]
@@ -519,38 +534,67 @@ mod tests {
         [store]
         url = "sqlite::memory:"
         [[routes]]
-        name = "ndoto"
-        dialect = "ndoto"
-        prefix = "/ndoto/"
+        name = "a"
+        dialect = "alpha"
+        prefix = "/a/"
         credentials = [{ token = "t" }]
     "#;
 
-    #[test]
-    fn defaults_and_normalisation() {
-        let c = Config::from_toml(OK).expect("valid");
-        assert_eq!(c.server.max_body_bytes, 1024 * 1024);
-        assert_eq!(c.routes[0].prefix, "/ndoto");
-        assert_eq!(c.routes[0].tenant, "default");
-        assert_eq!(c.routes[0].account_ids, vec![1]);
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_toml(text, DIALECTS)
     }
 
     fn problems(text: &str) -> String {
-        match Config::from_toml(text) {
+        match parse(text) {
             Ok(_) => panic!("expected an invalid configuration"),
             Err(e) => e.to_string(),
         }
     }
 
     #[test]
-    fn unknown_keys_are_refused() {
+    fn defaults_and_normalisation() {
+        let c = parse(OK).expect("valid");
+        assert_eq!(c.server.max_body_bytes, 1024 * 1024);
+        assert_eq!(c.server.request_timeout_ms, 30_000);
+        assert_eq!(c.routes[0].prefix, "/a");
+        assert_eq!(c.routes[0].tenant, "default");
+        assert_eq!(c.routes[0].dialect.name, "alpha");
+        assert_eq!(
+            c.routes[0].settings.get::<AlphaSettings>(),
+            Some(&AlphaSettings { ids: vec![1] })
+        );
+    }
+
+    #[test]
+    fn a_routes_own_keys_go_to_its_dialect() {
+        let c = parse(&OK.replace("prefix = ", "ids = [3, 4]\nprefix = ")).expect("valid");
+        assert_eq!(
+            c.routes[0].settings.get::<AlphaSettings>(),
+            Some(&AlphaSettings { ids: vec![3, 4] })
+        );
+        let e = problems(&OK.replace("prefix = ", "ids = []\nprefix = "));
+        assert!(
+            e.contains("route `a`: ids must name at least one id"),
+            "{e}"
+        );
+        // A key no dialect option and no common key: the adapter's decoder names it.
         let e = problems(&OK.replace("prefix = ", "prefx = \"/x\"\nprefix = "));
-        assert!(e.contains("prefx"), "{e}");
+        assert!(e.contains("route `a`") && e.contains("prefx"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_dialect_lists_the_known_ones() {
+        let e = problems(&OK.replace("\"alpha\"", "\"alpah\""));
+        assert!(
+            e.contains("route `a`: unknown dialect `alpah` (known: alpha, beta)"),
+            "{e}"
+        );
     }
 
     #[test]
     fn wrong_credential_shape_and_missing_credentials() {
         let e = problems(&OK.replace("{ token = \"t\" }", "{ key = \"k\", secret = \"s\" }"));
-        assert!(e.contains("credentials[0]"), "{e}");
+        assert!(e.contains("credentials[0] must be { token }"), "{e}");
         let e = problems(&OK.replace("credentials = [{ token = \"t\" }]", ""));
         assert!(e.contains("no credentials"), "{e}");
     }
@@ -558,67 +602,38 @@ mod tests {
     #[test]
     fn colliding_routes_are_refused_but_disjoint_ones_share_a_prefix() {
         let twice = format!(
-            "{OK}\n[[routes]]\nname = \"again\"\ndialect = \"ndoto\"\nprefix = \"/ndoto\"\ncredentials = [{{ token = \"t\" }}]\n"
+            "{OK}\n[[routes]]\nname = \"again\"\ndialect = \"alpha\"\nprefix = \"/a\"\ncredentials = [{{ token = \"t\" }}]\n"
         );
         assert!(problems(&twice).contains("collide"));
-        let root = OK.replace("\"/ndoto/\"", "\"/\"")
-            + "\n[[routes]]\nname = \"lc\"\ndialect = \"livechat\"\nprefix = \"/\"\ncredentials = [{ user_id = \"u\", token = \"t\" }]\n";
-        assert!(Config::from_toml(&root).is_ok());
-    }
-
-    #[test]
-    fn livechat_policy_defaults_to_reject_and_belongs_to_livechat() {
-        let lc = OK
-            .replace("dialect = \"ndoto\"", "dialect = \"livechat\"")
-            .replace("{ token = \"t\" }", "{ user_id = \"u\", token = \"t\" }");
-        let c = Config::from_toml(&lc).expect("valid");
-        assert_eq!(c.routes[0].policy.unknown_username, UnknownUsername::Reject);
-        let create = format!(
-            "{lc}\n[routes.policy]\nunknown_username = \"create\"\nemail_domain = \"example.com\"\n"
-        );
-        let c = Config::from_toml(&create).expect("valid");
-        assert_eq!(c.routes[0].policy.unknown_username, UnknownUsername::Create);
-        assert_eq!(c.routes[0].policy.email_domain, "example.com");
-        assert!(
-            problems(&format!(
-                "{lc}\n[routes.policy]\nunknown_username = \"maybe\"\n"
-            ))
-            .contains("maybe")
-        );
-        assert!(
-            problems(&format!(
-                "{OK}\n[routes.policy]\nunknown_username = \"create\"\n"
-            ))
-            .contains("livechat setting")
-        );
+        let root = OK.replace("\"/a/\"", "\"/\"")
+            + "\n[[routes]]\nname = \"b\"\ndialect = \"beta\"\nprefix = \"/b\"\ncredentials = [{ user_id = \"u\", token = \"t\" }]\n";
+        assert!(parse(&root).is_ok());
+        // beta's root is "/": at the same prefix as alpha, it would hide it.
+        let hidden = root.replace("prefix = \"/b\"", "prefix = \"/\"");
+        assert!(problems(&hidden).contains("collide"));
     }
 
     #[test]
     fn tenant_and_upstream_names_are_bounded() {
         let long = "t".repeat(101);
         let e = problems(&OK.replace(
-            "prefix = \"/ndoto/\"",
-            &format!("prefix = \"/ndoto/\"\ntenant = \"{long}\""),
+            "prefix = \"/a/\"",
+            &format!("prefix = \"/a/\"\ntenant = \"{long}\""),
         ));
         assert!(e.contains("tenant must be 1 to 100 bytes"), "{e}");
         let e = problems(&format!(
-            "{OK}\n[upstreams.{long}]\ndialect = \"comm100\"\nbase_url = \"https://x.example\"\ncredentials = {{ token = \"x\" }}\n"
+            "{OK}\n[upstreams.{long}]\ndialect = \"alpha\"\nbase_url = \"https://x.example\"\ncredentials = {{ token = \"x\" }}\n"
         ));
         assert!(e.contains("at most 100 bytes"), "{e}");
     }
 
     #[test]
     fn routes_reference_upstreams() {
-        let e = problems(&OK.replace(
-            "prefix = \"/ndoto/\"",
-            "prefix = \"/ndoto/\"\nbackend = \"legacy\"",
-        ));
+        let e = problems(&OK.replace("prefix = \"/a/\"", "prefix = \"/a/\"\nbackend = \"legacy\""));
         assert!(e.contains("[upstreams.legacy]"), "{e}");
-        let with = OK.replace(
-            "prefix = \"/ndoto/\"",
-            "prefix = \"/ndoto/\"\nbackend = \"legacy\"",
-        ) + "\n[upstreams.legacy]\ndialect = \"comm100\"\nbase_url = \"https://api11.comm100.io/\"\ncredentials = { token = \"x\" }\n[upstreams.legacy.defaults]\ntime_zone = \"UTC\"\npassword = \"generate\"\n";
-        let c = Config::from_toml(&with).expect("valid");
+        let with = OK.replace("prefix = \"/a/\"", "prefix = \"/a/\"\nbackend = \"legacy\"")
+            + "\n[upstreams.legacy]\ndialect = \"beta\"\nbase_url = \"https://up.example/\"\ncredentials = { user_id = \"u\", token = \"x\" }\nids = [7]\n[upstreams.legacy.defaults]\ntime_zone = \"UTC\"\npassword = \"generate\"\n";
+        let c = parse(&with).expect("valid");
         assert_eq!(c.routes[0].upstream.as_deref(), Some("legacy"));
         let u = &c.upstreams["legacy"];
         assert_eq!(
@@ -628,7 +643,11 @@ mod tests {
                 u.max_concurrency,
                 u.defaults.password
             ),
-            ("https://api11.comm100.io", 2, 8, PasswordPolicy::Generate)
+            ("https://up.example", 2, 8, PasswordPolicy::Generate)
+        );
+        assert_eq!(
+            u.settings.get::<AlphaSettings>(),
+            Some(&AlphaSettings { ids: vec![7] })
         );
         assert!(
             !format!("{u:?}").contains("\"x\""),
@@ -639,11 +658,19 @@ mod tests {
                 "time_zone = \"UTC\"",
                 "time_zone = \"Pacific Standard Time\"",
             )
-            .replace("{ token = \"x\" }", "{ key = \"k\", secret = \"s\" }");
+            .replace(
+                "{ user_id = \"u\", token = \"x\" }",
+                "{ key = \"k\", secret = \"s\" }",
+            );
         let e = problems(&bad);
         assert!(
-            e.contains("defaults.time_zone") && e.contains("credentials"),
+            e.contains("defaults.time_zone")
+                && e.contains("credentials must be { user_id, token }"),
             "{e}"
+        );
+        assert!(
+            !e.contains("[upstreams.legacy] table"),
+            "a failed upstream still exists for its routes: {e}"
         );
     }
 }

@@ -1,18 +1,40 @@
-//! Route credentials per dialect shape, checked in constant time.
+//! Credentials by shape (each dialect's adapter declares its shape), checked in constant time.
 
 use serde::Deserialize;
 use subtle::{Choice, ConstantTimeEq};
 
-use crate::{Dialect, Secret};
+use crate::Secret;
+
+/// The shape of a dialect's credentials, as its adapter declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialShape {
+    /// One token (a header such as `Authorization: Bearer`).
+    Token,
+    /// A user id and a token that belong together.
+    UserToken,
+    /// A key and a secret that belong together.
+    KeySecret,
+}
+
+impl CredentialShape {
+    /// How the shape is written in a configuration file.
+    pub fn as_toml(self) -> &'static str {
+        match self {
+            CredentialShape::Token => "{ token }",
+            CredentialShape::UserToken => "{ user_id, token }",
+            CredentialShape::KeySecret => "{ key, secret }",
+        }
+    }
+}
 
 /// One accepted credential, in the shape its dialect sends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
-    /// ndoto `api_access_token`; supporthub and comm100 `Authorization: Bearer`.
+    /// A token.
     Token(Secret),
-    /// livechat `X-User-Id` + `X-Auth-Token`.
+    /// A user id and its token.
     UserToken { user_id: String, token: Secret },
-    /// libredesk `Authorization: Basic base64(key:secret)` or `token key:secret`.
+    /// A key and its secret.
     KeySecret { key: String, secret: Secret },
 }
 
@@ -27,51 +49,44 @@ pub struct RawCredential {
 }
 
 impl RawCredential {
-    /// Check the shape `dialect` needs; the error says which keys were expected.
-    pub fn for_dialect(self, dialect: Dialect) -> Result<Credential, String> {
-        let shape = match dialect {
-            Dialect::Ndoto | Dialect::Supporthub | Dialect::Comm100 => "{ token }",
-            Dialect::Livechat => "{ user_id, token }",
-            Dialect::Libredesk => "{ key, secret }",
-        };
-        let non_empty = |s: &str| !s.is_empty();
-        match (dialect, self) {
+    /// Check it has `shape`, with non-empty values; the error says which keys were expected.
+    pub fn with_shape(self, shape: CredentialShape) -> Result<Credential, String> {
+        let filled = |s: &str| !s.is_empty();
+        let found = match (shape, self) {
             (
-                Dialect::Ndoto | Dialect::Supporthub | Dialect::Comm100,
+                CredentialShape::Token,
                 RawCredential {
-                    token: Some(t),
+                    token: Some(token),
                     user_id: None,
                     key: None,
                     secret: None,
                 },
-            ) if non_empty(t.expose()) => Ok(Credential::Token(t)),
+            ) if filled(token.expose()) => Some(Credential::Token(token)),
             (
-                Dialect::Livechat,
+                CredentialShape::UserToken,
                 RawCredential {
-                    token: Some(t),
-                    user_id: Some(u),
+                    token: Some(token),
+                    user_id: Some(user_id),
                     key: None,
                     secret: None,
                 },
-            ) if non_empty(t.expose()) && non_empty(&u) => Ok(Credential::UserToken {
-                user_id: u,
-                token: t,
-            }),
+            ) if filled(token.expose()) && filled(&user_id) => {
+                Some(Credential::UserToken { user_id, token })
+            }
             (
-                Dialect::Libredesk,
+                CredentialShape::KeySecret,
                 RawCredential {
                     token: None,
                     user_id: None,
-                    key: Some(k),
-                    secret: Some(s),
+                    key: Some(key),
+                    secret: Some(secret),
                 },
-            ) if non_empty(&k) && non_empty(s.expose()) => {
-                Ok(Credential::KeySecret { key: k, secret: s })
+            ) if filled(&key) && filled(secret.expose()) => {
+                Some(Credential::KeySecret { key, secret })
             }
-            _ => Err(format!(
-                "{dialect} credentials must be {shape} with non-empty values"
-            )),
-        }
+            _ => None,
+        };
+        found.ok_or_else(|| format!("must be {} with non-empty values", shape.as_toml()))
     }
 }
 
@@ -168,30 +183,31 @@ mod tests {
     }
 
     #[test]
-    fn shapes_are_checked_per_dialect() {
+    fn shapes_are_checked() {
+        use CredentialShape::*;
+        assert!(raw(Some("t"), None, None, None).with_shape(Token).is_ok());
         assert!(
             raw(Some("t"), None, None, None)
-                .for_dialect(Dialect::Ndoto)
-                .is_ok()
-        );
-        assert!(
-            raw(Some("t"), None, None, None)
-                .for_dialect(Dialect::Livechat)
+                .with_shape(UserToken)
                 .is_err()
         );
         assert!(
             raw(Some("t"), Some("u"), None, None)
-                .for_dialect(Dialect::Livechat)
+                .with_shape(UserToken)
                 .is_ok()
         );
         assert!(
             raw(None, None, Some("k"), Some("s"))
-                .for_dialect(Dialect::Libredesk)
+                .with_shape(KeySecret)
                 .is_ok()
         );
+        assert_eq!(
+            raw(Some(""), None, None, None).with_shape(Token).err(),
+            Some("must be { token } with non-empty values".into())
+        );
         assert!(
-            raw(Some(""), None, None, None)
-                .for_dialect(Dialect::Comm100)
+            raw(Some("t"), None, Some("k"), None)
+                .with_shape(Token)
                 .is_err()
         );
     }

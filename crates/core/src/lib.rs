@@ -1,5 +1,6 @@
 //! agentgw-core: what every face and every backend agree on — the backend trait, its errors,
-//! the dialect list, and the configuration contract. No HTTP and no database here.
+//! how an adapter describes its dialect, and the configuration contract. No HTTP, no
+//! database, and no dialect by name: each adapter describes its own.
 
 pub mod backend;
 pub mod config;
@@ -11,11 +12,11 @@ pub mod secret;
 
 pub use backend::{Backend, Batches, Capabilities, FilterSupport, Verbs};
 pub use config::{
-    Config, ConfigError, PasswordPolicy, RouteConfig, RoutePolicy, ServerConfig, StoreConfig,
-    UnknownUsername, UpstreamConfig, UpstreamDefaults,
+    Config, ConfigError, Dialects, PasswordPolicy, RouteConfig, ServerConfig, StoreConfig,
+    UpstreamConfig, UpstreamDefaults,
 };
-pub use credentials::{Credential, CredentialSet};
-pub use dialect::Dialect;
+pub use credentials::{Credential, CredentialSet, CredentialShape, RawCredential};
+pub use dialect::{DecodeSettings, Dialect, DialectSettings, MakeRemote, NoSettings, Settings};
 pub use error::{BackendError, Origin};
 pub use remote::{Remote, RemoteAgent, RemotePage};
 pub use secret::Secret;

@@ -1,23 +1,34 @@
-//! What a face's handlers know about the route they serve.
+//! What a face's handlers know about the route they serve, and what an adapter is.
 
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
-use agentgw_core::{Backend, CredentialSet, Dialect, RoutePolicy};
+use actix_web::web::ServiceConfig;
+use agentgw_core::{Backend, CredentialSet, Dialect, Settings};
 
 /// One configured route: its identity, its credentials, its limits and the backend behind it.
 pub struct RouteCtx {
     pub name: String,
-    pub dialect: Dialect,
+    /// The dialect's name.
+    pub dialect: &'static str,
     pub credentials: CredentialSet,
     pub backend: Arc<dyn Backend>,
     pub max_body_bytes: usize,
     /// How long a request body may take to arrive.
     pub request_timeout: std::time::Duration,
-    /// ndoto: the account ids this route serves.
-    pub account_ids: Vec<i64>,
-    /// livechat: how register treats unknown usernames.
-    pub policy: RoutePolicy,
+    /// The route's own options, typed by its adapter (`settings.get::<T>()`).
+    pub settings: Settings,
+}
+
+/// Mounts a face for one route below its prefix.
+pub type Mount = fn(&mut ServiceConfig, &str, Arc<RouteCtx>);
+
+/// Everything the gateway knows of one dialect, from the one adapter that speaks it: its
+/// description (name, root, credentials, options, outbound client) and its face.
+pub struct Adapter {
+    pub dialect: Dialect,
+    /// Serves the dialect for one route.
+    pub configure: Mount,
 }
 
 impl RouteCtx {
@@ -35,8 +46,16 @@ impl RouteCtx {
 }
 
 /// The actix scope a face mounts its resources in: the route's prefix (the root is an empty
-/// scope), with the route's context as app data for every handler below it.
-pub fn route_scope(prefix: &str, ctx: Arc<RouteCtx>) -> actix_web::Scope {
+/// scope), with the route's context and its typed options `S` as app data for every handler
+/// below it (`web::Data<RouteCtx>`, `web::Data<S>`). Options of another type than the
+/// adapter decoded cannot occur; should they, the defaults serve.
+pub fn route_scope<S: Default + Clone + Send + Sync + 'static>(
+    prefix: &str,
+    ctx: Arc<RouteCtx>,
+) -> actix_web::Scope {
     let path = if prefix == "/" { "" } else { prefix };
-    actix_web::web::scope(path).app_data(actix_web::web::Data::from(ctx))
+    let settings = ctx.settings.get::<S>().cloned().unwrap_or_default();
+    actix_web::web::scope(path)
+        .app_data(actix_web::web::Data::from(ctx))
+        .app_data(actix_web::web::Data::new(settings))
 }

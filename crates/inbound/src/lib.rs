@@ -11,6 +11,6 @@ pub mod reply;
 
 pub use array::SortedArray;
 pub use body::{BodyError, FieldError, decode, json_object, parse_object, present};
-pub use context::{RouteCtx, route_scope};
+pub use context::{Adapter, Mount, RouteCtx, route_scope};
 pub use log::{RouteTable, request_log};
 pub use reply::{error_builder, not_allowed, with_allow};

@@ -1,0 +1,44 @@
+//! The registry: every adapter this build has. A new dialect joins agentgw with one line here
+//! (and its crate in Cargo.toml); nothing else in the gateway names a dialect.
+
+use agentgw_core::Dialect;
+use agentgw_inbound::Adapter;
+
+/// Every adapter, in the order `check-config` and the docs list them.
+pub static ADAPTERS: [&Adapter; 5] = [
+    &agentgw_ndoto::ADAPTER,
+    &agentgw_livechat::ADAPTER,
+    &agentgw_supporthub::ADAPTER,
+    &agentgw_libredesk::ADAPTER,
+    &agentgw_comm100::ADAPTER,
+];
+
+/// The dialects of every adapter, for configuration.
+pub fn dialects() -> Vec<&'static Dialect> {
+    ADAPTERS.iter().map(|a| &a.dialect).collect()
+}
+
+/// The adapter of the dialect named `name`.
+pub fn adapter(name: &str) -> Option<&'static Adapter> {
+    ADAPTERS.iter().copied().find(|a| a.dialect.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_roots_are_distinct() {
+        let mut names: Vec<&str> = ADAPTERS.iter().map(|a| a.dialect.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ADAPTERS.len());
+        for a in ADAPTERS {
+            assert!(a.dialect.root.starts_with('/'), "{}", a.dialect.name);
+            assert_eq!(
+                adapter(a.dialect.name).map(|f| f.dialect.name),
+                Some(a.dialect.name)
+            );
+        }
+    }
+}
