@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use agentgw_core::BackendError;
-use agentgw_inbound::{BodyError, FieldError};
+use agentgw_inbound::{Answer, BodyError, Failure, FieldError, answer};
 use serde_json::json;
 
 use crate::mapping::Invalid;
@@ -44,10 +44,7 @@ impl Comm100Error {
     pub fn method_not_allowed(allow: &'static str) -> Self {
         Comm100Error {
             allow: Some(allow),
-            ..Self::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "The request method is not supported for this resource.",
-            )
+            ..Failure::MethodNotAllowed.into()
         }
     }
 
@@ -63,22 +60,29 @@ impl From<Invalid> for Comm100Error {
     }
 }
 
+/// Comm100's words for the failures every face shares.
+fn words(f: &Failure) -> String {
+    match f {
+        Failure::BadRequest(detail) => format!("The request body is invalid: {detail}"),
+        Failure::TooLarge { limit } => format!("The request body is larger than {limit} bytes."),
+        Failure::BodyTimeout(detail) => format!("The request timed out: {detail}."),
+        Failure::UnsupportedMediaType(detail) => format!("The {detail}."),
+        Failure::MethodNotAllowed => {
+            "The request method is not supported for this resource.".into()
+        }
+        other => format!("{}.", other.message()),
+    }
+}
+
+impl From<Failure> for Comm100Error {
+    fn from(f: Failure) -> Self {
+        Self::new(f.status(), words(&f))
+    }
+}
+
 impl From<BodyError> for Comm100Error {
     fn from(e: BodyError) -> Self {
-        match e {
-            BodyError::TooLarge { limit } => Self::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("The request body is larger than {limit} bytes."),
-            ),
-            BodyError::Timeout { .. } => Self::new(
-                StatusCode::REQUEST_TIMEOUT,
-                format!("The request timed out: {e}."),
-            ),
-            BodyError::UnsupportedMediaType(_) => {
-                Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("The {e}."))
-            }
-            other => Self::bad_request(format!("The request body is invalid: {other}")),
-        }
+        Failure::from(e).into()
     }
 }
 
@@ -90,45 +94,20 @@ impl From<FieldError> for Comm100Error {
 
 impl From<BackendError> for Comm100Error {
     fn from(e: BackendError) -> Self {
-        match e {
-            BackendError::NotFound => Self::not_found(),
-            BackendError::Conflict { field } => Self::new(
+        match answer(e) {
+            Answer::Failure(f) => f.into(),
+            Answer::NotFound => Self::not_found(),
+            Answer::Conflict { field } => Self::new(
                 StatusCode::CONFLICT,
                 format!("The {field} is already used by another agent."),
             ),
-            BackendError::Invalid { field, message } => {
+            Answer::Invalid { field, message } => {
                 Self::bad_request(format!("The field '{field}' is invalid: {message}"))
             }
-            BackendError::Unsupported(what) => Self::new(
+            Answer::Unsupported(what) => Self::new(
                 StatusCode::NOT_IMPLEMENTED,
                 format!("{what} is not supported by the helpdesk behind this gateway."),
             ),
-            BackendError::Upstream { message, .. } => {
-                tracing::warn!(%message, "upstream error");
-                Self::new(StatusCode::BAD_GATEWAY, "The upstream helpdesk failed.")
-            }
-            BackendError::Timeout => Self::new(
-                StatusCode::GATEWAY_TIMEOUT,
-                "The upstream helpdesk did not answer in time.",
-            ),
-            BackendError::Busy => {
-                tracing::info!("password hashing queue full; answered 503");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Service unavailable, try again later.",
-                )
-            }
-            BackendError::Unavailable(detail) => {
-                tracing::warn!(%detail, "store unavailable");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Service unavailable, try again later.",
-                )
-            }
-            BackendError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error.")
-            }
         }
     }
 }

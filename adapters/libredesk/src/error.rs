@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use agentgw_core::BackendError;
-use agentgw_inbound::{BodyError, FieldError};
+use agentgw_inbound::{Answer, BodyError, Failure, FieldError, answer};
 use serde_json::json;
 
 /// A libredesk error response: its `error_type`, status and message.
@@ -18,59 +18,41 @@ pub enum LibredeskError {
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
-    TooLarge(String),
-    #[error("{0}")]
     NotSupported(String),
-    #[error("Method not allowed")]
-    MethodNotAllowed,
-    #[error("{0}")]
-    RequestTimeout(String),
-    #[error("{0}")]
-    UnsupportedMediaType(String),
-    #[error("{0}")]
-    Upstream(String),
-    #[error("{0}")]
-    Timeout(String),
-    #[error("{0}")]
-    Unavailable(String),
-    #[error("{0}")]
-    General(String),
+    /// A status every face shares (agentgw_inbound's table), in Libredesk's words.
+    #[error("{}", words(.0))]
+    Failure(Failure),
+}
+
+/// Libredesk's words for the failures every face shares.
+fn words(f: &Failure) -> String {
+    match f {
+        Failure::BodyTimeout(detail) => format!("Request timeout: {detail}"),
+        Failure::BadRequest(detail) | Failure::UnsupportedMediaType(detail) => {
+            format!("Invalid request body: {detail}")
+        }
+        Failure::MethodNotAllowed => "Method not allowed".into(),
+        Failure::BadGateway => "Upstream helpdesk error".into(),
+        other => other.message(),
+    }
 }
 
 impl LibredeskError {
     fn error_type(&self) -> &'static str {
         match self {
             LibredeskError::Unauthorized(_) => "UnauthorizedException",
-            LibredeskError::Input(_)
-            | LibredeskError::TooLarge(_)
-            | LibredeskError::NotSupported(_)
-            | LibredeskError::MethodNotAllowed
-            | LibredeskError::RequestTimeout(_)
-            | LibredeskError::UnsupportedMediaType(_) => "InputException",
             LibredeskError::NotFound(_) => "NotFoundException",
             LibredeskError::Conflict(_) => "ConflictException",
-            LibredeskError::Upstream(_)
-            | LibredeskError::Timeout(_)
-            | LibredeskError::Unavailable(_)
-            | LibredeskError::General(_) => "GeneralException",
+            LibredeskError::Input(_) | LibredeskError::NotSupported(_) => "InputException",
+            LibredeskError::Failure(f) if f.status().is_client_error() => "InputException",
+            LibredeskError::Failure(_) => "GeneralException",
         }
     }
 }
 
 impl From<BodyError> for LibredeskError {
     fn from(e: BodyError) -> Self {
-        match e {
-            BodyError::TooLarge { limit } => {
-                LibredeskError::TooLarge(format!("Request body is larger than {limit} bytes"))
-            }
-            BodyError::Timeout { .. } => {
-                LibredeskError::RequestTimeout(format!("Request timeout: {e}"))
-            }
-            BodyError::UnsupportedMediaType(_) => {
-                LibredeskError::UnsupportedMediaType(format!("Invalid request body: {e}"))
-            }
-            other => LibredeskError::Input(format!("Invalid request body: {other}")),
-        }
+        LibredeskError::Failure(e.into())
     }
 }
 
@@ -82,40 +64,19 @@ impl From<FieldError> for LibredeskError {
 
 impl From<BackendError> for LibredeskError {
     fn from(e: BackendError) -> Self {
-        match e {
-            BackendError::NotFound => LibredeskError::NotFound("User not found".into()),
+        match answer(e) {
+            Answer::Failure(f) => LibredeskError::Failure(f),
+            Answer::NotFound => LibredeskError::NotFound("User not found".into()),
             // Real Libredesk answers 500 here; a duplicate is a conflict, not a crash.
-            BackendError::Conflict { field: "email" } => {
-                LibredeskError::Conflict("User with same email already exists".into())
-            }
-            BackendError::Conflict { field } => {
+            Answer::Conflict { field } => {
                 LibredeskError::Conflict(format!("User with same {field} already exists"))
             }
-            BackendError::Invalid { field, message } => {
+            Answer::Invalid { field, message } => {
                 LibredeskError::Input(format!("Invalid `{field}`: {message}"))
             }
-            BackendError::Unsupported(what) => LibredeskError::NotSupported(format!(
+            Answer::Unsupported(what) => LibredeskError::NotSupported(format!(
                 "{what} is not supported by the helpdesk behind this gateway"
             )),
-            BackendError::Upstream { message, .. } => {
-                tracing::warn!(%message, "upstream error");
-                LibredeskError::Upstream("Upstream helpdesk error".into())
-            }
-            BackendError::Busy => {
-                tracing::info!("password hashing queue full; answered 503");
-                LibredeskError::Unavailable("Service unavailable, try again later".into())
-            }
-            BackendError::Timeout => {
-                LibredeskError::Timeout("The upstream helpdesk did not answer in time".into())
-            }
-            BackendError::Unavailable(detail) => {
-                tracing::warn!(%detail, "store unavailable");
-                LibredeskError::Unavailable("Service unavailable, try again later".into())
-            }
-            BackendError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                LibredeskError::General("Internal server error".into())
-            }
         }
     }
 }
@@ -127,15 +88,8 @@ impl ResponseError for LibredeskError {
             LibredeskError::Input(_) => StatusCode::BAD_REQUEST,
             LibredeskError::NotFound(_) => StatusCode::NOT_FOUND,
             LibredeskError::Conflict(_) => StatusCode::CONFLICT,
-            LibredeskError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             LibredeskError::NotSupported(_) => StatusCode::NOT_IMPLEMENTED,
-            LibredeskError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            LibredeskError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            LibredeskError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            LibredeskError::Upstream(_) => StatusCode::BAD_GATEWAY,
-            LibredeskError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
-            LibredeskError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            LibredeskError::General(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            LibredeskError::Failure(f) => f.status(),
         }
     }
 

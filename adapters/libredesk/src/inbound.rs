@@ -31,7 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>)
                     .route(web::head().to(list))
                     .route(web::post().to(create))
                     .default_service(not_allowed("GET, HEAD, POST", |_, _| {
-                        LibredeskError::MethodNotAllowed
+                        LibredeskError::Failure(agentgw_inbound::Failure::MethodNotAllowed)
                     })),
             )
             .service(
@@ -41,7 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>)
                     .route(web::put().to(replace))
                     .route(web::delete().to(destroy))
                     .default_service(not_allowed("GET, HEAD, PUT, DELETE", |_, _| {
-                        LibredeskError::MethodNotAllowed
+                        LibredeskError::Failure(agentgw_inbound::Failure::MethodNotAllowed)
                     })),
             )
             .default_service(web::to(not_found)),

@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use agentgw_core::BackendError;
-use agentgw_inbound::BodyError;
+use agentgw_inbound::{Answer, BodyError, Failure, answer};
 use serde_json::json;
 
 use crate::mapping::QueryError;
@@ -27,24 +27,21 @@ pub enum LivechatError {
     RemoveFailed,
     #[error("API endpoint not found")]
     NoEndpoint,
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("request entity too large")]
-    TooLarge,
-    #[error("Method not allowed")]
-    MethodNotAllowed,
-    #[error("{0}")]
-    RequestTimeout(String),
-    #[error("{0}")]
-    UnsupportedMediaType(String),
-    #[error("{0}")]
-    Upstream(String),
-    #[error("the upstream helpdesk did not answer in time")]
-    Timeout,
-    #[error("service unavailable, try again later")]
-    Unavailable,
-    #[error("Internal server error")]
-    Internal,
+    /// A status every face shares (agentgw_inbound's table), in Rocket.Chat's words.
+    #[error("{}", words(.0))]
+    Failure(Failure),
+}
+
+/// Rocket.Chat's words for the failures every face shares.
+fn words(f: &Failure) -> String {
+    match f {
+        Failure::TooLarge { .. } => "request entity too large".into(),
+        Failure::MethodNotAllowed => "Method not allowed".into(),
+        Failure::BadGateway => "the upstream helpdesk failed".into(),
+        Failure::GatewayTimeout => "the upstream helpdesk did not answer in time".into(),
+        Failure::Unavailable => "service unavailable, try again later".into(),
+        other => other.message(),
+    }
 }
 
 impl LivechatError {
@@ -70,47 +67,24 @@ impl From<QueryError> for LivechatError {
 
 impl From<BodyError> for LivechatError {
     fn from(e: BodyError) -> Self {
-        match e {
-            BodyError::TooLarge { .. } => LivechatError::TooLarge,
-            BodyError::Timeout { .. } => LivechatError::RequestTimeout(e.to_string()),
-            BodyError::UnsupportedMediaType(_) => {
-                LivechatError::UnsupportedMediaType(e.to_string())
-            }
-            other => LivechatError::BadRequest(other.to_string()),
-        }
+        LivechatError::Failure(e.into())
     }
 }
 
 impl From<BackendError> for LivechatError {
     fn from(e: BackendError) -> Self {
-        match e {
-            BackendError::NotFound => LivechatError::UserNotFound,
-            BackendError::Conflict { field } => LivechatError::Typed(
+        match answer(e) {
+            Answer::Failure(f) => LivechatError::Failure(f),
+            Answer::NotFound => LivechatError::UserNotFound,
+            Answer::Conflict { field } => LivechatError::Typed(
                 "error-field-unavailable",
                 format!("{field} is already in use [error-field-unavailable]"),
             ),
-            BackendError::Invalid { message, .. } => LivechatError::invalid_params(message),
-            BackendError::Unsupported(what) => LivechatError::Typed(
+            Answer::Invalid { message, .. } => LivechatError::invalid_params(message),
+            Answer::Unsupported(what) => LivechatError::Typed(
                 "error-not-allowed",
                 format!("{what} is not supported [error-not-allowed]"),
             ),
-            BackendError::Upstream { message, .. } => {
-                tracing::warn!(%message, "upstream error");
-                LivechatError::Upstream("the upstream helpdesk failed".into())
-            }
-            BackendError::Timeout => LivechatError::Timeout,
-            BackendError::Busy => {
-                tracing::info!("password hashing queue full; answered 503");
-                LivechatError::Unavailable
-            }
-            BackendError::Unavailable(detail) => {
-                tracing::warn!(%detail, "store unavailable");
-                LivechatError::Unavailable
-            }
-            BackendError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                LivechatError::Internal
-            }
         }
     }
 }
@@ -120,19 +94,11 @@ impl ResponseError for LivechatError {
         match self {
             LivechatError::Unauthorized => StatusCode::UNAUTHORIZED,
             LivechatError::NoEndpoint => StatusCode::NOT_FOUND,
-            LivechatError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            LivechatError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            LivechatError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            LivechatError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            LivechatError::Upstream(_) => StatusCode::BAD_GATEWAY,
-            LivechatError::Timeout => StatusCode::GATEWAY_TIMEOUT,
-            LivechatError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            LivechatError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            LivechatError::Failure(f) => f.status(),
             LivechatError::InvalidType
             | LivechatError::Typed(..)
             | LivechatError::UserNotFound
-            | LivechatError::RemoveFailed
-            | LivechatError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            | LivechatError::RemoveFailed => StatusCode::BAD_REQUEST,
         }
     }
 

@@ -35,7 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>)
                     .route(web::head().to(list))
                     .route(web::post().to(register))
                     .default_service(not_allowed("GET, HEAD, POST", |_, _| {
-                        LivechatError::MethodNotAllowed
+                        LivechatError::Failure(agentgw_inbound::Failure::MethodNotAllowed)
                     })),
             )
             .service(
@@ -44,7 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>)
                     .route(web::head().to(show))
                     .route(web::delete().to(remove))
                     .default_service(not_allowed("GET, HEAD, DELETE", |_, _| {
-                        LivechatError::MethodNotAllowed
+                        LivechatError::Failure(agentgw_inbound::Failure::MethodNotAllowed)
                     })),
             )
             .default_service(web::to(no_endpoint)),

@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use agentgw_core::BackendError;
-use agentgw_inbound::{BodyError, FieldError};
+use agentgw_inbound::{Answer, BodyError, Failure, FieldError, answer};
 use serde_json::json;
 
 use crate::mapping::Invalid;
@@ -19,34 +19,20 @@ pub enum NdotoError {
     NotFound,
     #[error("{}", .0.iter().map(|i| i.message.as_str()).collect::<Vec<_>>().join(", "))]
     Validation(Vec<Invalid>),
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("Request body is larger than {0} bytes")]
-    TooLarge(usize),
-    #[error("Method Not Allowed")]
-    MethodNotAllowed,
-    #[error("{0}")]
-    RequestTimeout(String),
-    #[error("{0}")]
-    UnsupportedMediaType(String),
-    #[error("{0}")]
-    Upstream(String),
-    #[error("The upstream helpdesk did not answer in time")]
-    Timeout,
-    #[error("Service unavailable, try again later")]
-    Unavailable,
-    #[error("Internal server error")]
-    Internal,
+    /// A status every face shares (agentgw_inbound's table), in Chatwoot's `{"error"}` body.
+    #[error("{}", .0.message())]
+    Failure(Failure),
+}
+
+impl From<Failure> for NdotoError {
+    fn from(f: Failure) -> Self {
+        NdotoError::Failure(f)
+    }
 }
 
 impl From<BodyError> for NdotoError {
     fn from(e: BodyError) -> Self {
-        match e {
-            BodyError::TooLarge { limit } => NdotoError::TooLarge(limit),
-            BodyError::Timeout { .. } => NdotoError::RequestTimeout(e.to_string()),
-            BodyError::UnsupportedMediaType(_) => NdotoError::UnsupportedMediaType(e.to_string()),
-            other => NdotoError::BadRequest(other.to_string()),
-        }
+        NdotoError::Failure(e.into())
     }
 }
 
@@ -75,40 +61,21 @@ impl From<FieldError> for NdotoError {
 
 impl From<BackendError> for NdotoError {
     fn from(e: BackendError) -> Self {
-        match e {
-            BackendError::NotFound => NdotoError::NotFound,
-            BackendError::Conflict { field } => {
-                let (attribute, message) = match field {
-                    "email" => ("email", "Email has already been taken".to_owned()),
-                    other => ("base", format!("{other} has already been taken")),
-                };
-                NdotoError::Validation(vec![Invalid { attribute, message }])
+        let invalid =
+            |attribute, message| NdotoError::Validation(vec![Invalid { attribute, message }]);
+        match answer(e) {
+            Answer::Failure(f) => NdotoError::Failure(f),
+            Answer::NotFound => NdotoError::NotFound,
+            Answer::Conflict { field: "email" } => {
+                invalid("email", "Email has already been taken".to_owned())
             }
-            BackendError::Invalid { field, message } => NdotoError::Validation(vec![Invalid {
-                attribute: if field == "email" { "email" } else { "base" },
-                message,
-            }]),
-            BackendError::Unsupported(what) => NdotoError::Validation(vec![Invalid {
-                attribute: "base",
-                message: format!("{what} is not supported"),
-            }]),
-            BackendError::Upstream { message, .. } => {
-                tracing::warn!(%message, "upstream error");
-                NdotoError::Upstream("The upstream helpdesk failed".into())
+            Answer::Conflict { field } => {
+                invalid("base", format!("{field} has already been taken"))
             }
-            BackendError::Timeout => NdotoError::Timeout,
-            BackendError::Busy => {
-                tracing::info!("password hashing queue full; answered 503");
-                NdotoError::Unavailable
+            Answer::Invalid { field, message } => {
+                invalid(if field == "email" { "email" } else { "base" }, message)
             }
-            BackendError::Unavailable(detail) => {
-                tracing::warn!(%detail, "store unavailable");
-                NdotoError::Unavailable
-            }
-            BackendError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                NdotoError::Internal
-            }
+            Answer::Unsupported(what) => invalid("base", format!("{what} is not supported")),
         }
     }
 }
@@ -119,15 +86,7 @@ impl ResponseError for NdotoError {
             NdotoError::Unauthorized | NdotoError::AccountNotAccessible => StatusCode::UNAUTHORIZED,
             NdotoError::NotFound => StatusCode::NOT_FOUND,
             NdotoError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            NdotoError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            NdotoError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            NdotoError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            NdotoError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            NdotoError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            NdotoError::Upstream(_) => StatusCode::BAD_GATEWAY,
-            NdotoError::Timeout => StatusCode::GATEWAY_TIMEOUT,
-            NdotoError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            NdotoError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            NdotoError::Failure(f) => f.status(),
         }
     }
 

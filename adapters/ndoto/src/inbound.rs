@@ -32,7 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>)
                     .route(web::head().to(list))
                     .route(web::post().to(create))
                     .default_service(not_allowed("GET, HEAD, POST", |_, _| {
-                        NdotoError::MethodNotAllowed
+                        NdotoError::Failure(agentgw_inbound::Failure::MethodNotAllowed)
                     })),
             )
             .service(
@@ -43,7 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>)
                     .route(web::put().to(update))
                     .route(web::delete().to(destroy))
                     .default_service(not_allowed("GET, HEAD, PATCH, PUT, DELETE", |_, _| {
-                        NdotoError::MethodNotAllowed
+                        NdotoError::Failure(agentgw_inbound::Failure::MethodNotAllowed)
                     })),
             )
             .default_service(web::to(not_found)),
@@ -98,7 +98,7 @@ async fn list(
 
 fn buffer_failed(e: std::io::Error) -> NdotoError {
     tracing::error!(error = %e, "cannot buffer the agent list");
-    NdotoError::Internal
+    NdotoError::Failure(agentgw_inbound::Failure::Internal)
 }
 
 async fn create(

@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use agentgw_core::BackendError;
-use agentgw_inbound::BodyError;
+use agentgw_inbound::{Answer, BodyError, Failure, answer};
 use serde_json::json;
 
 use crate::validate::Errors;
@@ -21,10 +21,9 @@ pub enum SupporthubError {
     NoRoute(String),
     #[error("{}", .0.message())]
     Validation(Errors),
+    /// A filter, include or query Laravel refuses.
     #[error("{0}")]
     BadRequest(String),
-    #[error("The POST data is too large.")]
-    TooLarge,
     /// Laravel's words: the method, the route (relative) and what it supports.
     #[error("The {method} method is not supported for route {route}. Supported methods: {allow}.")]
     MethodNotAllowed {
@@ -32,20 +31,26 @@ pub enum SupporthubError {
         route: String,
         allow: String,
     },
-    #[error("Request Timeout")]
-    RequestTimeout,
-    #[error("Unsupported Media Type: send application/json.")]
-    UnsupportedMediaType,
     #[error("{0} is not supported by the helpdesk behind this gateway.")]
     NotSupported(&'static str),
-    #[error("Bad gateway: the upstream helpdesk failed.")]
-    Upstream,
-    #[error("Gateway Timeout")]
-    Timeout,
-    #[error("Service Unavailable")]
-    Unavailable,
-    #[error("Server Error")]
-    Internal,
+    /// A status every face shares (agentgw_inbound's table), in Laravel's words.
+    #[error("{}", words(.0))]
+    Failure(Failure),
+}
+
+/// Laravel's words for the failures every face shares.
+fn words(f: &Failure) -> String {
+    match f {
+        Failure::TooLarge { .. } => "The POST data is too large.".into(),
+        Failure::BodyTimeout(_) => "Request Timeout".into(),
+        Failure::UnsupportedMediaType(_) => "Unsupported Media Type: send application/json.".into(),
+        Failure::BadGateway => "Bad gateway: the upstream helpdesk failed.".into(),
+        Failure::GatewayTimeout => "Gateway Timeout".into(),
+        Failure::Unavailable => "Service Unavailable".into(),
+        Failure::Internal => "Server Error".into(),
+        Failure::MethodNotAllowed => "Method Not Allowed.".into(),
+        Failure::BadRequest(detail) => detail.clone(),
+    }
 }
 
 impl SupporthubError {
@@ -56,9 +61,7 @@ impl SupporthubError {
             other => other.into(),
         }
     }
-}
 
-impl SupporthubError {
     /// Laravel's 405 for `req`, whose route supports `allow`.
     pub fn method_not_allowed(req: &actix_web::HttpRequest, allow: &str) -> Self {
         SupporthubError::MethodNotAllowed {
@@ -71,46 +74,25 @@ impl SupporthubError {
 
 impl From<BodyError> for SupporthubError {
     fn from(e: BodyError) -> Self {
-        match e {
-            BodyError::TooLarge { .. } => SupporthubError::TooLarge,
-            BodyError::Timeout { .. } => SupporthubError::RequestTimeout,
-            BodyError::UnsupportedMediaType(_) => SupporthubError::UnsupportedMediaType,
-            other => SupporthubError::BadRequest(other.to_string()),
-        }
+        SupporthubError::Failure(e.into())
     }
 }
 
 impl From<BackendError> for SupporthubError {
     fn from(e: BackendError) -> Self {
         let mut errors = Errors::default();
-        match e {
-            BackendError::NotFound => SupporthubError::NotFound(String::new()),
-            BackendError::Conflict { field } => {
+        match answer(e) {
+            Answer::Failure(f) => SupporthubError::Failure(f),
+            Answer::NotFound => SupporthubError::NotFound(String::new()),
+            Answer::Conflict { field } => {
                 errors.add(field, format!("The {field} has already been taken."));
                 SupporthubError::Validation(errors)
             }
-            BackendError::Invalid { field, message } => {
+            Answer::Invalid { field, message } => {
                 errors.add(&field, message);
                 SupporthubError::Validation(errors)
             }
-            BackendError::Unsupported(what) => SupporthubError::NotSupported(what),
-            BackendError::Upstream { message, .. } => {
-                tracing::warn!(%message, "upstream error");
-                SupporthubError::Upstream
-            }
-            BackendError::Timeout => SupporthubError::Timeout,
-            BackendError::Busy => {
-                tracing::info!("password hashing queue full; answered 503");
-                SupporthubError::Unavailable
-            }
-            BackendError::Unavailable(detail) => {
-                tracing::warn!(%detail, "store unavailable");
-                SupporthubError::Unavailable
-            }
-            BackendError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                SupporthubError::Internal
-            }
+            Answer::Unsupported(what) => SupporthubError::NotSupported(what),
         }
     }
 }
@@ -122,15 +104,9 @@ impl ResponseError for SupporthubError {
             SupporthubError::NotFound(_) | SupporthubError::NoRoute(_) => StatusCode::NOT_FOUND,
             SupporthubError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             SupporthubError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            SupporthubError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            SupporthubError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            SupporthubError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            SupporthubError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            SupporthubError::MethodNotAllowed { .. } => Failure::MethodNotAllowed.status(),
             SupporthubError::NotSupported(_) => StatusCode::NOT_IMPLEMENTED,
-            SupporthubError::Upstream => StatusCode::BAD_GATEWAY,
-            SupporthubError::Timeout => StatusCode::GATEWAY_TIMEOUT,
-            SupporthubError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            SupporthubError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            SupporthubError::Failure(f) => f.status(),
         }
     }
 

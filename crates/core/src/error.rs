@@ -1,15 +1,5 @@
-//! The error every backend returns; each face renders it in its own dialect.
-
-/// Where an error came from: decides between a 4xx for the client, a 502 and a 500.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// The request itself is wrong (unknown id, duplicate, invalid value).
-    Client,
-    /// The upstream helpdesk failed or is unreachable.
-    Upstream,
-    /// The gateway itself failed (store down, bug).
-    Internal,
-}
+//! The error every backend returns; `agentgw_inbound::answer` decides its status once and
+//! each face renders it in its own dialect.
 
 /// A backend failure, tagged by what went wrong so a face can pick its status and body.
 #[derive(Debug, thiserror::Error)]
@@ -51,22 +41,6 @@ impl From<agentgw_model::Refusal> for BackendError {
         BackendError::Invalid {
             message: r.to_string(),
             field: r.field,
-        }
-    }
-}
-
-impl BackendError {
-    /// Where this error came from.
-    pub fn origin(&self) -> Origin {
-        match self {
-            BackendError::NotFound
-            | BackendError::Conflict { .. }
-            | BackendError::Invalid { .. } => Origin::Client,
-            BackendError::Unsupported(_) => Origin::Client,
-            BackendError::Upstream { .. } | BackendError::Timeout => Origin::Upstream,
-            BackendError::Busy | BackendError::Unavailable(_) | BackendError::Internal(_) => {
-                Origin::Internal
-            }
         }
     }
 }

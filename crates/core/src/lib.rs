@@ -17,6 +17,6 @@ pub use config::{
 };
 pub use credentials::{Credential, CredentialSet, CredentialShape, RawCredential};
 pub use dialect::{DecodeSettings, Dialect, DialectSettings, MakeRemote, NoSettings, Settings};
-pub use error::{BackendError, Origin};
+pub use error::BackendError;
 pub use remote::{Remote, RemoteAgent, RemotePage};
 pub use secret::Secret;

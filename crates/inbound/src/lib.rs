@@ -6,11 +6,13 @@
 pub mod array;
 pub mod body;
 pub mod context;
+pub mod failure;
 pub mod log;
 pub mod reply;
 
 pub use array::SortedArray;
 pub use body::{BodyError, FieldError, decode, json_object, parse_object, present};
 pub use context::{Adapter, Mount, RouteCtx, route_scope};
+pub use failure::{Answer, Failure, answer};
 pub use log::{RouteTable, request_log};
 pub use reply::{error_builder, not_allowed, with_allow};
