@@ -176,8 +176,6 @@ impl Remote for Comm100Remote {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             pages: false,
-            partial_update: false,
-            get_by_id: true,
             verbs: Verbs {
                 change_password: true,
                 unlock: true,

@@ -172,8 +172,6 @@ impl Remote for LibredeskRemote {
         };
         Capabilities {
             pages: false,
-            partial_update: false,
-            get_by_id: true,
             verbs,
             ..Capabilities::default()
         }

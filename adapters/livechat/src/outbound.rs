@@ -176,8 +176,6 @@ impl Remote for LivechatRemote {
                 text: true,
                 ..FilterSupport::default()
             },
-            partial_update: true,
-            get_by_id: true,
             ..Capabilities::default()
         }
     }

@@ -136,8 +136,6 @@ impl Remote for NdotoRemote {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             pages: false,
-            partial_update: true,
-            get_by_id: false,
             ..Capabilities::default()
         }
     }

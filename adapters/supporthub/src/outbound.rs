@@ -173,8 +173,6 @@ impl Remote for SupporthubRemote {
                 email: true,
                 ..FilterSupport::default()
             },
-            partial_update: true,
-            get_by_id: true,
             verbs: Verbs {
                 change_password: true,
                 unlock: false,

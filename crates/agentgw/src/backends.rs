@@ -3,13 +3,17 @@
 
 use std::sync::Arc;
 
-use agentgw_core::{Backend, Config, RouteConfig};
+use agentgw_core::{Backend, Config, MigrationTarget, RouteConfig};
 use agentgw_store::Store;
 use agentgw_upstream::UpstreamBackend;
 use anyhow::bail;
 
 /// The backend of an upstream named in the configuration.
-pub fn upstream(config: &Config, store: &Store, name: &str) -> anyhow::Result<Arc<dyn Backend>> {
+pub fn upstream(
+    config: &Config,
+    store: &Store,
+    name: &str,
+) -> anyhow::Result<Arc<dyn MigrationTarget>> {
     let Some(upstream) = config.upstreams.get(name) else {
         bail!("no [upstreams.{name}] in the configuration")
     };
@@ -32,12 +36,16 @@ pub fn for_route(
 ) -> anyhow::Result<Arc<dyn Backend>> {
     match &route.upstream {
         None => Ok(Arc::new(store.tenant(&route.tenant))),
-        Some(name) => upstream(config, store, name),
+        Some(name) => Ok(upstream(config, store, name)?),
     }
 }
 
 /// `embedded:<tenant>` or an upstream name (the `migrate` command's NAME).
-pub fn by_name(config: &Config, store: &Store, name: &str) -> anyhow::Result<Arc<dyn Backend>> {
+pub fn by_name(
+    config: &Config,
+    store: &Store,
+    name: &str,
+) -> anyhow::Result<Arc<dyn MigrationTarget>> {
     match name.strip_prefix("embedded:") {
         Some("") => bail!("`embedded:` needs a tenant name, e.g. embedded:default"),
         Some(tenant) => Ok(Arc::new(store.tenant(tenant))),

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use agentgw_core::{Backend, BackendError, Config, PasswordPolicy};
+use agentgw_core::{Backend, BackendError, Config, MigrationTarget, PasswordPolicy};
 use agentgw_model::{Agent, Field, ListQuery, NewAgent, Profile, ProfilePatch, SortOrder};
 use agentgw_store::{Journal, Store};
 use anyhow::Context;
@@ -88,7 +88,7 @@ fn lost_fields(p: &Profile, held: Option<&'static [Field]>) -> Vec<&'static str>
 }
 
 struct Plan<'a> {
-    target: &'a dyn Backend,
+    target: &'a dyn MigrationTarget,
     journal: Journal,
     done: HashMap<String, String>,
     on_target: HashMap<String, Agent>,

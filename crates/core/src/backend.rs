@@ -1,4 +1,5 @@
-//! The one trait both the embedded store and every outbound dialect client implement.
+//! What a face calls: the embedded store's tenants and every upstream implement `Backend`;
+//! `MigrationTarget` adds the questions only `agentgw migrate` asks.
 
 use agentgw_model::{
     Agent, AgentId, Filter, FlagKind, Flags, ListQuery, NewAgent, Page, Password, ProfilePatch,
@@ -9,75 +10,12 @@ use futures_util::stream::BoxStream;
 
 use crate::BackendError;
 
-/// Which list filters a backend applies itself (the rest are applied by the caller).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct FilterSupport {
-    pub text: bool,
-    pub names: bool,
-    pub email: bool,
-    pub username: bool,
-    pub role: bool,
-    pub availability: bool,
-    pub state: bool,
-}
-
-/// Which verbs beyond CRUD a backend has natively.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Verbs {
-    pub change_password: bool,
-    pub unlock: bool,
-    pub flags: bool,
-}
-
-/// What a backend can do natively; the core emulates the rest once, for every pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Capabilities {
-    /// Honours `ListQuery::window` itself (otherwise the caller slices).
-    pub pages: bool,
-    /// Filters pushed down to the backend.
-    pub filters: FilterSupport,
-    /// Takes a partial update; `false` means it needs the whole object (read-modify-write).
-    pub partial_update: bool,
-    /// Looks an agent up by id directly; `false` means reads go through the list.
-    pub get_by_id: bool,
-    pub verbs: Verbs,
-}
-
-impl Capabilities {
-    /// Everything natively: the embedded store.
-    pub fn full() -> Self {
-        let all = FilterSupport {
-            text: true,
-            names: true,
-            email: true,
-            username: true,
-            role: true,
-            availability: true,
-            state: true,
-        };
-        Capabilities {
-            pages: true,
-            filters: all,
-            partial_update: true,
-            get_by_id: true,
-            verbs: Verbs {
-                change_password: true,
-                unlock: true,
-                flags: true,
-            },
-        }
-    }
-}
-
 /// A stream of batches of `T`, ending at the first error.
 pub type Batches<'a, T> = BoxStream<'a, Result<Vec<T>, BackendError>>;
 
 /// A place agents live: the embedded store (one tenant of it) or an upstream helpdesk.
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
-    /// What this backend does natively.
-    fn capabilities(&self) -> Capabilities;
-
     /// Agents matching `query`, in its order and window, with the total that match.
     async fn list(&self, query: &ListQuery) -> Result<Page, BackendError>;
 
@@ -177,7 +115,10 @@ pub trait Backend: Send + Sync + 'static {
         let _ = guids;
         Err(BackendError::Unsupported("teams"))
     }
+}
 
+/// What `agentgw migrate` asks of a target before writing to it: questions no face asks.
+pub trait MigrationTarget: Backend {
     /// The canonical fields this backend stores; `None` means all of them. Migration reports
     /// the rest as lost.
     fn holds(&self) -> Option<&'static [agentgw_model::Field]> {
@@ -195,7 +136,4 @@ pub trait Backend: Send + Sync + 'static {
         let _ = new;
         Ok(())
     }
-
-    /// Whether the backend answers at all (readiness).
-    async fn ping(&self) -> Result<(), BackendError>;
 }

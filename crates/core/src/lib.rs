@@ -10,7 +10,7 @@ pub mod error;
 pub mod remote;
 pub mod secret;
 
-pub use backend::{Backend, Batches, Capabilities, FilterSupport, Verbs};
+pub use backend::{Backend, Batches, MigrationTarget};
 pub use config::{
     Config, ConfigError, Dialects, PasswordPolicy, RouteConfig, ServerConfig, StoreConfig,
     UpstreamConfig, UpstreamDefaults,
@@ -18,5 +18,5 @@ pub use config::{
 pub use credentials::{Credential, CredentialSet, CredentialShape, RawCredential};
 pub use dialect::{DecodeSettings, Dialect, DialectSettings, MakeRemote, NoSettings, Settings};
 pub use error::BackendError;
-pub use remote::{Remote, RemoteAgent, RemotePage};
+pub use remote::{Capabilities, FilterSupport, Remote, RemoteAgent, RemotePage, Verbs};
 pub use secret::Secret;

@@ -6,7 +6,37 @@ use agentgw_model::{Field, FlagKind, Flags, ListQuery, NewAgent, Password, Profi
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::{BackendError, Batches, Capabilities};
+use crate::{BackendError, Batches};
+
+/// Which list filters a remote applies itself (the gateway applies the rest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FilterSupport {
+    pub text: bool,
+    pub names: bool,
+    pub email: bool,
+    pub username: bool,
+    pub role: bool,
+    pub availability: bool,
+    pub state: bool,
+}
+
+/// Which verbs beyond CRUD a remote has (the others answer "not supported").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Verbs {
+    pub change_password: bool,
+    pub unlock: bool,
+    pub flags: bool,
+}
+
+/// What a remote does itself; `agentgw-upstream` emulates the rest once, for every pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capabilities {
+    /// Honours `ListQuery::window` itself (otherwise the caller slices).
+    pub pages: bool,
+    /// Filters pushed down to the backend.
+    pub filters: FilterSupport,
+    pub verbs: Verbs,
+}
 
 /// An agent as a remote helpdesk holds it: its native id and what it says of the agent.
 #[derive(Debug, Clone, PartialEq)]

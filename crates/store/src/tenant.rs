@@ -1,6 +1,6 @@
 //! One tenant's agents: the `Backend` implementation of the embedded store.
 
-use agentgw_core::{Backend, BackendError, Capabilities};
+use agentgw_core::{Backend, BackendError, MigrationTarget};
 use agentgw_model::{
     Agent, AgentId, ListQuery, NewAgent, Page, ProfilePatch, SortKey, Team, derive_username,
     parse_email, username_key,
@@ -270,10 +270,6 @@ impl TenantStore {
 
 #[async_trait]
 impl Backend for TenantStore {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities::full()
-    }
-
     async fn list(&self, query: &ListQuery) -> Result<Page, BackendError> {
         if query.filter.is_unmatchable() {
             // A control character is in no stored value; PostgreSQL would refuse a NUL outright.
@@ -486,12 +482,7 @@ impl Backend for TenantStore {
     async fn teams_by_guid(&self, guids: &[uuid::Uuid]) -> Result<Vec<Team>, BackendError> {
         crate::teams::by_guid(&self.pool, &self.tenant, guids).await
     }
-
-    async fn ping(&self) -> Result<(), BackendError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(drop)
-            .map_err(db_error)
-    }
 }
+
+/// The embedded store holds every field, needs no password and has no defaults to check.
+impl MigrationTarget for TenantStore {}

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use agentgw_core::{
-    Backend, BackendError, Batches, Capabilities, FilterSupport, PasswordPolicy, Remote,
+    Backend, BackendError, Batches, FilterSupport, MigrationTarget, PasswordPolicy, Remote,
     RemoteAgent, UpstreamDefaults,
 };
 use agentgw_model::{
@@ -226,14 +226,6 @@ impl UpstreamBackend {
 
 #[async_trait]
 impl Backend for UpstreamBackend {
-    fn capabilities(&self) -> Capabilities {
-        // The gateway emulates paging, filters and partial updates; verbs are the upstream's.
-        Capabilities {
-            verbs: self.remote.capabilities().verbs,
-            ..Capabilities::full()
-        }
-    }
-
     async fn list(&self, query: &ListQuery) -> Result<agentgw_model::Page, BackendError> {
         let caps = self.remote.capabilities();
         if caps.pages
@@ -353,11 +345,9 @@ impl Backend for UpstreamBackend {
         let (native, _) = self.resolve(id).await?;
         self.remote.set_flags(&native, kind, changes).await
     }
+}
 
-    async fn ping(&self) -> Result<(), BackendError> {
-        Ok(())
-    }
-
+impl MigrationTarget for UpstreamBackend {
     fn holds(&self) -> Option<&'static [Field]> {
         Some(self.remote.holds())
     }
