@@ -16,12 +16,17 @@
 //! | `departmentIds` | `teams`, through the tenant's team registry (GUIDs) |
 //! | `password` | the password (write-only) |
 //! | the fields of [`EXTENSIONS`] | extension `comm100.<field>`, returned unchanged |
+//!
+//! Both directions live here: what a client of the comm100 face sends and is shown
+//! (`validate`, `to_wire`), and what a real Comm100 answers and is sent when it is an upstream
+//! (`from_upstream`, `to_upstream`).
 
+use agentgw_core::RemoteAgent;
 use agentgw_model::limits::{self, TextProblem};
 use agentgw_model::{
     Agent, NewAgent, Password, Profile, ProfilePatch, Role, Team, TimeZone, parse_email,
 };
-use agentgw_model::{Precision, format_time};
+use agentgw_model::{Precision, format_time, parse_time as parse_rfc3339};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -431,6 +436,106 @@ pub fn replace(v: Validated, teams: Vec<String>) -> ProfilePatch {
         teams: Some(teams),
         extensions: Some((DIALECT.to_owned(), v.extensions)),
         ..ProfilePatch::default()
+    }
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    Some(s.to_owned()).filter(|s| !s.is_empty())
+}
+
+/// An agent a real Comm100 answered, as the canonical model sees it (upstream mode).
+pub fn from_upstream(w: wire::Agent) -> RemoteAgent {
+    let mut profile = Profile {
+        email: w.email,
+        first_name: w.first_name,
+        last_name: w.last_name,
+        display_name: w.display_name,
+        role: if w.is_admin {
+            Role::Administrator
+        } else {
+            Role::Agent
+        },
+        phone: non_empty(&w.phone),
+        title: non_empty(&w.title),
+        bio: decode_bio(&w.bio).ok().and_then(|b| non_empty(&b)),
+        avatar_url: non_empty(&w.avatar),
+        time_zone: zone::to_iana(&w.time_zone),
+        language: non_empty(&w.language),
+        datetime_format: non_empty(&w.datetime_format),
+        last_login_at: w.last_login_time.as_deref().and_then(parse_rfc3339),
+        ..Profile::default()
+    };
+    profile.state.active = w.is_active;
+    profile.state.confirmed = true;
+    profile.state.locked_at = if w.is_locked {
+        parse_rfc3339(&w.locked_time).or_else(|| Some(Utc::now()))
+    } else {
+        None
+    };
+    // Only values of the documented type are kept: an odd one from the upstream stays there,
+    // not stored by the gateway and handed to every other face.
+    let kept: Map<String, Value> = EXTENSIONS
+        .iter()
+        .filter_map(|(name, kind, _)| {
+            w.extra
+                .get(*name)
+                .filter(|v| kind.accepts(v))
+                .map(|v| ((*name).to_owned(), v.clone()))
+        })
+        .collect();
+    profile.extensions.merge(DIALECT, kept);
+    RemoteAgent {
+        id: w.id,
+        profile,
+        created_at: parse_rfc3339(&w.created_time),
+        updated_at: None,
+    }
+}
+
+/// The create / PUT body a real Comm100 takes for a canonical profile (upstream mode).
+pub fn to_upstream(p: &Profile, password: Option<&Password>) -> wire::AgentInput {
+    let extra = p
+        .extensions
+        .of(DIALECT)
+        .map(|ext| {
+            EXTENSIONS
+                .iter()
+                .filter_map(|(name, _, _)| ext.get(*name).map(|v| ((*name).to_owned(), v.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    wire::AgentInput {
+        email: Some(p.email.clone()),
+        password: password.map(|pw| pw.expose().to_owned()),
+        display_name: Some(p.shown_name()),
+        first_name: Some(p.first_name.clone()),
+        last_name: Some(p.last_name.clone()),
+        is_admin: Some(p.role == Role::Administrator),
+        is_active: Some(p.state.active),
+        phone: Some(p.phone.clone().unwrap_or_default()),
+        title: Some(p.title.clone().unwrap_or_default()),
+        bio: Some(p.bio.clone().unwrap_or_default()),
+        time_zone: Some(
+            p.time_zone
+                .as_ref()
+                .map_or("UTC", zone::to_windows)
+                .to_owned(),
+        ),
+        datetime_format: Some(
+            p.datetime_format
+                .clone()
+                .unwrap_or_else(|| DEFAULT_DATETIME_FORMAT.to_owned()),
+        ),
+        is_locked: Some(p.state.locked_at.is_some()),
+        locked_time: Some(
+            p.state
+                .locked_at
+                .map_or_else(|| NEVER_LOCKED.to_owned(), time),
+        ),
+        language: Some(p.language.clone().unwrap_or_else(|| "en".to_owned())),
+        avatar: Some(p.avatar_url.clone().unwrap_or_default()),
+        department_ids: None,
+        extra,
     }
 }
 

@@ -4,15 +4,12 @@
 use agentgw_core::{
     BackendError, Capabilities, Credential, Remote, RemoteAgent, RemotePage, UpstreamConfig, Verbs,
 };
-use agentgw_model::parse_time;
-use agentgw_model::{Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder};
-use agentgw_outbound::{Client, Method, Reply, client_error};
+use agentgw_model::{Field, ListQuery, NewAgent, Password, Profile, SortOrder};
+use agentgw_outbound::{Client, Method, Reply, body, client_error};
 use async_trait::async_trait;
-use chrono::Utc;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-use crate::mapping::{DIALECT, EXTENSIONS, NEVER_LOCKED, decode_bio};
-use crate::{wire, zone};
+use crate::{mapping, wire};
 
 const HOLDS: &[Field] = &[
     Field::Email,
@@ -86,91 +83,6 @@ impl Comm100Remote {
     }
 }
 
-fn non_empty(s: &str) -> Option<String> {
-    Some(s.to_owned()).filter(|s| !s.is_empty())
-}
-
-/// A Comm100 agent as the canonical model sees it.
-pub fn from_wire(w: wire::Agent) -> RemoteAgent {
-    let mut profile = Profile {
-        email: w.email,
-        first_name: w.first_name,
-        last_name: w.last_name,
-        display_name: w.display_name,
-        role: if w.is_admin {
-            Role::Administrator
-        } else {
-            Role::Agent
-        },
-        phone: non_empty(&w.phone),
-        title: non_empty(&w.title),
-        bio: decode_bio(&w.bio).ok().and_then(|b| non_empty(&b)),
-        avatar_url: non_empty(&w.avatar),
-        time_zone: zone::to_iana(&w.time_zone),
-        language: non_empty(&w.language),
-        datetime_format: non_empty(&w.datetime_format),
-        last_login_at: w.last_login_time.as_deref().and_then(parse_time),
-        ..Profile::default()
-    };
-    profile.state.active = w.is_active;
-    profile.state.confirmed = true;
-    profile.state.locked_at = if w.is_locked {
-        parse_time(&w.locked_time).or_else(|| Some(Utc::now()))
-    } else {
-        None
-    };
-    // Only values of the documented type are kept: an odd one from the upstream stays there,
-    // not stored by the gateway and handed to every other face.
-    let kept: Map<String, Value> = EXTENSIONS
-        .iter()
-        .filter_map(|(name, kind, _)| {
-            w.extra
-                .get(*name)
-                .filter(|v| kind.accepts(v))
-                .map(|v| ((*name).to_owned(), v.clone()))
-        })
-        .collect();
-    profile.extensions.merge(DIALECT, kept);
-    RemoteAgent {
-        id: w.id,
-        profile,
-        created_at: parse_time(&w.created_time),
-        updated_at: None,
-    }
-}
-
-/// The create / PUT body for a canonical profile.
-pub fn to_body(p: &Profile, password: Option<&Password>) -> Value {
-    let mut body = json!({
-        "email": p.email,
-        "displayName": p.shown_name(),
-        "firstName": p.first_name,
-        "lastName": p.last_name,
-        "isAdmin": p.role == Role::Administrator,
-        "isActive": p.state.active,
-        "phone": p.phone.clone().unwrap_or_default(),
-        "title": p.title.clone().unwrap_or_default(),
-        "bio": p.bio.clone().unwrap_or_default(),
-        "timeZone": p.time_zone.as_ref().map_or("UTC", zone::to_windows),
-        "datetimeFormat": p.datetime_format.clone().unwrap_or_else(|| "YYYY-MM-DD HH:mm:ss".into()),
-        "isLocked": p.state.locked_at.is_some(),
-        "lockedTime": p.state.locked_at.map_or_else(|| NEVER_LOCKED.to_owned(), crate::mapping::time),
-        "language": p.language.clone().unwrap_or_else(|| "en".into()),
-        "avatar": p.avatar_url.clone().unwrap_or_default(),
-    });
-    if let (Some(obj), Some(ext)) = (body.as_object_mut(), p.extensions.of(DIALECT)) {
-        for (name, _, _) in EXTENSIONS {
-            if let Some(v) = ext.get(name) {
-                obj.insert(name.to_owned(), v.clone());
-            }
-        }
-    }
-    if let (Some(obj), Some(pw)) = (body.as_object_mut(), password) {
-        obj.insert("password".into(), Value::String(pw.expose().to_owned()));
-    }
-    body
-}
-
 #[async_trait]
 impl Remote for Comm100Remote {
     fn capabilities(&self) -> Capabilities {
@@ -203,7 +115,7 @@ impl Remote for Comm100Remote {
 
     async fn list(&self, _query: &ListQuery) -> Result<RemotePage, BackendError> {
         let agents: Vec<wire::Agent> = self.expect(Method::GET, AGENTS, None).await?.json()?;
-        let items: Vec<RemoteAgent> = agents.into_iter().map(from_wire).collect();
+        let items: Vec<RemoteAgent> = agents.into_iter().map(mapping::from_upstream).collect();
         Ok(RemotePage {
             total: items.len() as u64,
             items,
@@ -211,7 +123,7 @@ impl Remote for Comm100Remote {
     }
 
     async fn get(&self, id: &str) -> Result<RemoteAgent, BackendError> {
-        Ok(from_wire(
+        Ok(mapping::from_upstream(
             self.expect(Method::GET, &format!("{AGENTS}/{id}"), None)
                 .await?
                 .json()?,
@@ -219,8 +131,8 @@ impl Remote for Comm100Remote {
     }
 
     async fn create(&self, new: &NewAgent) -> Result<RemoteAgent, BackendError> {
-        let body = to_body(&new.profile, new.password.as_ref());
-        Ok(from_wire(
+        let body = body(&mapping::to_upstream(&new.profile, new.password.as_ref()))?;
+        Ok(mapping::from_upstream(
             self.expect(Method::POST, AGENTS, Some(&body))
                 .await?
                 .json()?,
@@ -234,11 +146,11 @@ impl Remote for Comm100Remote {
         desired: &Profile,
         password: Option<&Password>,
     ) -> Result<RemoteAgent, BackendError> {
-        let updated = from_wire(
+        let updated = mapping::from_upstream(
             self.expect(
                 Method::PUT,
                 &format!("{AGENTS}/{id}"),
-                Some(&to_body(desired, None)),
+                Some(&body(&mapping::to_upstream(desired, None))?),
             )
             .await?
             .json()?,
@@ -256,11 +168,13 @@ impl Remote for Comm100Remote {
     }
 
     async fn change_password(&self, id: &str, password: &Password) -> Result<(), BackendError> {
-        let body = json!({"password": password.expose()});
+        let change = wire::ChangePassword {
+            password: Some(password.expose().to_owned()),
+        };
         self.expect(
             Method::POST,
             &format!("{AGENTS}/{id}:changePassword"),
-            Some(&body),
+            Some(&body(&change)?),
         )
         .await
         .map(drop)

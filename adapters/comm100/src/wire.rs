@@ -32,34 +32,52 @@ pub struct Agent {
     pub extra: Map<String, Value>,
 }
 
-/// A create or PUT body. Everything is optional here so a missing required field is a 400
-/// naming it; the extension fields land in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// A create or PUT body, as a client sends it and as agentgw sends it upstream. Everything is
+/// optional here so a missing required field is a 400 naming it; the extension fields land
+/// in `extra`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_admin: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bio: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub datetime_format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_locked: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locked_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub department_ids: Option<Vec<String>>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-/// `:changePassword` body.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// `:changePassword` body, as a client sends it and as agentgw sends it upstream.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChangePassword {
     pub password: Option<String>,
 }

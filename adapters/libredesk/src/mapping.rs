@@ -18,11 +18,12 @@
 //! | `new_password` | the password (hashed by the store) |
 //! | `api_key`, `api_key_last_used_at` | always `null` |
 
+use agentgw_core::RemoteAgent;
 use agentgw_model::limits::{self, TextProblem};
 use agentgw_model::{
     Agent, Availability, NewAgent, Password, Profile, ProfilePatch, Role, Team, parse_email,
 };
-use agentgw_model::{Precision, format_time};
+use agentgw_model::{Precision, format_time, parse_time as parse_rfc3339};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
@@ -331,6 +332,77 @@ pub fn replace(v: Validated, teams: Vec<String>) -> ProfilePatch {
         password: v.password,
         extensions: (!v.extensions.is_empty()).then(|| (DIALECT.to_owned(), v.extensions)),
         ..ProfilePatch::default()
+    }
+}
+
+/// A full agent a real Libredesk answered, as the canonical model sees it (upstream mode).
+pub fn from_upstream(w: wire::Agent) -> RemoteAgent {
+    let mut profile = Profile {
+        display_name: agentgw_model::join_name(&w.first_name, &w.last_name),
+        first_name: w.first_name,
+        last_name: w.last_name,
+        email: w.email,
+        role: if w.roles.iter().any(|r| r.eq_ignore_ascii_case("admin")) {
+            Role::Administrator
+        } else {
+            Role::Agent
+        },
+        availability: availability_of(&w.availability_status).unwrap_or(Availability::Online),
+        phone: w.phone_number,
+        phone_country_code: w.phone_number_country_code,
+        avatar_url: w.avatar_url,
+        teams: w.teams.into_iter().map(|t| t.name).collect(),
+        last_login_at: w.last_login_at.as_deref().and_then(parse_rfc3339),
+        last_active_at: w.last_active_at.as_deref().and_then(parse_rfc3339),
+        ..Profile::default()
+    };
+    profile.state.active = w.enabled;
+    profile.state.confirmed = true;
+    profile.extensions.merge(
+        DIALECT,
+        [(
+            "availability_status".to_owned(),
+            Value::String(w.availability_status),
+        )]
+        .into_iter()
+        .collect(),
+    );
+    if !w.custom_attributes.is_empty() {
+        profile.extensions.merge(
+            DIALECT,
+            [(
+                "custom_attributes".to_owned(),
+                Value::Object(w.custom_attributes),
+            )]
+            .into_iter()
+            .collect(),
+        );
+    }
+    RemoteAgent {
+        id: w.id.to_string(),
+        profile,
+        created_at: parse_rfc3339(&w.created_at),
+        updated_at: parse_rfc3339(&w.updated_at),
+    }
+}
+
+/// The create / PUT body a real Libredesk takes: the whole Libredesk-visible object
+/// (upstream mode).
+pub fn to_upstream(p: &Profile, password: Option<&Password>) -> wire::AgentRequest {
+    wire::AgentRequest {
+        first_name: Some(p.first_name.clone()),
+        last_name: Some(p.last_name.clone()),
+        email: Some(p.email.clone()),
+        send_welcome_email: Some(false),
+        teams: Some(p.teams.clone()),
+        roles: Some(role_names(p.role)),
+        enabled: Some(p.state.active),
+        availability_status: Some(availability(p)),
+        new_password: password.map(|pw| pw.expose().to_owned()),
+        phone_number: p.phone.clone(),
+        phone_number_country_code: p.phone_country_code.clone(),
+        avatar_url: p.avatar_url.clone(),
+        ..wire::AgentRequest::default()
     }
 }
 

@@ -5,14 +5,13 @@
 use agentgw_core::{
     BackendError, Capabilities, Credential, Remote, RemoteAgent, RemotePage, UpstreamConfig,
 };
-use agentgw_model::parse_time;
-use agentgw_model::{Availability, Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder};
-use agentgw_outbound::{Client, Method, Reply, client_error};
+use agentgw_model::{Field, ListQuery, NewAgent, Password, Profile, SortOrder};
+use agentgw_outbound::{Client, Method, Reply, body, client_error};
 use async_trait::async_trait;
 use futures_util::{StreamExt, TryStreamExt};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::mapping::{DIALECT, availability, availability_of};
+use crate::mapping;
 use crate::wire;
 
 const HOLDS: &[Field] = &[
@@ -83,86 +82,6 @@ impl LibredeskRemote {
     }
 }
 
-/// A full Libredesk agent as the canonical model sees it.
-pub fn from_wire(w: wire::Agent) -> RemoteAgent {
-    let mut profile = Profile {
-        display_name: agentgw_model::join_name(&w.first_name, &w.last_name),
-        first_name: w.first_name,
-        last_name: w.last_name,
-        email: w.email,
-        role: if w.roles.iter().any(|r| r.eq_ignore_ascii_case("admin")) {
-            Role::Administrator
-        } else {
-            Role::Agent
-        },
-        availability: availability_of(&w.availability_status).unwrap_or(Availability::Online),
-        phone: w.phone_number,
-        phone_country_code: w.phone_number_country_code,
-        avatar_url: w.avatar_url,
-        teams: w.teams.into_iter().map(|t| t.name).collect(),
-        last_login_at: w.last_login_at.as_deref().and_then(parse_time),
-        last_active_at: w.last_active_at.as_deref().and_then(parse_time),
-        ..Profile::default()
-    };
-    profile.state.active = w.enabled;
-    profile.state.confirmed = true;
-    profile.extensions.merge(
-        DIALECT,
-        [(
-            "availability_status".to_owned(),
-            Value::String(w.availability_status),
-        )]
-        .into_iter()
-        .collect(),
-    );
-    if !w.custom_attributes.is_empty() {
-        profile.extensions.merge(
-            DIALECT,
-            [(
-                "custom_attributes".to_owned(),
-                Value::Object(w.custom_attributes),
-            )]
-            .into_iter()
-            .collect(),
-        );
-    }
-    RemoteAgent {
-        id: w.id.to_string(),
-        profile,
-        created_at: parse_time(&w.created_at),
-        updated_at: parse_time(&w.updated_at),
-    }
-}
-
-/// The create / PUT body: the whole Libredesk-visible object.
-pub fn to_body(p: &Profile, password: Option<&Password>) -> Value {
-    let mut body = json!({
-        "first_name": p.first_name,
-        "last_name": p.last_name,
-        "email": p.email,
-        "roles": [if p.role == Role::Administrator { "Admin" } else { "Agent" }],
-        "enabled": p.state.active,
-        "teams": p.teams,
-        "availability_status": availability(p),
-        "send_welcome_email": false,
-    });
-    if let Some(obj) = body.as_object_mut() {
-        for (key, value) in [
-            ("phone_number", &p.phone),
-            ("phone_number_country_code", &p.phone_country_code),
-            ("avatar_url", &p.avatar_url),
-        ] {
-            if let Some(v) = value {
-                obj.insert(key.into(), Value::String(v.clone()));
-            }
-        }
-        if let Some(pw) = password {
-            obj.insert("new_password".into(), Value::String(pw.expose().to_owned()));
-        }
-    }
-    body
-}
-
 #[async_trait]
 impl Remote for LibredeskRemote {
     fn capabilities(&self) -> Capabilities {
@@ -207,18 +126,21 @@ impl Remote for LibredeskRemote {
     }
 
     async fn get(&self, id: &str) -> Result<RemoteAgent, BackendError> {
-        Ok(from_wire(
+        Ok(mapping::from_upstream(
             self.data(Method::GET, &format!("{AGENTS}/{id}"), None)
                 .await?,
         ))
     }
 
     async fn create(&self, new: &NewAgent) -> Result<RemoteAgent, BackendError> {
-        Ok(from_wire(
+        Ok(mapping::from_upstream(
             self.data(
                 Method::POST,
                 AGENTS,
-                Some(&to_body(&new.profile, new.password.as_ref())),
+                Some(&body(&mapping::to_upstream(
+                    &new.profile,
+                    new.password.as_ref(),
+                ))?),
             )
             .await?,
         ))
@@ -231,11 +153,11 @@ impl Remote for LibredeskRemote {
         desired: &Profile,
         password: Option<&Password>,
     ) -> Result<RemoteAgent, BackendError> {
-        Ok(from_wire(
+        Ok(mapping::from_upstream(
             self.data(
                 Method::PUT,
                 &format!("{AGENTS}/{id}"),
-                Some(&to_body(desired, password)),
+                Some(&body(&mapping::to_upstream(desired, password))?),
             )
             .await?,
         ))

@@ -71,22 +71,36 @@ pub struct CompactAgent {
     pub updated_at: String,
 }
 
-/// The create / update body.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// The create / update body, as a client sends it and as agentgw sends it upstream.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub send_welcome_email: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub teams: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
     /// The seed's single role name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub availability_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub new_password: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number_country_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<Map<String, Value>>,
 }

@@ -11,9 +11,10 @@
 //! | type `agent` | every agent |
 //! | type `manager` | `role == administrator` |
 
+use agentgw_core::RemoteAgent;
 use agentgw_model::{
     Agent, Availability, Filter, ListQuery, NewAgent, Profile, Role, SortKey, SortOrder, Window,
-    derive_username,
+    derive_username, split_name,
 };
 use serde_json::Value;
 
@@ -227,6 +228,53 @@ pub fn new_agent(username: &str, user_type: UserType, email_domain: &str) -> New
     NewAgent {
         profile,
         password: None,
+    }
+}
+
+/// A user a real Rocket.Chat answered (a manager when `manager`), as the canonical model
+/// sees it (upstream mode).
+pub fn from_upstream(u: wire::User, manager: bool) -> RemoteAgent {
+    let name = u.name.clone().unwrap_or_else(|| u.username.clone());
+    let (first_name, last_name) = split_name(&name);
+    let email = u.emails.as_ref().and_then(|e| e.first());
+    let status = u.status.as_deref().unwrap_or("online");
+    let mut profile = Profile {
+        display_name: name,
+        first_name,
+        last_name,
+        username: Some(u.username),
+        email: email.map(|e| e.address.clone()).unwrap_or_default(),
+        role: if manager {
+            Role::Administrator
+        } else {
+            Role::Agent
+        },
+        availability: match status {
+            "away" => Availability::Away,
+            "busy" => Availability::Busy,
+            "offline" => Availability::Offline,
+            _ => Availability::Online,
+        },
+        ..Profile::default()
+    };
+    profile.state.confirmed = email.is_some_and(|e| e.verified);
+    RemoteAgent {
+        id: u.id,
+        profile,
+        created_at: None,
+        updated_at: None,
+    }
+}
+
+/// The register body a real Rocket.Chat takes for an agent (upstream mode): its username,
+/// derived from the email when it has none.
+pub fn to_upstream_register(p: &Profile) -> wire::Register {
+    wire::Register {
+        username: p
+            .username
+            .clone()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| derive_username(&p.email)),
     }
 }
 

@@ -9,16 +9,13 @@ use agentgw_core::{
     BackendError, Batches, Capabilities, Credential, FilterSupport, Remote, RemoteAgent,
     RemotePage, UpstreamConfig,
 };
-use agentgw_model::{
-    Availability, Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder, derive_username,
-    split_name,
-};
-use agentgw_outbound::{Client, Method, Reply, client_error};
+use agentgw_model::{Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder};
+use agentgw_outbound::{Client, Method, Reply, body, client_error};
 use async_trait::async_trait;
 use futures_util::{StreamExt, TryStreamExt, future, stream};
 use serde_json::{Value, json};
 
-use crate::wire;
+use crate::{mapping, wire};
 
 const HOLDS: &[Field] = &[Field::Role];
 const REQUIRES: &[Field] = &[Field::Username];
@@ -133,40 +130,6 @@ impl LivechatRemote {
     }
 }
 
-/// A livechat user as the canonical model sees it.
-pub fn from_wire(u: wire::User, manager: bool) -> RemoteAgent {
-    let name = u.name.clone().unwrap_or_else(|| u.username.clone());
-    let (first_name, last_name) = split_name(&name);
-    let email = u.emails.as_ref().and_then(|e| e.first());
-    let status = u.status.as_deref().unwrap_or("online");
-    let mut profile = Profile {
-        display_name: name,
-        first_name,
-        last_name,
-        username: Some(u.username),
-        email: email.map(|e| e.address.clone()).unwrap_or_default(),
-        role: if manager {
-            Role::Administrator
-        } else {
-            Role::Agent
-        },
-        availability: match status {
-            "away" => Availability::Away,
-            "busy" => Availability::Busy,
-            "offline" => Availability::Offline,
-            _ => Availability::Online,
-        },
-        ..Profile::default()
-    };
-    profile.state.confirmed = email.is_some_and(|e| e.verified);
-    RemoteAgent {
-        id: u.id,
-        profile,
-        created_at: None,
-        updated_at: None,
-    }
-}
-
 #[async_trait]
 impl Remote for LivechatRemote {
     fn capabilities(&self) -> Capabilities {
@@ -214,7 +177,7 @@ impl Remote for LivechatRemote {
         };
         let items = users.into_iter().map(|u| {
             let manager = managers.contains(&u.id);
-            from_wire(u, manager)
+            mapping::from_upstream(u, manager)
         });
         Ok(RemotePage {
             items: items.collect(),
@@ -248,7 +211,7 @@ impl Remote for LivechatRemote {
                         users
                             .map(|u| {
                                 let manager = managers.contains(&u.id);
-                                from_wire(u, manager)
+                                mapping::from_upstream(u, manager)
                             })
                             .collect()
                     })
@@ -267,23 +230,28 @@ impl Remote for LivechatRemote {
             .expect(Method::GET, &format!("{USERS}/manager/{id}"), &[], None)
             .await?
             .json()?;
-        Ok(from_wire(user, as_manager.user.is_some()))
+        Ok(mapping::from_upstream(user, as_manager.user.is_some()))
     }
 
     async fn create(&self, new: &NewAgent) -> Result<RemoteAgent, BackendError> {
-        let username = new
-            .profile
-            .username
-            .clone()
-            .unwrap_or_else(|| derive_username(&new.profile.email));
-        let body = json!({"username": username});
+        let register = body(&mapping::to_upstream_register(&new.profile))?;
         let registered: wire::Registered = self
-            .expect(Method::POST, &format!("{USERS}/agent"), &[], Some(&body))
+            .expect(
+                Method::POST,
+                &format!("{USERS}/agent"),
+                &[],
+                Some(&register),
+            )
             .await?
             .json()?;
         if new.profile.role == Role::Administrator {
-            self.expect(Method::POST, &format!("{USERS}/manager"), &[], Some(&body))
-                .await?;
+            self.expect(
+                Method::POST,
+                &format!("{USERS}/manager"),
+                &[],
+                Some(&register),
+            )
+            .await?;
         }
         self.get(&registered.user.id).await
     }
@@ -302,9 +270,14 @@ impl Remote for LivechatRemote {
             match desired.role {
                 Role::Administrator => {
                     let user = self.get(id).await?;
-                    let body = json!({"username": user.profile.username});
-                    self.expect(Method::POST, &format!("{USERS}/manager"), &[], Some(&body))
-                        .await?;
+                    let register = body(&mapping::to_upstream_register(&user.profile))?;
+                    self.expect(
+                        Method::POST,
+                        &format!("{USERS}/manager"),
+                        &[],
+                        Some(&register),
+                    )
+                    .await?;
                 }
                 Role::Agent => {
                     self.expect(Method::DELETE, &format!("{USERS}/manager/{id}"), &[], None)

@@ -67,8 +67,9 @@ pub struct Found {
     pub success: bool,
 }
 
-/// `POST users/:type` body: exactly `{"username": "..."}`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// `POST users/:type` body: exactly `{"username": "..."}` (what agentgw sends upstream; its
+/// face reads the object itself, to answer in Rocket.Chat's validation words).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Register {
     pub username: String,

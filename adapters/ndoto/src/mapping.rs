@@ -12,6 +12,7 @@
 //! | `avatar_url` = `thumbnail` | `avatar_url` (`""` when none, as Chatwoot renders it) |
 //! | `auto_offline` | extension `ndoto.auto_offline` (default `true`, Chatwoot's) |
 
+use agentgw_core::RemoteAgent;
 use agentgw_model::limits::{self, TextProblem};
 use agentgw_model::{
     Agent, Availability, NewAgent, Profile, ProfilePatch, Role, parse_email, split_name,
@@ -237,6 +238,60 @@ pub fn patch(req: wire::UpdateAgent) -> Result<ProfilePatch, Vec<Invalid>> {
     } else {
         Err(errors)
     }
+}
+
+/// An agent a real ndoto (Chatwoot) answered, as the canonical model sees it (upstream mode).
+pub fn from_upstream(w: wire::Agent) -> RemoteAgent {
+    let (first_name, last_name) = split_name(&w.name);
+    let status = w.availability_status.as_deref().unwrap_or(&w.availability);
+    let mut profile = Profile {
+        display_name: w.name,
+        first_name,
+        last_name,
+        email: w.email,
+        role: role_of(&w.role).unwrap_or(Role::Agent),
+        availability: availability_of(status).unwrap_or(Availability::Online),
+        avatar_url: w.avatar_url.filter(|a| !a.is_empty()),
+        ..Profile::default()
+    };
+    profile.state.confirmed = w.confirmed;
+    if let Some(auto) = w.auto_offline {
+        profile.extensions.merge(
+            DIALECT,
+            Map::from_iter([("auto_offline".to_owned(), Value::Bool(auto))]),
+        );
+    }
+    RemoteAgent {
+        id: w.id.to_string(),
+        profile,
+        created_at: None,
+        updated_at: None,
+    }
+}
+
+/// The create body a real ndoto takes (upstream mode).
+pub fn to_upstream_create(p: &Profile) -> wire::CreateAgent {
+    wire::CreateAgent {
+        name: Some(p.shown_name()),
+        email: Some(p.email.clone()),
+        role: Some(role_name(p.role).to_owned()),
+        availability: Some(availability_name(p.availability).to_owned()),
+        ..wire::CreateAgent::default()
+    }
+}
+
+/// The minimal PATCH that makes a real ndoto's agent `desired` (it is `current`): name, role
+/// and availability where they differ (Chatwoot updates nothing else); `None` when none does.
+pub fn to_upstream_update(current: &Profile, desired: &Profile) -> Option<wire::UpdateAgent> {
+    let change = wire::UpdateAgent {
+        name: (current.shown_name() != desired.shown_name()).then(|| Some(desired.shown_name())),
+        role: (current.role != desired.role).then(|| Some(role_name(desired.role).to_owned())),
+        availability: (availability_name(current.availability)
+            != availability_name(desired.availability))
+        .then(|| Some(availability_name(desired.availability).to_owned())),
+        ..wire::UpdateAgent::default()
+    };
+    (change != wire::UpdateAgent::default()).then_some(change)
 }
 
 #[cfg(test)]

@@ -5,17 +5,14 @@
 use agentgw_core::{
     BackendError, Capabilities, Credential, Remote, RemoteAgent, RemotePage, UpstreamConfig,
 };
-use agentgw_model::{
-    Availability, Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder, join_name,
-    split_name,
-};
+use agentgw_model::{Field, ListQuery, NewAgent, Password, Profile, SortOrder};
 use std::sync::Arc;
 
-use agentgw_outbound::{Client, Method, Reply, client_error};
+use agentgw_outbound::{Client, Method, Reply, body, client_error};
 use async_trait::async_trait;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-use crate::mapping::{DIALECT, availability_name, availability_of, role_name, role_of};
+use crate::mapping;
 use crate::settings::UpstreamSettings;
 use crate::wire;
 
@@ -94,43 +91,6 @@ impl NdotoRemote {
     }
 }
 
-/// An ndoto agent as the canonical model sees it.
-pub fn from_wire(w: wire::Agent) -> RemoteAgent {
-    let (first_name, last_name) = split_name(&w.name);
-    let status = w.availability_status.as_deref().unwrap_or(&w.availability);
-    let mut profile = Profile {
-        display_name: w.name,
-        first_name,
-        last_name,
-        email: w.email,
-        role: role_of(&w.role).unwrap_or(Role::Agent),
-        availability: availability_of(status).unwrap_or(Availability::Online),
-        avatar_url: w.avatar_url.filter(|a| !a.is_empty()),
-        ..Profile::default()
-    };
-    profile.state.confirmed = w.confirmed;
-    if let Some(auto) = w.auto_offline {
-        profile.extensions.merge(
-            DIALECT,
-            Map::from_iter([("auto_offline".to_owned(), Value::Bool(auto))]),
-        );
-    }
-    RemoteAgent {
-        id: w.id.to_string(),
-        profile,
-        created_at: None,
-        updated_at: None,
-    }
-}
-
-fn name_of(p: &Profile) -> String {
-    if p.display_name.trim().is_empty() {
-        join_name(&p.first_name, &p.last_name)
-    } else {
-        p.display_name.clone()
-    }
-}
-
 #[async_trait]
 impl Remote for NdotoRemote {
     fn capabilities(&self) -> Capabilities {
@@ -159,7 +119,7 @@ impl Remote for NdotoRemote {
     async fn list(&self, _query: &ListQuery) -> Result<RemotePage, BackendError> {
         let agents: Vec<wire::Agent> =
             self.expect(Method::GET, &self.agents, None).await?.json()?;
-        let items: Vec<RemoteAgent> = agents.into_iter().map(from_wire).collect();
+        let items: Vec<RemoteAgent> = agents.into_iter().map(mapping::from_upstream).collect();
         Ok(RemotePage {
             total: items.len() as u64,
             items,
@@ -173,15 +133,14 @@ impl Remote for NdotoRemote {
         agents
             .into_iter()
             .find(|a| a.id.to_string() == id)
-            .map(from_wire)
+            .map(mapping::from_upstream)
             .ok_or(BackendError::NotFound)
     }
 
     async fn create(&self, new: &NewAgent) -> Result<RemoteAgent, BackendError> {
-        let p = &new.profile;
-        let body = json!({"name": name_of(p), "email": p.email, "role": role_name(p.role), "availability": availability_name(p.availability)});
-        Ok(from_wire(
-            self.expect(Method::POST, &self.agents, Some(&body))
+        let create = body(&mapping::to_upstream_create(&new.profile))?;
+        Ok(mapping::from_upstream(
+            self.expect(Method::POST, &self.agents, Some(&create))
                 .await?
                 .json()?,
         ))
@@ -197,27 +156,14 @@ impl Remote for NdotoRemote {
         if password.is_some() {
             return Err(BackendError::Unsupported("changing a password"));
         }
-        let mut body = Map::new();
-        if name_of(current) != name_of(desired) {
-            body.insert("name".into(), Value::String(name_of(desired)));
-        }
-        if current.role != desired.role {
-            body.insert("role".into(), json!(role_name(desired.role)));
-        }
-        if current.availability != desired.availability {
-            body.insert(
-                "availability".into(),
-                json!(availability_name(desired.availability)),
-            );
-        }
-        if body.is_empty() {
+        let Some(change) = mapping::to_upstream_update(current, desired) else {
             return self.get(id).await;
-        }
-        Ok(from_wire(
+        };
+        Ok(mapping::from_upstream(
             self.expect(
                 Method::PATCH,
                 &format!("{}/{id}", self.agents),
-                Some(&Value::Object(body)),
+                Some(&body(&change)?),
             )
             .await?
             .json()?,

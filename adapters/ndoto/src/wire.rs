@@ -26,28 +26,41 @@ pub struct Agent {
     pub auto_offline: Option<bool>,
 }
 
-/// `POST /agents` body. Fields are optional here so that a missing one is a 422 naming it.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// `POST /agents` body, as a client sends it and as agentgw sends it upstream. Fields are
+/// optional here so that a missing one is a 422 naming it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateAgent {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub availability: Option<String>,
     /// Chatwoot's own name for `availability`; either is accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub availability_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_offline: Option<bool>,
 }
 
-/// `PATCH`/`PUT /agents/{id}` body. `null` is kept apart from absent so it can be refused.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// `PATCH`/`PUT /agents/{id}` body, as a client sends it and as agentgw sends it upstream.
+/// `null` is kept apart from absent so it can be refused.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateAgent {
     #[serde(default, deserialize_with = "agentgw_inbound::present")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "agentgw_inbound::present")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<Option<String>>,
     #[serde(default, deserialize_with = "agentgw_inbound::present")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub availability: Option<Option<String>>,
     #[serde(default, deserialize_with = "agentgw_inbound::present")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub availability_status: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_offline: Option<bool>,
 }

@@ -14,10 +14,11 @@
 //! | permissions, notifications | `permissions`, `notifications` (named booleans, defaults below) |
 //! | `*_count` includes | not tracked by agentgw (no tickets or notes): always 0 |
 
+use agentgw_core::RemoteAgent;
 use agentgw_model::{
     Agent, Filter, FlagKind, Flags, NewAgent, Password, Profile, ProfilePatch, Role, join_name,
 };
-use agentgw_model::{Precision, format_time};
+use agentgw_model::{Precision, TimeZone, format_time, parse_time as parse_rfc3339};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
@@ -256,6 +257,71 @@ pub fn flags_patch(body: &Map<String, Value>, kind: FlagKind) -> Result<Flags, E
     } else {
         Err(errors)
     }
+}
+
+/// An agent a real supporthub answered, as the canonical model sees it (upstream mode).
+pub fn from_upstream(w: wire::Agent) -> RemoteAgent {
+    let mut profile = Profile {
+        display_name: agentgw_model::join_name(&w.first_name, &w.last_name),
+        first_name: w.first_name,
+        last_name: w.last_name,
+        email: w.email,
+        role: if w.role == 1 {
+            Role::Administrator
+        } else {
+            Role::Agent
+        },
+        avatar_url: w.avatar,
+        time_zone: w.timezone.as_deref().and_then(|z| TimeZone::parse(z).ok()),
+        last_login_at: w.last_login_at.as_deref().and_then(parse_rfc3339),
+        ..Profile::default()
+    };
+    profile.state.banned = w.status == 3;
+    profile.state.confirmed = w.status == 1;
+    RemoteAgent {
+        id: w.id.to_string(),
+        profile,
+        created_at: parse_rfc3339(&w.created_at),
+        updated_at: parse_rfc3339(&w.updated_at),
+    }
+}
+
+/// The create body a real supporthub takes (upstream mode): names, email and the password,
+/// confirmed.
+pub fn to_upstream_create(new: &NewAgent) -> wire::CreateAgent {
+    let p = &new.profile;
+    let password = new
+        .password
+        .as_ref()
+        .map(|p| p.expose().to_owned())
+        .unwrap_or_default();
+    wire::CreateAgent {
+        first_name: p.first_name.clone(),
+        last_name: p.last_name.clone(),
+        email: p.email.clone(),
+        password_confirmation: password.clone(),
+        password,
+    }
+}
+
+/// The minimal PATCH that makes a real supporthub's agent `desired` (it is `current`): only
+/// the fields supporthub holds that differ, and a new password; `None` when nothing does.
+pub fn to_upstream_update(
+    current: &Profile,
+    desired: &Profile,
+    password: Option<&Password>,
+) -> Option<wire::UpdateAgent> {
+    let changed = |before: &String, after: &String| (before != after).then(|| after.clone());
+    let change = wire::UpdateAgent {
+        first_name: changed(&current.first_name, &desired.first_name),
+        last_name: changed(&current.last_name, &desired.last_name),
+        email: changed(&current.email, &desired.email),
+        timezone: (current.time_zone != desired.time_zone)
+            .then(|| desired.time_zone.as_ref().map(|z| z.as_str().to_owned())),
+        new_password: password.map(|p| p.expose().to_owned()),
+        new_password_confirmation: password.map(|p| p.expose().to_owned()),
+    };
+    (change != wire::UpdateAgent::default()).then_some(change)
 }
 
 #[cfg(test)]

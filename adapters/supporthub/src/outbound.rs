@@ -8,16 +8,13 @@ use agentgw_core::{
     BackendError, Batches, Capabilities, Credential, FilterSupport, Remote, RemoteAgent,
     RemotePage, UpstreamConfig, Verbs,
 };
-use agentgw_model::parse_time;
-use agentgw_model::{
-    Field, FlagKind, Flags, ListQuery, NewAgent, Password, Profile, Role, SortOrder, TimeZone,
-};
-use agentgw_outbound::{Client, Method, Reply, client_error};
+use agentgw_model::{Field, FlagKind, Flags, ListQuery, NewAgent, Password, Profile, SortOrder};
+use agentgw_outbound::{Client, Method, Reply, body, client_error};
 use async_trait::async_trait;
 use futures_util::{StreamExt, TryStreamExt, future, stream};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-use crate::wire;
+use crate::{mapping, wire};
 
 const HOLDS: &[Field] = &[
     Field::Email,
@@ -117,33 +114,6 @@ impl SupporthubRemote {
     }
 }
 
-/// A supporthub agent as the canonical model sees it.
-pub fn from_wire(w: wire::Agent) -> RemoteAgent {
-    let mut profile = Profile {
-        display_name: agentgw_model::join_name(&w.first_name, &w.last_name),
-        first_name: w.first_name,
-        last_name: w.last_name,
-        email: w.email,
-        role: if w.role == 1 {
-            Role::Administrator
-        } else {
-            Role::Agent
-        },
-        avatar_url: w.avatar,
-        time_zone: w.timezone.as_deref().and_then(|z| TimeZone::parse(z).ok()),
-        last_login_at: w.last_login_at.as_deref().and_then(parse_time),
-        ..Profile::default()
-    };
-    profile.state.banned = w.status == 3;
-    profile.state.confirmed = w.status == 1;
-    RemoteAgent {
-        id: w.id.to_string(),
-        profile,
-        created_at: parse_time(&w.created_at),
-        updated_at: parse_time(&w.updated_at),
-    }
-}
-
 fn filters(q: &ListQuery) -> Vec<(String, String)> {
     let f = &q.filter;
     [
@@ -221,7 +191,7 @@ impl Remote for SupporthubRemote {
             .flat_map(|p| p.data)
             .skip(skip)
             .take(take)
-            .map(from_wire)
+            .map(mapping::from_upstream)
             .collect();
         Ok(RemotePage { items, total })
     }
@@ -243,7 +213,7 @@ impl Remote for SupporthubRemote {
                     stream::once(future::ready(Ok(first))).chain(rest)
                 })
                 .try_flatten()
-                .map_ok(|page| page.data.into_iter().map(from_wire).collect()),
+                .map_ok(|page| page.data.into_iter().map(mapping::from_upstream).collect()),
         )
     }
 
@@ -252,34 +222,41 @@ impl Remote for SupporthubRemote {
             .expect(Method::GET, &format!("/api/agents/{id}"), &[], None)
             .await?
             .json()?;
-        Ok(from_wire(data.data))
+        Ok(mapping::from_upstream(data.data))
     }
 
     async fn create(&self, new: &NewAgent) -> Result<RemoteAgent, BackendError> {
-        let p = &new.profile;
-        let password = new
-            .password
-            .as_ref()
-            .map(|p| p.expose().to_owned())
-            .unwrap_or_default();
-        let body = json!({"first_name": p.first_name, "last_name": p.last_name, "email": p.email, "password": password, "password_confirmation": password});
         let data: wire::Data<wire::Agent> = self
-            .expect(Method::POST, "/api/agents", &[], Some(&body))
+            .expect(
+                Method::POST,
+                "/api/agents",
+                &[],
+                Some(&body(&mapping::to_upstream_create(new))?),
+            )
             .await?
             .json()?;
-        let created = from_wire(data.data);
+        let created = mapping::from_upstream(data.data);
         // A create cannot carry a time zone; a PATCH right after can.
-        if let Some(tz) = &p.time_zone {
+        if new.profile.time_zone.is_some() {
+            let zone = wire::UpdateAgent {
+                timezone: Some(
+                    new.profile
+                        .time_zone
+                        .as_ref()
+                        .map(|z| z.as_str().to_owned()),
+                ),
+                ..wire::UpdateAgent::default()
+            };
             let patched: wire::Data<wire::Agent> = self
                 .expect(
                     Method::PATCH,
                     &format!("/api/agents/{}", created.id),
                     &[],
-                    Some(&json!({"timezone": tz.as_str()})),
+                    Some(&body(&zone)?),
                 )
                 .await?
                 .json()?;
-            return Ok(from_wire(patched.data));
+            return Ok(mapping::from_upstream(patched.data));
         }
         Ok(created)
     }
@@ -291,47 +268,19 @@ impl Remote for SupporthubRemote {
         desired: &Profile,
         password: Option<&Password>,
     ) -> Result<RemoteAgent, BackendError> {
-        // The minimal change: only the fields supporthub holds that differ.
-        let mut body = Map::new();
-        let text = [
-            ("first_name", &current.first_name, &desired.first_name),
-            ("last_name", &current.last_name, &desired.last_name),
-            ("email", &current.email, &desired.email),
-        ];
-        for (name, before, after) in text {
-            if before != after {
-                body.insert(name.into(), Value::String(after.clone()));
-            }
-        }
-        if current.time_zone != desired.time_zone {
-            body.insert(
-                "timezone".into(),
-                desired
-                    .time_zone
-                    .as_ref()
-                    .map_or(Value::Null, |z| Value::String(z.as_str().to_owned())),
-            );
-        }
-        if let Some(p) = password {
-            body.insert("new_password".into(), Value::String(p.expose().to_owned()));
-            body.insert(
-                "new_password_confirmation".into(),
-                Value::String(p.expose().to_owned()),
-            );
-        }
-        if body.is_empty() {
+        let Some(change) = mapping::to_upstream_update(current, desired, password) else {
             return self.get(id).await;
-        }
+        };
         let data: wire::Data<wire::Agent> = self
             .expect(
                 Method::PATCH,
                 &format!("/api/agents/{id}"),
                 &[],
-                Some(&Value::Object(body)),
+                Some(&body(&change)?),
             )
             .await?
             .json()?;
-        Ok(from_wire(data.data))
+        Ok(mapping::from_upstream(data.data))
     }
 
     async fn delete(&self, id: &str) -> Result<(), BackendError> {
@@ -341,12 +290,16 @@ impl Remote for SupporthubRemote {
     }
 
     async fn change_password(&self, id: &str, password: &Password) -> Result<(), BackendError> {
-        let body = json!({"new_password": password.expose(), "new_password_confirmation": password.expose()});
+        let change = wire::UpdateAgent {
+            new_password: Some(password.expose().to_owned()),
+            new_password_confirmation: Some(password.expose().to_owned()),
+            ..wire::UpdateAgent::default()
+        };
         self.expect(
             Method::PATCH,
             &format!("/api/agents/{id}"),
             &[],
-            Some(&body),
+            Some(&body(&change)?),
         )
         .await
         .map(drop)
@@ -366,10 +319,13 @@ impl Remote for SupporthubRemote {
         kind: FlagKind,
         changes: Flags,
     ) -> Result<Flags, BackendError> {
-        let body =
-            serde_json::to_value(changes).map_err(|e| BackendError::Internal(e.to_string()))?;
         let data: wire::Data<Flags> = self
-            .expect(Method::PATCH, &flags_path(id, kind), &[], Some(&body))
+            .expect(
+                Method::PATCH,
+                &flags_path(id, kind),
+                &[],
+                Some(&body(&changes)?),
+            )
             .await?
             .json()?;
         Ok(data.data)

@@ -72,3 +72,32 @@ pub struct Page {
     pub links: Links,
     pub meta: Meta,
 }
+
+/// The create body agentgw sends a real supporthub (its face validates the JSON object itself).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateAgent {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub password: String,
+    pub password_confirmation: String,
+}
+
+/// A partial update (PATCH) agentgw sends a real supporthub: only what changes. (Sent only:
+/// the face reads its PATCH as a JSON object, to tell absent from null.)
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct UpdateAgent {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `Some(None)` clears the zone (`"timezone": null`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_password: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_password_confirmation: Option<String>,
+}

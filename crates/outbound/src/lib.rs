@@ -22,6 +22,12 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 /// First back-off between retries (doubled each time).
 const BACKOFF: Duration = Duration::from_millis(100);
 
+/// A request body (a dialect's `wire` type) as the JSON a call sends.
+pub fn body<T: serde::Serialize>(wire: &T) -> Result<Value, BackendError> {
+    serde_json::to_value(wire)
+        .map_err(|e| BackendError::Internal(format!("cannot encode a request body: {e}")))
+}
+
 /// An answer the dialect client interprets: any status below 500 except 429.
 #[derive(Debug)]
 pub struct Reply {
