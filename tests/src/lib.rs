@@ -2,6 +2,7 @@
 //! end-to-end tests in `tests/e2e/` (and later harnesses). Every gateway gets its own temporary
 //! directory (config, SQLite store, log) and listens on 127.0.0.1:0.
 
+pub mod golden;
 pub mod postgres;
 
 use std::io::{BufRead, BufReader};
