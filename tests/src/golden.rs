@@ -51,3 +51,26 @@ pub fn agent_of(remote: RemoteAgent, int: i64) -> Agent {
 pub fn pretty<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("cannot encode: {e}")) + "\n"
 }
+
+/// An upstream of `dialect` at `base_url` with `credential` and the dialect's options decoded
+/// from `settings` (JSON): what an adapter's outbound client is built from.
+pub fn upstream(
+    dialect: &'static agentgw_core::Dialect,
+    base_url: &str,
+    credential: agentgw_core::Credential,
+    settings: serde_json::Value,
+) -> agentgw_core::UpstreamConfig {
+    let settings = (dialect.upstream_settings)(settings.as_object().cloned().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("settings: {e:?}"));
+    agentgw_core::UpstreamConfig {
+        name: "up".into(),
+        dialect,
+        base_url: base_url.into(),
+        credential,
+        settings,
+        timeout: std::time::Duration::from_secs(2),
+        retries: 0,
+        max_concurrency: 2,
+        defaults: Default::default(),
+    }
+}

@@ -722,4 +722,27 @@ mod tests {
         );
         assert!(with("departmentIds", json!(["nope"])).is_err());
     }
+
+    #[test]
+    fn an_upstream_keeps_only_extension_values_of_their_documented_type() {
+        let mut w: wire::Agent = serde_json::from_str(include_str!(
+            "../../../tests/fixtures/comm100/get_response.json"
+        ))
+        .expect("fixture");
+        w.extra
+            .insert("shiftIds".into(), json!([[["not", "guids"]]]));
+        w.extra.insert("isSeat".into(), json!("yes"));
+        let remote = from_upstream(w);
+        assert_eq!(remote.profile.extensions.get(DIALECT, "shiftIds"), None);
+        assert_eq!(remote.profile.extensions.get(DIALECT, "isSeat"), None);
+        assert!(remote.profile.extensions.get(DIALECT, "skillIds").is_some());
+        // And what goes up is what was kept.
+        let body = serde_json::to_value(to_upstream(&remote.profile, None)).unwrap_or_default();
+        assert_eq!(body.get("shiftIds"), None);
+        assert_eq!(
+            body.get("password"),
+            None,
+            "no password unless one is given"
+        );
+    }
 }

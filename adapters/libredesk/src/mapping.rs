@@ -607,4 +607,22 @@ mod tests {
             .is_err()
         );
     }
+
+    #[test]
+    fn an_upstream_body_is_the_whole_libredesk_object() {
+        let mut p = agent().profile;
+        p.state.active = false;
+        let body = serde_json::to_value(to_upstream(&p, Some(&Password::new("N3w-Secret!x"))))
+            .unwrap_or_default();
+        assert_eq!(body["roles"], serde_json::json!(["Admin"]));
+        assert_eq!(
+            body["enabled"],
+            serde_json::json!(false),
+            "PUT replaces: false is sent"
+        );
+        assert_eq!(body["new_password"], "N3w-Secret!x");
+        assert_eq!(body["send_welcome_email"], false);
+        let without = serde_json::to_value(to_upstream(&p, None)).unwrap_or_default();
+        assert!(without.get("new_password").is_none());
+    }
 }

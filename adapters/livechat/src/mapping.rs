@@ -462,4 +462,15 @@ mod tests {
             ("john.doe@example.com", Role::Administrator)
         );
     }
+
+    #[test]
+    fn an_upstream_register_names_the_agents_username() {
+        let mut p = Profile {
+            email: "Grace.Hopper@example.com".into(),
+            ..Profile::default()
+        };
+        assert_eq!(to_upstream_register(&p).username, "grace.hopper");
+        p.username = Some("amazing.grace".into());
+        assert_eq!(to_upstream_register(&p).username, "amazing.grace");
+    }
 }

@@ -425,4 +425,31 @@ mod tests {
             .collect();
         assert_eq!(attributes, ["name", "role", "availability"]);
     }
+
+    #[test]
+    fn an_upstream_patch_carries_only_what_chatwoot_updates_and_differs() {
+        let current = Profile {
+            display_name: "Ada Lovelace".into(),
+            availability: Availability::Away,
+            ..Profile::default()
+        };
+        // Away shows as busy on ndoto: busy is no change there.
+        let same = Profile {
+            availability: Availability::Busy,
+            title: Some("not an ndoto field".into()),
+            ..current.clone()
+        };
+        assert_eq!(to_upstream_update(&current, &same), None);
+        let renamed = Profile {
+            display_name: "Ada King".into(),
+            role: Role::Administrator,
+            ..current.clone()
+        };
+        let change =
+            to_upstream_update(&current, &renamed).and_then(|c| serde_json::to_value(c).ok());
+        assert_eq!(
+            change,
+            Some(json!({"name": "Ada King", "role": "administrator"}))
+        );
+    }
 }

@@ -176,3 +176,45 @@ impl Remote for NdotoRemote {
             .map(drop)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agentgw_core::Secret;
+    use agentgw_tests::golden::upstream;
+
+    #[test]
+    fn the_account_comes_from_the_upstreams_settings() {
+        let token = Credential::Token(Secret::new("t"));
+        let seven = upstream(
+            &crate::ADAPTER.dialect,
+            "http://h",
+            token.clone(),
+            serde_json::json!({"account_id": 7}),
+        );
+        assert_eq!(
+            NdotoRemote::new(&seven).map(|r| r.agents).ok().as_deref(),
+            Some("/api/v1/accounts/7/agents")
+        );
+        let default = upstream(
+            &crate::ADAPTER.dialect,
+            "http://h",
+            token,
+            serde_json::json!({}),
+        );
+        assert_eq!(
+            NdotoRemote::new(&default).map(|r| r.agents).ok().as_deref(),
+            Some("/api/v1/accounts/1/agents")
+        );
+        let wrong = upstream(
+            &crate::ADAPTER.dialect,
+            "http://h",
+            Credential::KeySecret {
+                key: "k".into(),
+                secret: Secret::new("s"),
+            },
+            serde_json::json!({}),
+        );
+        assert!(NdotoRemote::new(&wrong).is_err());
+    }
+}

@@ -463,4 +463,29 @@ mod tests {
             .is_err()
         );
     }
+
+    #[test]
+    fn an_upstream_patch_is_the_minimal_change() {
+        let current = Profile {
+            first_name: "Ada".into(),
+            time_zone: agentgw_model::TimeZone::parse("Europe/London").ok(),
+            ..Profile::default()
+        };
+        assert_eq!(to_upstream_update(&current, &current, None), None);
+        let desired = Profile {
+            time_zone: None,
+            title: Some("not a supporthub field".into()),
+            ..current.clone()
+        };
+        let password = Password::new("n3w-secret");
+        let change = to_upstream_update(&current, &desired, Some(&password))
+            .and_then(|c| serde_json::to_value(c).ok());
+        assert_eq!(
+            change,
+            Some(
+                json!({"timezone": null, "new_password": "n3w-secret", "new_password_confirmation": "n3w-secret"})
+            ),
+            "a cleared zone is an explicit null"
+        );
+    }
 }

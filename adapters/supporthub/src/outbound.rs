@@ -331,3 +331,29 @@ impl Remote for SupporthubRemote {
         Ok(data.data)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agentgw_model::Filter;
+
+    #[test]
+    fn name_and_email_filters_go_upstream_as_spatie_filters() {
+        let q = ListQuery {
+            filter: Filter {
+                first_name: Some("ada".into()),
+                email: Some("@example".into()),
+                text: Some("kept here".into()),
+                ..Filter::default()
+            },
+            ..ListQuery::default()
+        };
+        assert_eq!(
+            filters(&q),
+            [
+                ("filter[first_name]".to_owned(), "ada".to_owned()),
+                ("filter[email]".to_owned(), "@example".to_owned()),
+            ]
+        );
+    }
+}

@@ -274,3 +274,156 @@ pub fn client_error(reply: &Reply, message: String) -> BackendError {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agentgw_core::{Credential, CredentialShape, Dialect, NoSettings, Secret, Settings};
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn no_remote(
+        _: &UpstreamConfig,
+    ) -> Result<std::sync::Arc<dyn agentgw_core::Remote>, BackendError> {
+        Err(BackendError::Unsupported("remotes in this test"))
+    }
+    static TEST: Dialect = Dialect {
+        name: "test",
+        root: "/",
+        credential: CredentialShape::Token,
+        route_settings: Settings::decode::<NoSettings>,
+        upstream_settings: Settings::decode::<NoSettings>,
+        remote: no_remote,
+    };
+
+    fn client(base: &str, retries: u32, timeout_ms: u64) -> Client {
+        let cfg = UpstreamConfig {
+            name: "up".into(),
+            dialect: &TEST,
+            base_url: base.into(),
+            credential: Credential::Token(Secret::new("t")),
+            settings: Settings::default(),
+            timeout: Duration::from_millis(timeout_ms),
+            retries,
+            max_concurrency: 2,
+            defaults: Default::default(),
+        };
+        Client::new(&cfg, vec![("authorization", "Bearer t".into())]).expect("client")
+    }
+
+    async fn answering(status: u16, calls: u64, verb: &str) -> MockServer {
+        let server = MockServer::start().await;
+        Mock::given(method(verb))
+            .and(path("/x"))
+            .respond_with(ResponseTemplate::new(status))
+            .expect(calls)
+            .mount(&server)
+            .await;
+        server
+    }
+
+    #[tokio::test]
+    async fn idempotent_calls_are_retried_and_posts_never() {
+        let server = answering(500, 3, "GET").await;
+        let got = client(&server.uri(), 2, 2000)
+            .call(Method::GET, "/x", &[], None)
+            .await;
+        assert!(matches!(
+            got,
+            Err(BackendError::Upstream {
+                status: Some(500),
+                ..
+            })
+        ));
+        server.verify().await;
+
+        let server = answering(503, 1, "POST").await;
+        let got = client(&server.uri(), 2, 2000)
+            .call(Method::POST, "/x", &[], None)
+            .await;
+        assert!(matches!(
+            got,
+            Err(BackendError::Upstream {
+                status: Some(503),
+                ..
+            })
+        ));
+        server.verify().await;
+
+        // A 4xx is an answer, not a failure to retry.
+        let server = answering(404, 1, "GET").await;
+        let got = client(&server.uri(), 2, 2000)
+            .call(Method::GET, "/x", &[], None)
+            .await;
+        assert_eq!(got.map(|r| r.status.as_u16()).ok(), Some(404));
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn retry_after_is_waited_out_up_to_its_cap() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+            .mount(&server)
+            .await;
+        let got = client(&server.uri(), 2, 2000)
+            .call(Method::GET, "/x", &[], None)
+            .await;
+        assert_eq!(got.map(|r| r.status.as_u16()).ok(), Some(200));
+
+        // Past the cap (10 s) the call fails at once instead of stalling its client.
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "60"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let got = client(&server.uri(), 2, 2000)
+            .call(Method::GET, "/x", &[], None)
+            .await;
+        assert!(matches!(got, Err(BackendError::Unavailable(_))));
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn a_slow_upstream_is_a_timeout() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(400)))
+            .mount(&server)
+            .await;
+        let got = client(&server.uri(), 0, 100)
+            .call(Method::GET, "/x", &[], None)
+            .await;
+        assert!(matches!(got, Err(BackendError::Timeout)));
+    }
+
+    #[test]
+    fn client_errors_read_as_the_gateway_means_them() {
+        let reply = |status: u16| Reply {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            body: Vec::new(),
+        };
+        assert!(matches!(
+            client_error(&reply(404), "m".into()),
+            BackendError::NotFound
+        ));
+        assert!(matches!(
+            client_error(&reply(401), "m".into()),
+            BackendError::Upstream { .. }
+        ));
+        assert!(matches!(
+            client_error(&reply(409), "m".into()),
+            BackendError::Conflict { field: "email" }
+        ));
+        assert!(matches!(
+            client_error(&reply(422), "bad".into()),
+            BackendError::Invalid { message, .. } if message == "bad"
+        ));
+    }
+}

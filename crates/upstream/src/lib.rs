@@ -360,3 +360,6 @@ impl MigrationTarget for UpstreamBackend {
         self.complete(new.clone()).map(drop)
     }
 }
+
+#[cfg(test)]
+mod tests;
