@@ -3,73 +3,57 @@
 
 use std::time::{Duration, Instant};
 
-use agentgw_tests::{
-    Gateway, LC_TOKEN, LD_SECRET, TOKEN, call, is_face_error, json as read, ndoto_config, postgres,
-    request, test_config,
-};
+use agentgw_inbound::kit::Person;
+use agentgw_tests::{Gateway, json as read, postgres};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Each face's collection path and a body its create accepts (`EMAIL` replaced per call).
-const CREATES: [(&str, &str); 5] = [
-    (
-        "/ndoto/api/v1/accounts/1/agents",
-        r#"{"name": "Ada Lovelace", "email": "EMAIL", "role": "agent"}"#,
-    ),
-    (
-        "/supporthub/api/agents",
-        r#"{"first_name": "Ada", "last_name": "Lovelace", "email": "EMAIL", "password": "secret1", "password_confirmation": "secret1"}"#,
-    ),
-    (
-        "/libredesk/api/v1/agents",
-        r#"{"first_name": "Ada", "last_name": "Lovelace", "email": "EMAIL", "roles": ["Agent"]}"#,
-    ),
-    (
-        "/comm100/v4/global/agents",
-        r#"{"email": "EMAIL", "password": "abc1234.", "displayName": "Ada Lovelace", "firstName": "Ada", "lastName": "Lovelace", "timeZone": "UTC", "datetimeFormat": "YYYY-MM-DD HH:mm:ss"}"#,
-    ),
-    (
-        "/livechat/api/v1/livechat/users/agent",
-        r#"{"username": "EMAIL"}"#,
-    ),
-];
+use crate::faces::{self, is_error_at as is_face_error, request, send as call};
 
-/// Every face's list, and how many agents its answer holds.
-const LISTS: [&str; 5] = [
-    "/ndoto/api/v1/accounts/1/agents",
-    "/livechat/api/v1/livechat/users/agent?count=100",
-    "/supporthub/api/agents?per_page=100",
-    "/libredesk/api/v1/agents",
-    "/comm100/v4/global/agents",
-];
+/// Each face's collection, by its full path.
+const ND: &str = "/ndoto/api/v1/accounts/1/agents";
+const LC: &str = "/livechat/api/v1/livechat/users/agent";
+const SH: &str = "/supporthub/api/agents";
+const LD: &str = "/libredesk/api/v1/agents";
+const C1: &str = "/comm100/v4/global/agents";
 
-fn listed(path: &str, body: &Value) -> usize {
-    let array = match path.split('/').nth(1) {
-        Some("livechat") => &body["users"],
-        Some("supporthub") | Some("libredesk") => &body["data"],
-        _ => body,
-    };
-    array.as_array().map_or(0, Vec::len)
+/// A create body the face `name` accepts, for the address `email`.
+fn valid(name: &str, email: &str) -> Value {
+    let call = (faces::named(name).kit().create)(&person("valid"));
+    let mut body = call.body.unwrap_or_default();
+    if body.get("email").is_some() {
+        body["email"] = json!(email);
+    }
+    body
 }
 
 /// Every list on every face answers 200 and shows `expected` agents.
 async fn every_list_shows(gw: &Gateway, expected: usize) {
-    for path in LISTS {
-        let (status, body) = call(gw, Method::GET, path, None).await;
-        assert_eq!(status, 200, "{path}: {body}");
-        assert_eq!(listed(path, &body), expected, "{path}: {body}");
+    for face in faces::all() {
+        assert_eq!(
+            face.list_all(gw, 100).await.len(),
+            expected,
+            "{}",
+            face.name()
+        );
     }
 }
 
-fn create_body(template: &str, email: &str) -> String {
-    template.replace("EMAIL", email)
+/// The person `local` of these tests.
+fn person(local: &str) -> Person<'_> {
+    Person {
+        local,
+        first: "Ada",
+        last: "Lovelace",
+    }
 }
 
 /// A gateway whose request timeout is one second.
 fn impatient_gateway() -> Gateway {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = ndoto_config(dir.path()).replace(
+    let store = format!("sqlite://{}/agentgw.db", dir.path().display());
+    let config = faces::config(&store, 4096, "embedded", "").replace(
         "max_body_bytes = 4096",
         "max_body_bytes = 4096\nrequest_timeout_ms = 1000",
     );
@@ -83,8 +67,13 @@ async fn a_body_that_does_not_arrive_in_time_is_a_408_and_the_connection_closes(
     let mut stream = tokio::net::TcpStream::connect(&addr)
         .await
         .expect("connect");
+    let ndoto = faces::named("ndoto");
+    let credentials: String = (ndoto.kit().headers)(&ndoto.credential)
+        .into_iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let head = format!(
-        "POST /ndoto/api/v1/accounts/1/agents HTTP/1.1\r\nHost: {addr}\r\napi_access_token: {TOKEN}\r\n\
+        "POST {ND} HTTP/1.1\r\nHost: {addr}\r\n{credentials}\
          Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
     );
     stream.write_all(head.as_bytes()).await.expect("headers");
@@ -109,63 +98,68 @@ async fn a_body_that_does_not_arrive_in_time_is_a_408_and_the_connection_closes(
     assert!(answer.starts_with("http/1.1 408"), "{answer}");
     assert!(answer.contains("connection: close"), "{answer}");
     assert!(answer.contains("\"error\""), "ndoto's shape: {answer}");
-    let (_, list) = call(&gw, Method::GET, LISTS[0], None).await;
-    assert_eq!(list, json!([]), "nothing was written");
+    every_list_shows(&gw, 0).await;
 }
 
 #[tokio::test]
 async fn writes_take_json_only() {
-    let gw = crate::gateway();
+    let gw = faces::on_sqlite();
     let refused = [
         "text/plain",
         "application/x-www-form-urlencoded",
         "multipart/form-data; boundary=xyz",
         "application/xml",
     ];
-    for (i, (path, template)) in CREATES.iter().enumerate() {
-        let body = create_body(template, &format!("json{i}@example.com"));
+    for face in faces::all() {
+        let create = (face.kit().create)(&person("json"));
+        let body = create.body.unwrap_or_default().to_string();
         for content_type in refused {
-            let res = request(&gw, Method::POST, path)
+            let res = face
+                .request(&gw, create.method, &create.path)
                 .header("content-type", content_type)
                 .body(body.clone())
                 .send()
                 .await
                 .expect("post");
             let (status, err) = read(res).await;
-            assert_eq!(status, 415, "{path} {content_type}: {err}");
-            assert!(is_face_error(path, status, &err), "{path}: {err}");
+            assert_eq!(status, 415, "{} {content_type}: {err}", face.name());
+            assert!(face.is_error(status, &err), "{}: {err}", face.name());
         }
     }
     every_list_shows(&gw, 0).await;
     // JSON by any +json name, or with no Content-Type at all (which no HTML form can send).
-    let livechat = |u: &str| json!({"username": u});
-    for (i, (path, template)) in CREATES.iter().take(4).enumerate() {
-        for (n, content_type) in [Some("application/merge-patch+json; charset=utf-8"), None]
-            .into_iter()
-            .enumerate()
-        {
-            let body = create_body(template, &format!("ok{i}{n}@example.com"));
-            let mut req = request(&gw, Method::POST, path).body(body);
+    for (n, content_type) in [Some("application/merge-patch+json; charset=utf-8"), None]
+        .into_iter()
+        .enumerate()
+    {
+        for face in faces::all() {
+            let local = format!("ok{n}{}", face.name());
+            let create = (face.kit().create)(&person(&local));
+            let mut req = face
+                .request(&gw, create.method, &create.path)
+                .body(create.body.unwrap_or_default().to_string());
             if let Some(ct) = content_type {
                 req = req.header("content-type", ct);
             }
             let (status, created) = read(req.send().await.expect("post")).await;
-            assert!(status == 200 || status == 201, "{path}: {created}");
+            assert!(
+                status == 200 || status == 201,
+                "{}: {status} {created}",
+                face.name()
+            );
         }
     }
-    let (status, err) = call(&gw, Method::POST, CREATES[4].0, Some(livechat("ok0.0"))).await;
-    assert_eq!(status, 400, "policy reject, but JSON was read: {err}");
-    every_list_shows(&gw, 8).await;
+    every_list_shows(&gw, 2 * faces::all().len()).await;
 }
 
 #[tokio::test]
 async fn head_is_get_without_a_body_and_a_wrong_method_is_405_with_allow() {
-    let gw = crate::gateway();
+    let gw = faces::on_sqlite();
     let (_, created) = call(
         &gw,
         Method::POST,
-        CREATES[0].0,
-        Some(serde_json::from_str(&create_body(CREATES[0].1, "head@example.com")).expect("json")),
+        ND,
+        Some(valid("ndoto", "head@example.com")),
     )
     .await;
     let (_, c1) = call(
@@ -177,7 +171,10 @@ async fn head_is_get_without_a_body_and_a_wrong_method_is_405_with_allow() {
     .await;
     let id = created["id"].as_i64().expect("id");
     let guid = c1[0]["id"].as_str().expect("guid").to_owned();
-    for path in LISTS.iter().map(|p| (*p).to_owned()).chain([
+    let lists = faces::all()
+        .into_iter()
+        .map(|f| f.path(&(f.kit().page)(0, 100)));
+    for path in lists.chain([
         format!("/ndoto/api/v1/accounts/1/agents/{id}"),
         format!("/supporthub/api/agents/{id}"),
         format!("/supporthub/api/agents/{id}/permissions"),
@@ -283,12 +280,12 @@ async fn head_is_get_without_a_body_and_a_wrong_method_is_405_with_allow() {
 
 #[tokio::test]
 async fn a_secret_sent_with_the_wrong_type_is_never_echoed() {
-    let gw = crate::gateway();
+    let gw = faces::on_sqlite();
     let (_, created) = call(
         &gw,
         Method::POST,
-        CREATES[2].0,
-        Some(serde_json::from_str(&create_body(CREATES[2].1, "sec@example.com")).expect("json")),
+        LD,
+        Some(valid("libredesk", "sec@example.com")),
     )
     .await;
     let id = created["data"]["id"].as_i64().expect("id");
@@ -337,7 +334,15 @@ async fn a_secret_sent_with_the_wrong_type_is_never_echoed() {
     }
     let logs = gw.settled_logs().await;
     assert!(!logs.contains("918273645"), "a secret reached the log");
-    assert!(!logs.contains(LD_SECRET) && !logs.contains(LC_TOKEN));
+    for face in faces::all() {
+        for (_, value) in (face.kit().headers)(&face.credential) {
+            assert!(
+                !logs.contains(&value),
+                "{}'s credentials reached the log",
+                face.name()
+            );
+        }
+    }
 }
 
 /// A value nested deeper than the limits, `depth` levels.
@@ -351,8 +356,7 @@ fn nested(depth: usize) -> Value {
 /// the face's shape, nothing written, and every list still answers.
 async fn poison_is_refused(gw: &Gateway) {
     let c1 = |extra: Value| {
-        let mut body: Value =
-            serde_json::from_str(&create_body(CREATES[3].1, "c1@example.com")).expect("json");
+        let mut body: Value = valid("comm100", "c1@example.com");
         if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
             b.extend(e.clone());
         }
@@ -360,37 +364,37 @@ async fn poison_is_refused(gw: &Gateway) {
     };
     let long = "n".repeat(2700);
     let cases = [
-        (CREATES[3].0, c1(json!({"shiftIds": nested(124)}))),
-        (CREATES[3].0, c1(json!({"skillIds": ["not-a-guid"]}))),
-        (CREATES[3].0, c1(json!({"superAgentId": {"a": [1, 2]}}))),
-        (CREATES[3].0, c1(json!({"isSeat": "yes"}))),
-        (CREATES[3].0, c1(json!({"firstName": "Nul\u{0}"}))),
-        (CREATES[3].0, c1(json!({"displayName": long}))),
+        (C1, c1(json!({"shiftIds": nested(124)}))),
+        (C1, c1(json!({"skillIds": ["not-a-guid"]}))),
+        (C1, c1(json!({"superAgentId": {"a": [1, 2]}}))),
+        (C1, c1(json!({"isSeat": "yes"}))),
+        (C1, c1(json!({"firstName": "Nul\u{0}"}))),
+        (C1, c1(json!({"displayName": long}))),
         (
-            CREATES[2].0,
+            LD,
             json!({"first_name": "Deep", "email": "ld@example.com", "roles": ["Agent"], "custom_attributes": {"a": nested(123)}}),
         ),
         (
-            CREATES[2].0,
+            LD,
             json!({"first_name": "Nul\u{0}", "email": "ld2@example.com", "roles": ["Agent"]}),
         ),
         (
-            CREATES[0].0,
+            ND,
             json!({"name": long, "email": "nd@example.com", "role": "agent"}),
         ),
         (
-            CREATES[0].0,
+            ND,
             json!({"name": "Nul\u{0}Byte", "email": "nd2@example.com", "role": "agent"}),
         ),
         (
-            CREATES[0].0,
+            ND,
             json!({"name": "Nul", "email": "nd3\u{0}@example.com", "role": "agent"}),
         ),
         (
-            CREATES[1].0,
+            SH,
             json!({"first_name": "A\u{0}", "last_name": "B", "email": "sh@example.com", "password": "secret1", "password_confirmation": "secret1"}),
         ),
-        (CREATES[4].0, json!({"username": "grace\u{0}"})),
+        (LC, json!({"username": "grace\u{0}"})),
     ];
     for (path, body) in cases {
         let (status, answer) = call(gw, Method::POST, path, Some(body.clone())).await;
@@ -407,7 +411,8 @@ async fn poison_is_refused(gw: &Gateway) {
     ] {
         let (status, body) = call(gw, Method::GET, path, None).await;
         assert_eq!(status, 200, "{path}: {body}");
-        assert_eq!(listed(path, &body), 0, "{path}: {body}");
+        let (agents, _) = (faces::of_path(path).kit().listed)(&body);
+        assert_eq!(agents.len(), 0, "{path}: {body}");
     }
     let (status, body) = call(
         gw,
@@ -422,22 +427,19 @@ async fn poison_is_refused(gw: &Gateway) {
 
 #[tokio::test]
 async fn payloads_that_once_poisoned_the_store_are_refused_on_sqlite() {
-    poison_is_refused(&crate::gateway()).await;
+    poison_is_refused(&faces::on_sqlite()).await;
 }
 
 #[tokio::test]
 async fn payloads_that_once_poisoned_the_store_are_refused_on_postgres() {
     if let Some(url) = postgres::fresh_url().await {
-        poison_is_refused(&Gateway::start_on_store(crate::BIN, &url)).await;
+        poison_is_refused(&faces::gateway(&url, 4096)).await;
     }
 }
 
 /// The largest payload each face accepts is kept, and every face lists it.
 async fn the_largest_accepted_payloads_are_read_back(store_url: &str) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config =
-        test_config(store_url).replace("max_body_bytes = 4096", "max_body_bytes = 1048576");
-    let gw = Gateway::start_in(crate::BIN, dir, &config, Vec::new());
+    let gw = faces::gateway(store_url, 1024 * 1024);
     let name = "é".repeat(255);
     // custom_attributes (depth 0) > "deep" > 6 arrays > {"k"} at 7 > its string at 8: the most.
     let free = (0..6).fold(json!({"k": "x".repeat(15_000)}), |v, _| json!([v]));
@@ -449,21 +451,21 @@ async fn the_largest_accepted_payloads_are_read_back(store_url: &str) {
         .collect();
     let bodies = [
         (
-            CREATES[0].0,
+            ND,
             json!({"name": name, "email": format!("{}@example.com", "a".repeat(64)), "role": "administrator", "availability": "busy", "auto_offline": false}),
         ),
         (
-            CREATES[1].0,
+            SH,
             json!({"first_name": "é".repeat(250), "last_name": "ü".repeat(250), "email": "max-sh@example.com", "password": "p".repeat(4096), "password_confirmation": "p".repeat(4096)}),
         ),
         (
-            CREATES[2].0,
+            LD,
             json!({"first_name": name, "last_name": name, "email": "max-ld@example.com", "roles": ["Admin"], "teams": teams,
                    "phone_number": "1".repeat(64), "phone_number_country_code": "+".repeat(16), "avatar_url": "h".repeat(2048),
                    "custom_attributes": {"deep": free}, "new_password": "Pw1!".repeat(1024)}),
         ),
         (
-            CREATES[3].0,
+            C1,
             json!({"email": "max-c1@example.com", "password": "p".repeat(4096), "displayName": "d".repeat(511), "firstName": name, "lastName": name,
                    "timeZone": "Pacific Standard Time", "datetimeFormat": "YYYY-MM-DD HH:mm:ss", "phone": "1".repeat(64), "title": "t".repeat(255),
                    "bio": "line\n".repeat(819), "avatar": "h".repeat(2048), "language": "l".repeat(35), "externalId": "e".repeat(255),
@@ -497,22 +499,14 @@ async fn the_largest_accepted_payloads_are_read_back_on_postgres() {
 
 #[tokio::test]
 async fn look_alike_emails_are_one_agent_or_refused() {
-    let gw = crate::gateway();
-    let create = |email: &str| {
-        serde_json::from_str::<Value>(&create_body(CREATES[0].1, email)).expect("json")
-    };
-    let (status, _) = call(
-        &gw,
-        Method::POST,
-        CREATES[0].0,
-        Some(create("alex@example.com")),
-    )
-    .await;
+    let gw = faces::on_sqlite();
+    let create = |email: &str| valid("ndoto", email);
+    let (status, _) = call(&gw, Method::POST, ND, Some(create("alex@example.com"))).await;
     assert_eq!(status, 200);
     let (status, err) = call(
         &gw,
         Method::POST,
-        CREATES[0].0,
+        ND,
         Some(create("ａｌｅｘ@ｅｘａｍｐｌｅ.ｃｏｍ")),
     )
     .await;
@@ -527,7 +521,7 @@ async fn look_alike_emails_are_one_agent_or_refused() {
         "\u{3b1}lex@example.com",
         "alex@ex\u{430}mple.com",
     ] {
-        let (status, err) = call(&gw, Method::POST, CREATES[0].0, Some(create(look_alike))).await;
+        let (status, err) = call(&gw, Method::POST, ND, Some(create(look_alike))).await;
         assert_eq!(
             (status, err["message"].as_str()),
             (422, Some("Email is invalid")),
@@ -537,20 +531,10 @@ async fn look_alike_emails_are_one_agent_or_refused() {
     every_list_shows(&gw, 1).await;
 }
 
-/// A gateway whose livechat route creates the agents its registers name.
-fn creating_gateway(store_url: &str) -> Gateway {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = test_config(store_url).replace(
-        "dialect = \"livechat\"\nprefix = \"/livechat\"",
-        "dialect = \"livechat\"\nprefix = \"/livechat\"\npolicy = { unknown_username = \"create\", email_domain = \"example.com\" }",
-    );
-    Gateway::start_in(crate::BIN, dir, &config, Vec::new())
-}
-
 #[tokio::test]
 async fn concurrent_registers_of_one_username_all_succeed_with_one_user() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let gw = creating_gateway(&format!("sqlite://{}/r.db", dir.path().display()));
+    let gw = faces::gateway(&format!("sqlite://{}/r.db", dir.path().display()), 4096);
     let gw = &gw;
     let answers = futures_util::future::join_all((0..200).map(|i| async move {
         let kind = if i % 5 == 0 { "manager" } else { "agent" };
@@ -587,8 +571,8 @@ async fn concurrent_patches(gateways: &[Gateway]) {
     let (status, created) = call(
         &gateways[0],
         Method::POST,
-        CREATES[1].0,
-        Some(serde_json::from_str(&create_body(CREATES[1].1, "patch@example.com")).expect("json")),
+        SH,
+        Some(valid("supporthub", "patch@example.com")),
     )
     .await;
     assert_eq!(status, 201, "{created}");
@@ -651,16 +635,13 @@ async fn concurrent_patches(gateways: &[Gateway]) {
 
 #[tokio::test]
 async fn concurrent_patches_of_one_agent_never_fail_on_sqlite() {
-    concurrent_patches(&[crate::gateway()]).await;
+    concurrent_patches(&[faces::on_sqlite()]).await;
 }
 
 #[tokio::test]
 async fn concurrent_patches_across_two_gateways_on_postgres_never_fail() {
     if let Some(url) = postgres::fresh_url().await {
-        let gateways = [
-            Gateway::start_on_store(crate::BIN, &url),
-            Gateway::start_on_store(crate::BIN, &url),
-        ];
+        let gateways = [faces::gateway(&url, 4096), faces::gateway(&url, 4096)];
         concurrent_patches(&gateways).await;
     }
 }
@@ -668,17 +649,14 @@ async fn concurrent_patches_across_two_gateways_on_postgres_never_fail() {
 #[tokio::test]
 async fn a_row_that_cannot_be_read_fails_only_itself() {
     use sqlx::Connection;
-    let gw = crate::gateway();
+    let gw = faces::on_sqlite();
     let mut ids = Vec::new();
     for i in 0..3 {
         let (status, created) = call(
             &gw,
             Method::POST,
-            CREATES[0].0,
-            Some(
-                serde_json::from_str(&create_body(CREATES[0].1, &format!("row{i}@example.com")))
-                    .expect("json"),
-            ),
+            ND,
+            Some(valid("ndoto", &format!("row{i}@example.com"))),
         )
         .await;
         assert_eq!(status, 200);

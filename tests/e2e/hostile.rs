@@ -5,209 +5,13 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use agentgw_tests::{Gateway, call, is_face_error, postgres, request, test_config};
+use agentgw_inbound::kit::{Person, Write};
+use agentgw_tests::{Gateway, postgres};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use reqwest::Method;
 use serde_json::{Value, json};
 
-/// One write endpoint: its method, its path (`{id}`, `{guid}` filled in from an agent made
-/// first), a body it accepts (`UNIQUE` replaced per case, so valid creates do not collide),
-/// and the fields worth replacing with something hostile.
-struct Endpoint {
-    method: Method,
-    path: &'static str,
-    base: &'static str,
-    fields: &'static [&'static str],
-}
-
-fn endpoints(face: &str) -> Vec<Endpoint> {
-    let ep = |method, path, base, fields| Endpoint {
-        method,
-        path,
-        base,
-        fields,
-    };
-    match face {
-        "ndoto" => vec![
-            ep(
-                Method::POST,
-                "/ndoto/api/v1/accounts/1/agents",
-                r#"{"name": "Ada UNIQUE", "email": "UNIQUE@example.com", "role": "agent", "availability": "busy", "auto_offline": true}"#,
-                &[
-                    "name",
-                    "email",
-                    "role",
-                    "availability",
-                    "availability_status",
-                    "auto_offline",
-                ],
-            ),
-            ep(
-                Method::PATCH,
-                "/ndoto/api/v1/accounts/1/agents/{id}",
-                r#"{"name": "Ada UNIQUE", "role": "administrator", "availability": "offline"}"#,
-                &[
-                    "name",
-                    "role",
-                    "availability",
-                    "availability_status",
-                    "auto_offline",
-                ],
-            ),
-            ep(
-                Method::PUT,
-                "/ndoto/api/v1/accounts/1/agents/{id}",
-                r#"{"name": "Ada UNIQUE", "role": "agent"}"#,
-                &["name", "role", "availability"],
-            ),
-        ],
-        "livechat" => vec![
-            ep(
-                Method::POST,
-                "/livechat/api/v1/livechat/users/agent",
-                r#"{"username": "UNIQUE"}"#,
-                &["username", "extra"],
-            ),
-            ep(
-                Method::POST,
-                "/livechat/api/v1/livechat/users/manager",
-                r#"{"username": "UNIQUE"}"#,
-                &["username"],
-            ),
-        ],
-        "supporthub" => vec![
-            ep(
-                Method::POST,
-                "/supporthub/api/agents",
-                r#"{"first_name": "Ada", "last_name": "UNIQUE", "email": "UNIQUE@example.com", "password": "secret1", "password_confirmation": "secret1"}"#,
-                &[
-                    "first_name",
-                    "last_name",
-                    "email",
-                    "password",
-                    "password_confirmation",
-                ],
-            ),
-            ep(
-                Method::PATCH,
-                "/supporthub/api/agents/{id}",
-                r#"{"first_name": "Ada", "last_name": "UNIQUE", "timezone": "Europe/London"}"#,
-                &[
-                    "first_name",
-                    "last_name",
-                    "email",
-                    "timezone",
-                    "new_password",
-                    "new_password_confirmation",
-                ],
-            ),
-            ep(
-                Method::PATCH,
-                "/supporthub/api/agents/{id}/permissions",
-                r#"{"manage_articles": true}"#,
-                &["manage_articles", "view_all_tickets", "other"],
-            ),
-            ep(
-                Method::PATCH,
-                "/supporthub/api/agents/{id}/notifications",
-                r#"{"new_ticket": false}"#,
-                &["new_ticket", "ticket_reassigned"],
-            ),
-        ],
-        "libredesk" => vec![
-            ep(
-                Method::POST,
-                "/libredesk/api/v1/agents",
-                r#"{"first_name": "Ada", "last_name": "UNIQUE", "email": "UNIQUE@example.com", "roles": ["Agent"], "teams": ["Support"], "enabled": true, "custom_attributes": {"tier": 1}}"#,
-                &[
-                    "first_name",
-                    "last_name",
-                    "email",
-                    "roles",
-                    "role",
-                    "teams",
-                    "enabled",
-                    "availability_status",
-                    "new_password",
-                    "phone_number",
-                    "avatar_url",
-                    "custom_attributes",
-                    "send_welcome_email",
-                ],
-            ),
-            ep(
-                Method::PUT,
-                "/libredesk/api/v1/agents/{id}",
-                r#"{"first_name": "Ada", "last_name": "UNIQUE", "email": "UNIQUE@example.com", "roles": ["Admin"], "enabled": true}"#,
-                &[
-                    "first_name",
-                    "email",
-                    "roles",
-                    "teams",
-                    "custom_attributes",
-                    "new_password",
-                    "phone_number_country_code",
-                ],
-            ),
-        ],
-        _ => vec![
-            ep(
-                Method::POST,
-                "/comm100/v4/global/agents",
-                r#"{"email": "UNIQUE@example.com", "password": "abc1234.", "displayName": "Ada UNIQUE", "firstName": "Ada", "lastName": "UNIQUE", "timeZone": "Pacific Standard Time", "datetimeFormat": "YYYY-MM-DD HH:mm:ss", "shiftIds": ["3db96458-9446-466a-a0b8-49d469185825"]}"#,
-                &[
-                    "email",
-                    "password",
-                    "displayName",
-                    "firstName",
-                    "lastName",
-                    "timeZone",
-                    "datetimeFormat",
-                    "bio",
-                    "isLocked",
-                    "lockedTime",
-                    "departmentIds",
-                    "shiftIds",
-                    "permissionIds",
-                    "superAgentId",
-                    "systemAvatarId",
-                    "customizeAvatar",
-                    "externalId",
-                    "isSeat",
-                ],
-            ),
-            ep(
-                Method::PUT,
-                "/comm100/v4/global/agents/{guid}",
-                r#"{"email": "UNIQUE@example.com", "displayName": "Ada UNIQUE", "firstName": "Ada", "lastName": "UNIQUE", "timeZone": "UTC", "datetimeFormat": "DD-MM-YYYY HH:mm:ss"}"#,
-                &[
-                    "email",
-                    "displayName",
-                    "bio",
-                    "title",
-                    "phone",
-                    "skillIds",
-                    "roleIds",
-                    "language",
-                    "avatar",
-                ],
-            ),
-            ep(
-                Method::POST,
-                "/comm100/v4/global/agents/{guid}:changePassword",
-                r#"{"password": "abc1234.UNIQUE"}"#,
-                &["password"],
-            ),
-            ep(
-                Method::POST,
-                "/comm100/v4/global/agents/{guid}:unlock",
-                r#"{}"#,
-                &["password"],
-            ),
-        ],
-    }
-}
+use crate::faces::{self, Face};
 
 /// What a case sends.
 #[derive(Debug, Clone)]
@@ -309,8 +113,8 @@ fn field_value() -> BoxedStrategy<Value> {
 
 /// A body for `endpoint`: raw bytes, any JSON, or its valid body with one or two fields
 /// replaced by something hostile (so that cases get past the first check), or as it is.
-fn body(endpoint: &Endpoint) -> BoxedStrategy<Body> {
-    let base: Value = serde_json::from_str(endpoint.base).unwrap_or(Value::Null);
+fn body(endpoint: &Write) -> BoxedStrategy<Body> {
+    let base: Value = serde_json::from_str(endpoint.body).unwrap_or(Value::Null);
     let fields: Vec<&'static str> = endpoint.fields.to_vec();
     let mutated = {
         let base = base.clone();
@@ -338,46 +142,24 @@ fn body(endpoint: &Endpoint) -> BoxedStrategy<Body> {
     .boxed()
 }
 
-/// The ids of the agent member endpoints write to.
-struct Target {
-    id: i64,
-    guid: String,
-}
-
-async fn make_target(gw: &Gateway) -> Target {
-    let (status, created) = call(
-        gw,
-        Method::POST,
-        "/ndoto/api/v1/accounts/1/agents",
-        Some(json!({"name": "Target Agent", "email": "target@example.com", "role": "agent"})),
-    )
-    .await;
-    assert_eq!(status, 200, "{created}");
-    let (_, all) = call(gw, Method::GET, "/comm100/v4/global/agents", None).await;
-    Target {
-        id: created["id"].as_i64().expect("id"),
-        guid: all[0]["id"].as_str().expect("guid").to_owned(),
-    }
-}
-
-/// Send one case; check the answer's status and shape.
+/// Send one case to `face`, at `endpoint` with `{id}` the target's id; check the answer's
+/// status and shape.
 async fn send(
     gw: &Gateway,
-    endpoint: &Endpoint,
-    target: &Target,
+    face: &Face,
+    endpoint: &Write,
+    target: &str,
     body: &Body,
 ) -> Result<(), String> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let unique = format!("u{}", NEXT.fetch_add(1, Ordering::Relaxed));
-    let path = endpoint
-        .path
-        .replace("{id}", &target.id.to_string())
-        .replace("{guid}", &target.guid);
+    let path = endpoint.path.replace("{id}", target);
     let bytes = match body {
         Body::Bytes(b) => b.clone(),
         Body::Json(v) => v.to_string().replace("UNIQUE", &unique).into_bytes(),
     };
-    let res = request(gw, endpoint.method.clone(), &path)
+    let res = face
+        .request(gw, endpoint.method, &path)
         .header("content-type", "application/json")
         .body(bytes)
         .send()
@@ -394,7 +176,7 @@ async fn send(
     if status >= 400 {
         let answer: Value =
             serde_json::from_str(&text).map_err(|e| format!("{status} not JSON ({e}): {text}"))?;
-        if !is_face_error(&path, status, &answer) {
+        if !face.is_error(status, &answer) {
             return Err(format!("{status} not in the face's shape: {text}"));
         }
     }
@@ -402,54 +184,51 @@ async fn send(
 }
 
 /// Run `cases` hostile writes against `face` on the store at `store_url`, then check that
-/// every face still lists and reads every agent.
-fn hostile_writes(face: &str, store_url: &str, cases: u32) {
+/// every face still lists every agent and reads the target.
+fn hostile_writes(face: &Face, store_url: &str, cases: u32) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = test_config(store_url)
-        .replace("max_body_bytes = 4096", "max_body_bytes = 16384")
-        .replace(
-            "dialect = \"livechat\"\nprefix = \"/livechat\"",
-            "dialect = \"livechat\"\nprefix = \"/livechat\"\npolicy = { unknown_username = \"create\", email_domain = \"example.com\" }",
-        );
-    let gw = Gateway::start_in(crate::BIN, dir, &config, Vec::new());
-    let target = rt.block_on(make_target(&gw));
-    let endpoints = endpoints(face);
-    let strategy = (0..endpoints.len()).prop_flat_map(|i| (Just(i), body(&endpoints[i])));
+    let gw = faces::gateway(store_url, 16 * 1024);
+    let person = Person {
+        local: "target",
+        first: "Target",
+        last: "Agent",
+    };
+    let target = rt.block_on(face.create(&gw, &person));
+    let writes = face.kit().writes;
+    let strategy = (0..writes.len()).prop_flat_map(|i| (Just(i), body(&writes[i])));
     let mut runner = TestRunner::new(Config {
         cases,
         failure_persistence: None,
         ..Config::default()
     });
     let outcome = runner.run(&strategy, |(i, body)| {
-        rt.block_on(send(&gw, &endpoints[i], &target, &body))
+        rt.block_on(send(&gw, face, &writes[i], &target, &body))
             .map_err(TestCaseError::fail)
     });
     if let Err(e) = outcome {
         panic!(
-            "{face} on {}: {e}",
+            "{} on {}: {e}",
+            face.name(),
             store_url.split(':').next().unwrap_or("")
         );
     }
     rt.block_on(async {
-        for path in [
-            "/ndoto/api/v1/accounts/1/agents".to_owned(),
-            "/livechat/api/v1/livechat/users/agent".to_owned(),
-            "/supporthub/api/agents?per_page=100".to_owned(),
-            "/libredesk/api/v1/agents".to_owned(),
-            "/comm100/v4/global/agents".to_owned(),
-            format!("/ndoto/api/v1/accounts/1/agents/{}", target.id),
-            format!("/supporthub/api/agents/{}", target.id),
-            format!("/libredesk/api/v1/agents/{}", target.id),
-            format!("/comm100/v4/global/agents/{}", target.guid),
-        ] {
-            let (status, body) = call(&gw, Method::GET, &path, None).await;
-            assert_eq!(status, 200, "{face}: {path} after the cases: {body}");
+        // Every list on every face answers (list_all checks each page), and the face read
+        // back the target, whatever the cases made of it.
+        for other in faces::all() {
+            other.list_all(&gw, 100).await;
         }
+        let (status, agent) = face.get(&gw, &target).await;
+        assert!(
+            status == 200 && agent.is_some(),
+            "{}: the target answers {status}",
+            face.name()
+        );
         let logs = gw.settled_logs().await;
         assert!(
             !logs.contains("cannot be read"),
-            "{face}: a row was written that cannot be read"
+            "{}: a row was written that cannot be read",
+            face.name()
         );
     });
 }
@@ -458,23 +237,22 @@ fn hostile_writes(face: &str, store_url: &str, cases: u32) {
 /// ten runs stay within a few seconds each.
 const CASES: u32 = 160;
 
-macro_rules! on_both_stores {
-    ($($face:ident),*) => {
-        mod on_sqlite {
-            $(#[test] fn $face() {
-                let dir = tempfile::tempdir().expect("tempdir");
-                super::hostile_writes(stringify!($face), &format!("sqlite://{}/h.db", dir.path().display()), super::CASES);
-            })*
-        }
-        mod on_postgres {
-            $(#[test] fn $face() {
-                let url = tokio::runtime::Runtime::new().expect("runtime").block_on(super::postgres::fresh_url());
-                if let Some(url) = url {
-                    super::hostile_writes(stringify!($face), &url, super::CASES);
-                }
-            })*
-        }
-    };
+/// Every registered face, on SQLite.
+#[test]
+fn every_face_on_sqlite() {
+    for face in faces::all() {
+        hostile_writes(&face, "sqlite://{dir}/h.db", CASES);
+    }
 }
 
-on_both_stores!(ndoto, livechat, supporthub, libredesk, comm100);
+/// Every registered face, on PostgreSQL.
+#[test]
+fn every_face_on_postgres() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    for face in faces::all() {
+        // A schema of its own per face: every face creates the same target.
+        if let Some(url) = rt.block_on(postgres::fresh_url()) {
+            hostile_writes(&face, &url, CASES);
+        }
+    }
+}

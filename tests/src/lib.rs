@@ -100,12 +100,6 @@ impl Gateway {
         Self::start_in(bin, dir, &config, Vec::new())
     }
 
-    /// Start the gateway binary `bin` on the standard test configuration over `store_url`.
-    pub fn start_on_store(bin: &str, store_url: &str) -> Gateway {
-        let dir = tempfile::tempdir().expect("tempdir");
-        Self::start_in(bin, dir, &test_config(store_url), Vec::new())
-    }
-
     /// Start `bin` on `config` (written into `dir`), with extra environment variables.
     pub fn start_in(
         bin: &str,
@@ -281,60 +275,4 @@ pub async fn json(res: reqwest::Response) -> (u16, serde_json::Value) {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
     };
     (status, body)
-}
-
-/// A request to a face of the standard test configuration (`/ndoto/…`, `/livechat/…`,
-/// `/supporthub/…`, `/libredesk/…`, `/comm100/…`), carrying that face's test credentials.
-pub fn request(gw: &Gateway, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-    let req = client().request(method, gw.url(path));
-    match path.split('/').nth(1) {
-        Some("ndoto") => req.header("api_access_token", TOKEN),
-        Some("livechat") => req
-            .header("X-User-Id", LC_USER)
-            .header("X-Auth-Token", LC_TOKEN),
-        Some("supporthub") => req.bearer_auth(SH_TOKEN),
-        Some("libredesk") => req.header("Authorization", format!("token {LD_KEY}:{LD_SECRET}")),
-        Some("comm100") => req.bearer_auth(C1_TOKEN),
-        _ => req,
-    }
-}
-
-/// `request` with an optional JSON body; the answer's status and JSON.
-pub async fn call(
-    gw: &Gateway,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<serde_json::Value>,
-) -> (u16, serde_json::Value) {
-    let mut req = request(gw, method, path);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    json(req.send().await.expect("request")).await
-}
-
-/// Whether `body` is an error answer of `status` in the shape of the face its path belongs
-/// to (the first path segment): what every refusal must look like to that face's clients.
-pub fn is_face_error(path: &str, status: u16, body: &serde_json::Value) -> bool {
-    let text = |key: &str| body[key].as_str().is_some_and(|s| !s.is_empty());
-    match path.split('/').nth(1) {
-        // {"error": "..."} or, for validation, {"message", "attributes": [...]}.
-        Some("ndoto") => text("error") || (text("message") && body["attributes"].is_array()),
-        // {"success": false, ...}, an error text with it unless it is the bare removal failure.
-        Some("livechat") => {
-            body["success"] == serde_json::json!(false)
-                && (text("error") || body.as_object().is_some_and(|o| o.len() == 1))
-        }
-        Some("supporthub") => text("message"),
-        Some("libredesk") => {
-            body["status"] == "error"
-                && text("message")
-                && text("error_type")
-                && body["data"].is_null()
-        }
-        Some("comm100") => {
-            body["code"] == serde_json::json!(u64::from(status) * 1000) && text("message")
-        }
-        _ => false,
-    }
 }

@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod inbound;
+pub mod kit;
 pub mod mapping;
 pub mod outbound;
 pub mod wire;
@@ -26,4 +27,5 @@ pub static ADAPTER: Adapter = Adapter {
         remote: outbound::remote,
     },
     configure: inbound::configure,
+    kit: &kit::KIT,
 };

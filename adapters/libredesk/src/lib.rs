@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod error;
 pub mod inbound;
+pub mod kit;
 pub mod mapping;
 pub mod outbound;
 pub mod wire;
@@ -25,4 +26,5 @@ pub static ADAPTER: Adapter = Adapter {
         remote: outbound::remote,
     },
     configure: inbound::configure,
+    kit: &kit::KIT,
 };

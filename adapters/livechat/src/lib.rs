@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod inbound;
+pub mod kit;
 pub mod mapping;
 pub mod outbound;
 pub mod settings;
@@ -27,4 +28,5 @@ pub static ADAPTER: Adapter = Adapter {
         remote: outbound::remote,
     },
     configure: inbound::configure,
+    kit: &kit::KIT,
 };

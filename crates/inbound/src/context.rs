@@ -29,6 +29,8 @@ pub struct Adapter {
     pub dialect: Dialect,
     /// Serves the dialect for one route.
     pub configure: Mount,
+    /// How a client drives the face (for the shared conformance tests).
+    pub kit: &'static crate::kit::Kit,
 }
 
 impl RouteCtx {

@@ -7,6 +7,7 @@ pub mod array;
 pub mod body;
 pub mod context;
 pub mod failure;
+pub mod kit;
 pub mod log;
 pub mod reply;
 
