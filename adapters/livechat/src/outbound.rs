@@ -96,6 +96,19 @@ impl LivechatRemote {
             .json()
     }
 
+    /// Register the agent of `profile` as a manager (Rocket.Chat's administrators).
+    async fn make_manager(&self, profile: &Profile) -> Result<(), BackendError> {
+        let register = body(&mapping::to_upstream_register(profile))?;
+        self.expect(
+            Method::POST,
+            &format!("{USERS}/manager"),
+            &[],
+            Some(&register),
+        )
+        .await
+        .map(drop)
+    }
+
     /// Every user of one type (managers, to know who is an administrator).
     async fn all(
         &self,
@@ -245,13 +258,7 @@ impl Remote for LivechatRemote {
             .await?
             .json()?;
         if new.profile.role == Role::Administrator {
-            self.expect(
-                Method::POST,
-                &format!("{USERS}/manager"),
-                &[],
-                Some(&register),
-            )
-            .await?;
+            self.make_manager(&new.profile).await?;
         }
         self.get(&registered.user.id).await
     }
@@ -268,17 +275,7 @@ impl Remote for LivechatRemote {
         }
         if current.role != desired.role {
             match desired.role {
-                Role::Administrator => {
-                    let user = self.get(id).await?;
-                    let register = body(&mapping::to_upstream_register(&user.profile))?;
-                    self.expect(
-                        Method::POST,
-                        &format!("{USERS}/manager"),
-                        &[],
-                        Some(&register),
-                    )
-                    .await?;
-                }
+                Role::Administrator => self.make_manager(&self.get(id).await?.profile).await?,
                 Role::Agent => {
                     self.expect(Method::DELETE, &format!("{USERS}/manager/{id}"), &[], None)
                         .await?;
