@@ -161,8 +161,12 @@ async fn round_trip_with_teams_and_put_replace() {
     let (_, second) = ld(&gw, Method::POST, "", Some(json!({"first_name": "Jane", "email": "jane@example.com", "roles": ["Agent"], "teams": ["billing"]}))).await;
     assert_eq!(second["data"]["teams"], json!([teams[1]]));
     assert_eq!(
-        second["data"]["enabled"], false,
-        "omitted enabled is false, as in Libredesk"
+        (
+            &second["data"]["enabled"],
+            &second["data"]["availability_status"]
+        ),
+        (&json!(true), &json!("offline")),
+        "a create without them starts enabled and offline, as Libredesk's does"
     );
 
     // List: compact objects, newest update first.
@@ -307,7 +311,7 @@ async fn every_error_type() {
             Some(json!({"first_name": "A", "email": "nope", "roles": ["Agent"]}))
         )
         .await,
-        input("Invalid `email`")
+        input("Invalid email address")
     );
     assert_eq!(
         ld(
@@ -327,7 +331,7 @@ async fn every_error_type() {
             Some(json!({"first_name": "A", "email": "a@x.io"}))
         )
         .await,
-        input("`roles` empty")
+        input("`role` empty")
     );
     assert_eq!(
         ld(

@@ -396,6 +396,51 @@ async fn paging_filters_and_sort() {
     assert_eq!(res.status().as_u16(), 200);
     let (_, available) = lc(&gw, Method::GET, "/agent?onlyAvailable=true&count=1", None).await;
     assert_eq!(available["total"], 119);
+
+    // showIdleAgents=false leaves out offline agents only (busy agent 1 stays), as findAgents.
+    let res = client()
+        .patch(gw.url(&format!("{NDOTO}/2")))
+        .header("api_access_token", TOKEN)
+        .json(&json!({"availability": "offline"}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(res.status().as_u16(), 200);
+    let (_, awake) = lc(
+        &gw,
+        Method::GET,
+        "/agent?showIdleAgents=false&count=100",
+        None,
+    )
+    .await;
+    assert_eq!(awake["total"], 119, "{awake}");
+    assert!(
+        awake["users"]
+            .as_array()
+            .is_some_and(|u| u.iter().all(|u| u["status"] != "offline"))
+    );
+    let (_, idle) = lc(&gw, Method::GET, "/agent?showIdleAgents=true&count=1", None).await;
+    assert_eq!(idle["total"], 120);
+
+    // excludeId leaves out that one agent, and windows count without it.
+    let first_id = first["users"][0]["_id"].as_str().expect("_id");
+    let (status, rest) = lc(
+        &gw,
+        Method::GET,
+        &format!("/agent?excludeId={first_id}&count=1"),
+        None,
+    )
+    .await;
+    assert_eq!((status, &rest["total"]), (200, &json!(119)), "{rest}");
+    assert_eq!(rest["users"][0]["username"], "agent001");
+    let (_, nothing_left_out) = lc(&gw, Method::GET, "/agent?excludeId=%00&count=1", None).await;
+    assert_eq!(nothing_left_out["total"], 120, "{nothing_left_out}");
+    let (status, bad) = lc(&gw, Method::GET, "/agent?showIdleAgents=maybe", None).await;
+    assert_eq!(
+        (status, &bad["errorType"]),
+        (400, &json!("invalid-params")),
+        "{bad}"
+    );
 }
 
 #[tokio::test]

@@ -145,6 +145,33 @@ async fn list_is_ordered_by_name_case_insensitively_and_accepts_availability_sta
         .map(|a| a["name"].as_str().unwrap_or_default().to_owned())
         .collect();
     assert_eq!(names, ["Alice Young", "bob", "carol Zed"]);
+    // A client generated from Chatwoot's older swagger says `available`; it means online.
+    let (status, body) = create(&gw, json!({"name": "Old Client", "email": "old@x.io", "role": "agent", "availability_status": "available"})).await;
+    assert_eq!(
+        (status, &body["availability_status"]),
+        (200, &json!("online")),
+        "{body}"
+    );
+    let res = client()
+        .patch(gw.url(&format!("{AGENTS}/{}", body["id"])))
+        .header("api_access_token", TOKEN)
+        .json(&json!({"role": "agent", "availability_status": "available", "availability": "busy"}))
+        .send()
+        .await
+        .expect("patch");
+    let (status, body) = read(res).await;
+    assert_eq!(
+        (status, &body["availability"]),
+        (200, &json!("busy")),
+        "`availability` wins: {body}"
+    );
+    let res = client()
+        .delete(gw.url(&format!("{AGENTS}/{}", body["id"])))
+        .header("api_access_token", TOKEN)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(res.status().as_u16(), 200);
     // Account 7 is served by the same route: same tenant, same agents, its own account_id.
     let res = client()
         .get(gw.url("/ndoto/api/v1/accounts/7/agents"))

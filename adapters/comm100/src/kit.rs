@@ -17,7 +17,7 @@ fn body(p: &Person<'_>, last: &str, password: bool) -> Value {
     let mut body = json!({"email": p.email(), "displayName": format!("{} {last}", p.first), "firstName": p.first,
                           "lastName": last, "timeZone": "UTC", "datetimeFormat": "YYYY-MM-DD HH:mm:ss"});
     if password {
-        body["password"] = json!("s3cret-pw");
+        body["password"] = json!("S3cret-pass");
     }
     body
 }

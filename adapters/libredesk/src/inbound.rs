@@ -111,9 +111,10 @@ async fn validated_body(
     req: &HttpRequest,
     payload: web::Payload,
     ctx: &RouteCtx,
+    kind: mapping::Request,
 ) -> Result<mapping::Validated, LibredeskError> {
     let request: wire::AgentRequest = decode(json_object(req, payload, ctx).await?)?;
-    mapping::validate(request).map_err(LibredeskError::Input)
+    mapping::validate(request, kind).map_err(LibredeskError::Input)
 }
 
 async fn create(
@@ -122,7 +123,7 @@ async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, LibredeskError> {
     authorize(&req, &ctx)?;
-    let v = validated_body(&req, payload, &ctx).await?;
+    let v = validated_body(&req, payload, &ctx, mapping::Request::Create).await?;
     // Teams are created on first use, by name, in this tenant.
     let names = teams(ctx.backend.as_ref(), &v.teams, true)
         .await?
@@ -151,7 +152,7 @@ async fn replace(
 ) -> Result<HttpResponse, LibredeskError> {
     authorize(&req, &ctx)?;
     let id = agent_id(&path)?;
-    let v = validated_body(&req, payload, &ctx).await?;
+    let v = validated_body(&req, payload, &ctx, mapping::Request::Replace).await?;
     ctx.backend.get(&id).await?;
     let names = teams(ctx.backend.as_ref(), &v.teams, true)
         .await?

@@ -32,8 +32,22 @@ use crate::wire;
 /// The extensions key of this dialect.
 pub const DIALECT: &str = "libredesk";
 
-/// The longest password taken (Libredesk's bcrypt would cut at 72 bytes; argon2 needs no cut).
-const MAX_PASSWORD: usize = 4096;
+/// Libredesk's password length, in bytes: at least 10, at most bcrypt's 72.
+const PASSWORD_BYTES: std::ops::RangeInclusive<usize> = 10..=72;
+
+/// Libredesk's answer to a password outside its rules.
+pub(crate) const WEAK_PASSWORD: &str = "Password must be 10-72 characters long should contain at least one uppercase letter, one lowercase letter, one number, and one special character.";
+
+/// Whether Libredesk takes `password` (its `IsStrongPassword`): 10 to 72 bytes with each of
+/// `[A-Z]`, `[a-z]`, `[0-9]` and `[\W_]` (anything but an ASCII letter or digit).
+pub(crate) fn is_strong_password(password: &str) -> bool {
+    let has = |class: fn(&char) -> bool| password.chars().any(|c| class(&c));
+    PASSWORD_BYTES.contains(&password.len())
+        && has(char::is_ascii_uppercase)
+        && has(char::is_ascii_lowercase)
+        && has(char::is_ascii_digit)
+        && has(|c| !c.is_ascii_alphanumeric())
+}
 
 const ROLES: [(&str, Role); 2] = [("Admin", Role::Administrator), ("Agent", Role::Agent)];
 
@@ -144,10 +158,13 @@ pub struct Validated {
     pub last_name: String,
     pub email: String,
     pub role: Role,
-    pub enabled: bool,
+    /// As sent: a create defaults it to true (Libredesk's column default), a PUT to false
+    /// (Libredesk's Go zero value, which PUT writes).
+    pub enabled: Option<bool>,
     /// Team names as given (the registry resolves them).
     pub teams: Vec<String>,
     pub availability: Option<(Availability, String)>,
+    /// `new_password` on a PUT; a create ignores it, as Libredesk does.
     pub password: Option<Password>,
     pub phone: Option<String>,
     pub phone_country_code: Option<String>,
@@ -156,10 +173,12 @@ pub struct Validated {
 }
 
 fn role(req: &wire::AgentRequest) -> Result<Role, String> {
+    // Libredesk requires `roles` but takes an empty list (a plain agent); the seed's single
+    // `role` stands in for it.
     let names: Vec<&str> = match (&req.roles, &req.role) {
-        (Some(roles), _) if !roles.is_empty() => roles.iter().map(String::as_str).collect(),
-        (_, Some(role)) if !role.trim().is_empty() => vec![role.as_str()],
-        _ => return Err("`roles` empty".into()),
+        (Some(roles), _) => roles.iter().map(String::as_str).collect(),
+        (None, Some(role)) if !role.trim().is_empty() => vec![role.as_str()],
+        _ => return Err("`role` empty".into()),
     };
     let mut out = Role::Agent;
     for name in names {
@@ -211,9 +230,27 @@ fn team_names(teams: Option<Vec<String>>) -> Result<Vec<String>, String> {
     Ok(teams)
 }
 
-/// Validate a create or PUT body: `first_name`, `email` and a role are required.
-/// Omitted `enabled` is false and omitted `teams` is none, as in Libredesk (PUT replaces).
-pub fn validate(req: wire::AgentRequest) -> Result<Validated, String> {
+/// Which request a body is: a create ignores `new_password`, a PUT checks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    Create,
+    Replace,
+}
+
+/// Validate a create or PUT body: `first_name`, `email` and `roles` are required.
+/// On PUT, omitted `enabled` is false and omitted `teams` none, as in Libredesk (PUT
+/// replaces); a create starts enabled and offline, as Libredesk's does.
+pub fn validate(req: wire::AgentRequest, request: Request) -> Result<Validated, String> {
+    // Libredesk's order and words: email, then roles, then first name.
+    let email = req
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("`email` empty")?
+        .to_lowercase();
+    let email = parse_email(&email).map_err(|_| "Invalid email address".to_owned())?;
+    let role = role(&req)?;
     let first_name = req
         .first_name
         .as_deref()
@@ -229,14 +266,6 @@ pub fn validate(req: wire::AgentRequest) -> Result<Validated, String> {
         .trim()
         .to_owned();
     text(&last_name, "last_name", limits::NAME)?;
-    let email = req
-        .email
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .ok_or("`email` empty")?;
-    let email = parse_email(email).map_err(|_| "Invalid `email`".to_owned())?;
-    let role = role(&req)?;
     let availability = match req.availability_status {
         None => None,
         Some(a) => {
@@ -247,16 +276,12 @@ pub fn validate(req: wire::AgentRequest) -> Result<Validated, String> {
             Some((found.1, a))
         }
     };
-    let password = match req.new_password {
-        Some(p) if p.chars().count() < 8 => {
-            return Err("`new_password` must be at least 8 characters".into());
-        }
-        Some(p) if p.chars().count() > MAX_PASSWORD => {
-            return Err(format!(
-                "`new_password` must be at most {MAX_PASSWORD} characters"
-            ));
-        }
-        other => other.map(Password::new),
+    let password = match (request, req.new_password) {
+        // Libredesk generates a create's password and mails a reset link; agentgw stores none,
+        // which locks the account the same way until a PUT sets one.
+        (Request::Create, _) | (Request::Replace, None) => None,
+        (Request::Replace, Some(p)) if is_strong_password(&p) => Some(Password::new(p)),
+        (Request::Replace, Some(_)) => return Err(WEAK_PASSWORD.into()),
     };
     let mut extensions = Map::new();
     if let Some(send) = req.send_welcome_email {
@@ -275,7 +300,7 @@ pub fn validate(req: wire::AgentRequest) -> Result<Validated, String> {
         last_name,
         email,
         role,
-        enabled: req.enabled.unwrap_or(false),
+        enabled: req.enabled,
         teams: team_names(req.teams)?,
         availability,
         password,
@@ -298,20 +323,20 @@ pub fn new_agent(v: Validated, teams: Vec<String>) -> NewAgent {
         last_name: v.last_name,
         email: v.email,
         role: v.role,
-        availability: v.availability.map_or(Availability::Online, |(a, _)| a),
+        availability: v.availability.map_or(Availability::Offline, |(a, _)| a),
         teams,
         phone: v.phone,
         phone_country_code: v.phone_country_code,
         avatar_url: v.avatar_url,
         ..Profile::default()
     };
-    profile.state.active = v.enabled;
-    // With a password the account is usable at once; without one the welcome email invites.
-    profile.state.confirmed = v.password.is_some();
+    profile.state.active = v.enabled.unwrap_or(true);
+    // No password yet: the agent is invited, as Libredesk's welcome email does.
+    profile.state.confirmed = false;
     profile.extensions.merge(DIALECT, v.extensions);
     NewAgent {
         profile,
-        password: v.password,
+        password: None,
     }
 }
 
@@ -323,7 +348,7 @@ pub fn replace(v: Validated, teams: Vec<String>) -> ProfilePatch {
         last_name: Some(v.last_name),
         email: Some(v.email),
         role: Some(v.role),
-        active: Some(v.enabled),
+        active: Some(v.enabled.unwrap_or(false)),
         teams: Some(teams),
         availability: v.availability.map(|(a, _)| a),
         phone: v.phone.map(Some),
@@ -504,10 +529,10 @@ mod tests {
         );
         req.role = Some("admin".into());
         req.email = Some("john@example.com".into());
-        let v = validate(req).expect("valid");
+        let v = validate(req, Request::Create).expect("valid");
         assert_eq!(
             (v.role, v.enabled, v.teams.clone()),
-            (Role::Administrator, true, vec!["<string>".to_owned()])
+            (Role::Administrator, Some(true), vec!["<string>".to_owned()])
         );
         let new = new_agent(v, vec!["<string>".into()]);
         assert_eq!(
@@ -526,7 +551,7 @@ mod tests {
                 availability_status: Some(name.into()),
                 ..Default::default()
             };
-            let new = new_agent(validate(req).expect("valid"), vec![]);
+            let new = new_agent(validate(req, Request::Create).expect("valid"), vec![]);
             assert_eq!(new.profile.availability, canonical, "{name}");
             assert_eq!(
                 availability(&new.profile),
@@ -542,7 +567,7 @@ mod tests {
             availability_status: Some("away_and_reassigning".into()),
             ..Default::default()
         };
-        let mut p = new_agent(validate(req).expect("valid"), vec![]).profile;
+        let mut p = new_agent(validate(req, Request::Create).expect("valid"), vec![]).profile;
         p.availability = Availability::Busy;
         assert_eq!(availability(&p), "away_manual");
     }
@@ -556,56 +581,140 @@ mod tests {
             ..Default::default()
         };
         assert!(
-            validate(base()).is_ok_and(|v| !v.enabled && v.teams.is_empty()),
-            "PUT semantics: omitted enabled is false, omitted teams none"
+            validate(base(), Request::Replace).is_ok_and(|v| {
+                let put = replace(v.clone(), vec![]);
+                let created = new_agent(v, vec![]).profile;
+                put.active == Some(false)
+                    && put.teams == Some(vec![])
+                    && created.state.active
+                    && created.availability == Availability::Offline
+            }),
+            "PUT semantics: omitted enabled is false, omitted teams none; a create starts enabled and offline"
         );
         assert_eq!(
-            validate(wire::AgentRequest {
-                email: None,
-                ..base()
-            })
+            validate(
+                wire::AgentRequest {
+                    email: None,
+                    ..base()
+                },
+                Request::Replace
+            )
             .err(),
             Some("`email` empty".into())
         );
         assert_eq!(
-            validate(wire::AgentRequest {
-                email: Some("nope".into()),
-                ..base()
-            })
+            validate(
+                wire::AgentRequest {
+                    email: Some("nope".into()),
+                    ..base()
+                },
+                Request::Replace
+            )
             .err(),
-            Some("Invalid `email`".into())
+            Some("Invalid email address".into())
         );
         assert_eq!(
-            validate(wire::AgentRequest {
-                first_name: Some(" ".into()),
-                ..base()
-            })
+            validate(
+                wire::AgentRequest {
+                    first_name: Some(" ".into()),
+                    ..base()
+                },
+                Request::Replace
+            )
             .err(),
             Some("`first_name` empty".into())
         );
         assert_eq!(
-            validate(wire::AgentRequest {
-                roles: None,
-                ..base()
-            })
+            validate(
+                wire::AgentRequest {
+                    roles: None,
+                    ..base()
+                },
+                Request::Replace
+            )
             .err(),
-            Some("`roles` empty".into())
+            Some("`role` empty".into())
         );
         assert_eq!(
-            validate(wire::AgentRequest {
-                roles: Some(vec!["Owner".into()]),
-                ..base()
-            })
+            validate(
+                wire::AgentRequest {
+                    roles: Some(vec!["Owner".into()]),
+                    ..base()
+                },
+                Request::Replace
+            )
             .err(),
             Some("Role `Owner` not found".into())
         );
         assert!(
-            validate(wire::AgentRequest {
-                availability_status: Some("napping".into()),
-                ..base()
-            })
+            validate(
+                wire::AgentRequest {
+                    availability_status: Some("napping".into()),
+                    ..base()
+                },
+                Request::Replace
+            )
             .is_err()
         );
+    }
+
+    #[test]
+    fn roles_are_required_but_may_be_empty_and_emails_are_lowercased() {
+        let req = wire::AgentRequest {
+            first_name: Some("A".into()),
+            email: Some("  Ada.B@Example.COM ".into()),
+            roles: Some(vec![]),
+            ..Default::default()
+        };
+        let v = validate(req, Request::Create).expect("an empty roles list is a plain agent");
+        assert_eq!(
+            (v.role, v.email.as_str()),
+            (Role::Agent, "ada.b@example.com")
+        );
+    }
+
+    #[test]
+    fn a_create_ignores_its_password_and_a_put_checks_libredesks_rules() {
+        let with = |pw: &str| wire::AgentRequest {
+            first_name: Some("A".into()),
+            email: Some("a@b.co".into()),
+            roles: Some(vec!["Agent".into()]),
+            new_password: Some(pw.into()),
+            ..Default::default()
+        };
+        let created = validate(with("weak"), Request::Create).expect("create ignores it");
+        assert!(created.password.is_none());
+        let new = new_agent(created, vec![]);
+        assert!(new.password.is_none() && !new.profile.state.confirmed);
+        let strong = "Str0ng!pass";
+        assert!(
+            validate(with(strong), Request::Replace)
+                .is_ok_and(|v| v.password.is_some_and(|p| p.expose() == strong))
+        );
+        let nine = "Sh0rt!pas";
+        let seventy_three = format!("Aa1!{}", "x".repeat(69));
+        for weak in [
+            nine,
+            &seventy_three,
+            "alllower1!x",
+            "ALLUPPER1!X",
+            "NoDigits!!x",
+            "NoSpecial1x",
+            "ÉÉÉÉÉ1!abcd",
+        ] {
+            assert_eq!(
+                validate(with(weak), Request::Replace).err().as_deref(),
+                Some(WEAK_PASSWORD),
+                "{weak:?}"
+            );
+        }
+        // As Go's `[\W_]`: a space, an underscore or any non-ASCII letter is special.
+        for special in ["Spaces 1 Aa", "Under_1Aaxx", "Acc3ntéaxx"] {
+            assert!(is_strong_password(special), "{special:?}");
+        }
+        // Bytes, not characters: 4 + 34 two-byte letters are 72 bytes.
+        assert!(is_strong_password(&format!("Aa1!{}", "é".repeat(34))));
+        assert!(!is_strong_password(&format!("Aa1!{}", "é".repeat(35))));
     }
 
     #[test]

@@ -132,18 +132,44 @@ impl Remote for LibredeskRemote {
         ))
     }
 
+    /// Libredesk's create ignores the password (it generates one), `enabled` and
+    /// `availability_status`, so a PUT right after sets what it ignored; a refused PUT takes
+    /// the create back, so no agent is left half made.
     async fn create(&self, new: &NewAgent) -> Result<RemoteAgent, BackendError> {
-        Ok(mapping::from_upstream(
+        if let Some(password) = &new.password {
+            refuse_weak(password)?;
+        }
+        let created = mapping::from_upstream(
             self.data(
                 Method::POST,
                 AGENTS,
-                Some(&body(&mapping::to_upstream(
-                    &new.profile,
-                    new.password.as_ref(),
-                ))?),
+                Some(&body(&mapping::to_upstream(&new.profile, None))?),
             )
             .await?,
-        ))
+        );
+        let ignored = new.password.is_some()
+            || created.profile.state.active != new.profile.state.active
+            || mapping::availability(&created.profile) != mapping::availability(&new.profile);
+        if !ignored {
+            return Ok(created);
+        }
+        match self
+            .update(
+                &created.id,
+                &created.profile,
+                &new.profile,
+                new.password.as_ref(),
+            )
+            .await
+        {
+            Ok(agent) => Ok(agent),
+            Err(e) => {
+                if let Err(undo) = self.delete(&created.id).await {
+                    tracing::error!(id = %created.id, error = %undo, "a libredesk agent created without its password could not be deleted");
+                }
+                Err(e)
+            }
+        }
     }
 
     async fn update(
@@ -153,6 +179,9 @@ impl Remote for LibredeskRemote {
         desired: &Profile,
         password: Option<&Password>,
     ) -> Result<RemoteAgent, BackendError> {
+        if let Some(password) = password {
+            refuse_weak(password)?;
+        }
         Ok(mapping::from_upstream(
             self.data(
                 Method::PUT,
@@ -174,5 +203,18 @@ impl Remote for LibredeskRemote {
         self.update(id, &current.profile, &current.profile, Some(password))
             .await
             .map(drop)
+    }
+}
+
+/// A password Libredesk would refuse, refused before any call (its 400 would not say which
+/// field, and a create must not be left without its password).
+fn refuse_weak(password: &Password) -> Result<(), BackendError> {
+    if mapping::is_strong_password(password.expose()) {
+        Ok(())
+    } else {
+        Err(BackendError::Invalid {
+            field: "password".into(),
+            message: mapping::WEAK_PASSWORD.into(),
+        })
     }
 }

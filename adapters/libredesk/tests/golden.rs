@@ -15,7 +15,7 @@ fn create_request_in_and_upstream() {
     // The seed's role and email are placeholders (`<string>`, a scraped `[email protected]`).
     req.role = Some("Admin".into());
     req.email = Some("john@example.com".into());
-    let v = mapping::validate(req).expect("valid");
+    let v = mapping::validate(req, mapping::Request::Create).expect("valid");
     let new = mapping::new_agent(v.clone(), v.teams.clone());
     expect_file!["golden/create_request.canonical.txt"].assert_debug_eq(&new);
     expect_file!["golden/create_request.upstream.json"].assert_eq(&pretty(&mapping::to_upstream(

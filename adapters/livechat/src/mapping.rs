@@ -158,7 +158,20 @@ fn sort(value: &str) -> Result<SortOrder, QueryError> {
     }
 }
 
-/// Turn `offset, count, text, onlyAvailable, sort` into a canonical list query for `user_type`.
+/// A boolean query parameter, as Rocket.Chat's validator coerces it (`true` / `false`).
+fn boolean(name: &str, value: &str) -> Result<bool, QueryError> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(QueryError::InvalidParams(format!(
+            "must be boolean: {name} [invalid-params]"
+        ))),
+    }
+}
+
+/// Turn `offset, count, text, sort` and the agent-only `onlyAvailable, excludeId,
+/// showIdleAgents` into a canonical list query for `user_type` (Rocket.Chat's `findAgents`:
+/// the agent-only ones are validated for managers too, and ignored there).
 pub fn list_query(
     user_type: UserType,
     params: &[(String, String)],
@@ -168,20 +181,20 @@ pub fn list_query(
         sort: SortOrder::NAME,
         ..Default::default()
     };
+    let mut agents_only = Filter::default();
     for (name, value) in params {
         match name.as_str() {
             "offset" => offset = number(name, value)?,
             "count" => count = number(name, value)?,
             "text" => query.filter.text = Some(value.clone()).filter(|t| !t.trim().is_empty()),
-            "onlyAvailable" => match value.as_str() {
-                "true" => query.filter.availability = Some(Availability::Online),
-                "false" => {}
-                _ => {
-                    return Err(QueryError::InvalidParams(
-                        "must be boolean: onlyAvailable [invalid-params]".into(),
-                    ));
-                }
-            },
+            // statusLivechat `available`, which is availability online.
+            "onlyAvailable" if boolean(name, value)? => {
+                agents_only.availability = Some(Availability::Online);
+            }
+            "onlyAvailable" => {}
+            "excludeId" => agents_only.except_short_id = Some(value.clone()),
+            // Rocket.Chat shows idle (offline) agents unless told not to.
+            "showIdleAgents" => agents_only.hide_offline = !boolean(name, value)?,
             "sort" => query.sort = sort(value)?,
             other => {
                 return Err(QueryError::InvalidParams(format!(
@@ -197,12 +210,18 @@ pub fn list_query(
         offset,
         limit: count.min(MAX_COUNT),
     });
-    if user_type == UserType::Manager {
-        query.filter = Filter {
+    query.filter = match user_type {
+        UserType::Agent => Filter {
+            availability: agents_only.availability,
+            except_short_id: agents_only.except_short_id,
+            hide_offline: agents_only.hide_offline,
+            ..query.filter
+        },
+        UserType::Manager => Filter {
             role: Some(Role::Administrator),
             ..query.filter
-        };
-    }
+        },
+    };
     Ok(query)
 }
 
@@ -411,12 +430,29 @@ mod tests {
                 q.filter.availability,
                 q.filter.text.as_deref()
             ),
-            (
-                Some(Role::Administrator),
-                Some(Availability::Online),
-                Some("jo")
-            )
+            (Some(Role::Administrator), None, Some("jo")),
+            "managers: onlyAvailable is taken and ignored, as Rocket.Chat's findManagers does"
         );
+        let q = list_query(
+            UserType::Agent,
+            &params(&[
+                ("onlyAvailable", "true"),
+                ("excludeId", "aaaaaaaaaaaaaaaaa"),
+                ("showIdleAgents", "false"),
+            ]),
+        )
+        .expect("ok");
+        assert_eq!(
+            (
+                q.filter.availability,
+                q.filter.except_short_id.as_deref(),
+                q.filter.hide_offline
+            ),
+            (Some(Availability::Online), Some("aaaaaaaaaaaaaaaaa"), true)
+        );
+        let q = list_query(UserType::Agent, &params(&[("showIdleAgents", "true")]));
+        assert!(q.is_ok_and(|q| !q.filter.hide_offline && q.filter.availability.is_none()));
+        assert!(list_query(UserType::Agent, &params(&[("showIdleAgents", "no")])).is_err());
         let q = list_query(
             UserType::Agent,
             &params(&[("sort", r#"{"username":-1}"#), ("count", "0")]),

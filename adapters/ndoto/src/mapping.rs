@@ -7,7 +7,7 @@
 //! | `name`, `available_name` | `display_name`; on write also `first_name`/`last_name` by [`split_name`] |
 //! | `email` | `email` |
 //! | `role` administrator / agent | `role` |
-//! | `availability` = `availability_status` online / busy / offline | `availability` (canonical `away` is shown as `busy`) |
+//! | `availability` = `availability_status` online / busy / offline (`available` read as online) | `availability` (canonical `away` is shown as `busy`) |
 //! | `confirmed` | `state.confirmed` (false on create: the invite is pending) |
 //! | `avatar_url` = `thumbnail` | `avatar_url` (`""` when none, as Chatwoot renders it) |
 //! | `auto_offline` | extension `ndoto.auto_offline` (default `true`, Chatwoot's) |
@@ -28,10 +28,13 @@ const ROLES: [(&str, Role); 2] = [
     ("administrator", Role::Administrator),
     ("agent", Role::Agent),
 ];
-const AVAILABILITIES: [(&str, Availability); 3] = [
+/// What is shown comes first; `available` is read only: clients generated from Chatwoot's
+/// older swagger send it in `availability_status` for online.
+const AVAILABILITIES: [(&str, Availability); 4] = [
     ("online", Availability::Online),
     ("busy", Availability::Busy),
     ("offline", Availability::Offline),
+    ("available", Availability::Online),
 ];
 
 /// One failed validation: the attribute and its Rails-style message.
@@ -324,6 +327,43 @@ mod tests {
             created_at: chrono::Utc::now(),
             updated_at: chrono::Utc::now(),
         }
+    }
+
+    #[test]
+    fn old_and_new_swagger_clients_are_both_understood() {
+        let old = wire::CreateAgent {
+            name: Some("A B".into()),
+            email: Some("a@b.co".into()),
+            role: Some("agent".into()),
+            availability_status: Some("available".into()),
+            ..Default::default()
+        };
+        let new = wire::CreateAgent {
+            availability_status: None,
+            availability: Some("busy".into()),
+            ..old.clone()
+        };
+        let both = wire::CreateAgent {
+            availability: Some("offline".into()),
+            ..old.clone()
+        };
+        let seen = |req| new_agent(req).map(|n| n.profile.availability);
+        assert_eq!(seen(old), Ok(Availability::Online));
+        assert_eq!(seen(new), Ok(Availability::Busy));
+        assert_eq!(seen(both), Ok(Availability::Offline), "availability wins");
+        let update = wire::UpdateAgent {
+            availability_status: Some(Some("available".into())),
+            ..Default::default()
+        };
+        assert_eq!(
+            patch(update).map(|p| p.availability),
+            Ok(Some(Availability::Online))
+        );
+        assert_eq!(
+            availability_name(Availability::Online),
+            "online",
+            "shown as Chatwoot shows it"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ fn create(p: &Person<'_>) -> Call {
         "POST",
         AGENTS,
         json!({"first_name": p.first, "last_name": p.last, "email": p.email(),
-               "password": "s3cret-pw", "password_confirmation": "s3cret-pw"}),
+               "password": "S3cret-pass", "password_confirmation": "S3cret-pass"}),
     )
 }
 

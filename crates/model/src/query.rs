@@ -18,6 +18,10 @@ pub struct Filter {
     pub availability: Option<Availability>,
     pub confirmed: Option<bool>,
     pub banned: Option<bool>,
+    /// Leaves out the agent with this short (17-character) id.
+    pub except_short_id: Option<String>,
+    /// Leaves out offline agents.
+    pub hide_offline: bool,
 }
 
 /// What a list is ordered by; ties are broken by integer id in the same direction.
@@ -126,6 +130,11 @@ impl Filter {
             && self.availability.is_none_or(|a| a == p.availability)
             && self.confirmed.is_none_or(|c| c == p.state.confirmed)
             && self.banned.is_none_or(|b| b == p.state.banned)
+            && self
+                .except_short_id
+                .as_ref()
+                .is_none_or(|id| *id != agent.ids.short)
+            && !(self.hide_offline && p.availability == Availability::Offline)
     }
 }
 

@@ -2,8 +2,8 @@
 
 use agentgw_core::{Backend, BackendError, MigrationTarget};
 use agentgw_model::{
-    Agent, AgentId, ListQuery, NewAgent, Page, ProfilePatch, SortKey, Team, derive_username,
-    parse_email, username_key,
+    Agent, AgentId, Availability, ListQuery, NewAgent, Page, ProfilePatch, SortKey, Team,
+    derive_username, parse_email, username_key,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -99,6 +99,22 @@ fn where_clause(q: &ListQuery) -> (String, Vec<Arg>) {
     }
     if let Some(b) = f.banned {
         push("banned = #", Arg::Int(i64::from(b)), &mut args);
+    }
+    // An id with a control character is no agent's: there is nothing to leave out (and a NUL
+    // must never reach PostgreSQL).
+    if let Some(id) = f
+        .except_short_id
+        .as_ref()
+        .filter(|id| !id.chars().any(char::is_control))
+    {
+        push("short_id <> #", Arg::Text(id.clone()), &mut args);
+    }
+    if f.hide_offline {
+        push(
+            "availability <> #",
+            Arg::Text(Availability::Offline.as_str().into()),
+            &mut args,
+        );
     }
     (sql, args)
 }

@@ -278,6 +278,48 @@ async fn list_filters_orders_and_windows(store: &Store) {
         .expect("list");
     assert_eq!(no_percent.total, 1);
 
+    // Leaving one agent out by short id, and offline agents out; a NUL id leaves none out.
+    let bob = t
+        .list(&q(Filter {
+            text: Some("bob".into()),
+            ..Default::default()
+        }))
+        .await
+        .expect("list")
+        .items
+        .remove(0);
+    let mut offline = ProfilePatch::default();
+    offline.availability = Some(agentgw_model::Availability::Offline);
+    let carol = t
+        .list(&q(Filter {
+            text: Some("carol".into()),
+            ..Default::default()
+        }))
+        .await
+        .expect("list")
+        .items
+        .remove(0);
+    t.update(&AgentId::Int(carol.ids.int), offline)
+        .await
+        .expect("update");
+    let without_bob = t
+        .list(&q(Filter {
+            except_short_id: Some(bob.ids.short.clone()),
+            ..Default::default()
+        }))
+        .await
+        .expect("list");
+    assert_eq!(names(without_bob), ["Alice", "carol", "Dan"]);
+    let awake = t
+        .list(&q(Filter {
+            hide_offline: true,
+            except_short_id: Some("\0".into()),
+            ..Default::default()
+        }))
+        .await
+        .expect("list");
+    assert_eq!(names(awake), ["Alice", "bob", "Dan"]);
+
     let window = ListQuery {
         window: Some(Window {
             offset: 1,

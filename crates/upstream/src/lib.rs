@@ -51,6 +51,9 @@ fn pushable(filter: &Filter, can: FilterSupport) -> bool {
         && (filter.role.is_none() || can.role)
         && (filter.availability.is_none() || can.availability)
         && ((filter.confirmed.is_none() && filter.banned.is_none()) || can.state)
+        // Short ids are the gateway's own, and no remote has "not offline": both stay here.
+        && filter.except_short_id.is_none()
+        && !filter.hide_offline
 }
 
 /// The part of a filter the remote applies itself (the gateway re-checks everything after).
@@ -65,6 +68,8 @@ fn pushable_part(filter: &Filter, can: FilterSupport) -> Filter {
         availability: filter.availability.filter(|_| can.availability),
         confirmed: filter.confirmed.filter(|_| can.state),
         banned: filter.banned.filter(|_| can.state),
+        except_short_id: None,
+        hide_offline: false,
     }
 }
 
