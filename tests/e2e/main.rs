@@ -10,6 +10,7 @@ fn gateway() -> agentgw_tests::Gateway {
 }
 
 mod comm100;
+mod contracts;
 mod faces;
 mod faults;
 mod hardening;

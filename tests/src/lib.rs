@@ -2,6 +2,7 @@
 //! end-to-end tests in `tests/e2e/` (and later harnesses). Every gateway gets its own temporary
 //! directory (config, SQLite store, log) and listens on 127.0.0.1:0.
 
+pub mod contract;
 pub mod golden;
 pub mod postgres;
 
@@ -265,14 +266,17 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// A response's status and JSON body (`Null` for an empty body).
+/// A response's status and JSON body (`Null` for an empty body), checked against its face's
+/// OpenAPI document (see [`contract`]).
 pub async fn json(res: reqwest::Response) -> (u16, serde_json::Value) {
     let status = res.status().as_u16();
+    let url = res.url().clone();
     let text = res.text().await.expect("body");
     let body = if text.is_empty() {
         serde_json::Value::Null
     } else {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
     };
+    contract::check(&url, status, &body).await;
     (status, body)
 }

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 /// An agent as Comm100 renders it. Fields with no canonical home are kept per agent
 /// (extensions) and flattened back in `extra`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Agent {
     pub id: String,
@@ -35,7 +35,7 @@ pub struct Agent {
 /// A create or PUT body, as a client sends it and as agentgw sends it upstream. Everything is
 /// optional here so a missing required field is a 400 naming it; the extension fields land
 /// in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentInput {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -77,7 +77,7 @@ pub struct AgentInput {
 }
 
 /// `:changePassword` body, as a client sends it and as agentgw sends it upstream.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChangePassword {
     pub password: Option<String>,
 }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod inbound;
 pub mod kit;
 pub mod mapping;
+pub mod openapi;
 pub mod outbound;
 pub mod wire;
 
@@ -27,4 +28,5 @@ pub static ADAPTER: Adapter = Adapter {
     },
     configure: inbound::configure,
     kit: &kit::KIT,
+    openapi: openapi::document,
 };

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// `{"status": "success", "data": ...}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Envelope<T> {
     pub status: String,
     pub data: T,
@@ -21,7 +21,7 @@ impl<T> Envelope<T> {
 }
 
 /// A team as an agent carries it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Team {
     pub id: i64,
     pub name: String,
@@ -29,7 +29,7 @@ pub struct Team {
 }
 
 /// The full agent (`GET /agents/{id}`, create, update).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent {
     pub id: i64,
     pub created_at: String,
@@ -56,7 +56,7 @@ pub struct Agent {
 }
 
 /// The compact agent of `GET /agents`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CompactAgent {
     pub id: i64,
     #[serde(rename = "type")]
@@ -72,7 +72,7 @@ pub struct CompactAgent {
 }
 
 /// The create / update body, as a client sends it and as agentgw sends it upstream.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgentRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,

@@ -10,6 +10,7 @@ pub mod error;
 pub mod inbound;
 pub mod kit;
 pub mod mapping;
+pub mod openapi;
 pub mod outbound;
 pub mod settings;
 pub mod wire;
@@ -29,4 +30,5 @@ pub static ADAPTER: Adapter = Adapter {
     },
     configure: inbound::configure,
     kit: &kit::KIT,
+    openapi: openapi::document,
 };

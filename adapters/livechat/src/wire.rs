@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One address of a user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Email {
     pub address: String,
     #[serde(default)]
@@ -11,7 +11,7 @@ pub struct Email {
 }
 
 /// A livechat agent or manager as `GET users/:type` lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct User {
     #[serde(rename = "_id")]
     pub id: String,
@@ -33,7 +33,7 @@ pub struct User {
 }
 
 /// `GET users/:type` response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserList {
     pub users: Vec<User>,
     #[serde(default)]
@@ -46,7 +46,7 @@ pub struct UserList {
 }
 
 /// `POST users/:type` response: just the id and username.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserRef {
     #[serde(rename = "_id")]
     pub id: String,
@@ -54,14 +54,14 @@ pub struct UserRef {
 }
 
 /// `POST users/:type` response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Registered {
     pub user: UserRef,
     pub success: bool,
 }
 
 /// `GET users/:type/:_id` response; `user` is null for an agent without that role.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Found {
     pub user: Option<User>,
     pub success: bool,
@@ -69,7 +69,7 @@ pub struct Found {
 
 /// `POST users/:type` body: exactly `{"username": "..."}` (what agentgw sends upstream; its
 /// face reads the object itself, to answer in Rocket.Chat's validation words).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Register {
     pub username: String,

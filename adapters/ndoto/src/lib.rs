@@ -2,13 +2,14 @@
 //!
 //! `wire` mirrors the vendor JSON, `mapping` translates it to and from the canonical model,
 //! `inbound` serves it, `outbound` calls a real server of it, `error` renders failures in the
-//! dialect's own bodies, `settings` holds its route and upstream options. [`ADAPTER`] is all
+//! dialect's own bodies, `settings` holds its route and upstream options, `openapi` describes the face. [`ADAPTER`] is all
 //! the gateway needs to know of it.
 
 pub mod error;
 pub mod inbound;
 pub mod kit;
 pub mod mapping;
+pub mod openapi;
 pub mod outbound;
 pub mod settings;
 pub mod wire;
@@ -28,4 +29,5 @@ pub static ADAPTER: Adapter = Adapter {
     },
     configure: inbound::configure,
     kit: &kit::KIT,
+    openapi: openapi::document,
 };

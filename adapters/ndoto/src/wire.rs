@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// An agent as ndoto renders it: the seed's fields plus the Chatwoot fields its clients expect.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent {
     pub id: i64,
     /// Chatwoot clients validate it; the seed's example omits it.
@@ -12,6 +12,8 @@ pub struct Agent {
     pub name: String,
     pub email: String,
     pub role: String,
+    /// The seed's field; real Chatwoot renders only `availability_status`.
+    #[serde(default)]
     pub availability: String,
     #[serde(default)]
     pub availability_status: Option<String>,
@@ -28,7 +30,7 @@ pub struct Agent {
 
 /// `POST /agents` body, as a client sends it and as agentgw sends it upstream. Fields are
 /// optional here so that a missing one is a 422 naming it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreateAgent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -47,7 +49,7 @@ pub struct CreateAgent {
 
 /// `PATCH`/`PUT /agents/{id}` body, as a client sends it and as agentgw sends it upstream.
 /// `null` is kept apart from absent so it can be refused.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UpdateAgent {
     #[serde(default, deserialize_with = "agentgw_inbound::present")]
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// An agent as supporthub renders it (`role`: 1 admin, 2 agent; `status`: 1 active,
 /// 2 unconfirmed, 3 banned; times ISO 8601 with `Z`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent {
     pub id: i64,
     pub first_name: String,
@@ -30,13 +30,13 @@ pub struct Agent {
 }
 
 /// `{"data": ...}`, Laravel's resource wrapper.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Data<T> {
     pub data: T,
 }
 
 /// Laravel's `links` of a page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Links {
     pub first: String,
     pub last: String,
@@ -45,7 +45,7 @@ pub struct Links {
 }
 
 /// One entry of `meta.links`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PageLink {
     pub url: Option<String>,
     pub label: String,
@@ -53,7 +53,7 @@ pub struct PageLink {
 }
 
 /// Laravel's `meta` of a page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Meta {
     pub current_page: u64,
     pub from: Option<u64>,
@@ -66,7 +66,7 @@ pub struct Meta {
 }
 
 /// A page of agents: `{data, links, meta}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Page {
     pub data: Vec<Agent>,
     pub links: Links,
@@ -74,7 +74,7 @@ pub struct Page {
 }
 
 /// The create body agentgw sends a real supporthub (its face validates the JSON object itself).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreateAgent {
     pub first_name: String,
     pub last_name: String,
@@ -85,7 +85,7 @@ pub struct CreateAgent {
 
 /// A partial update (PATCH) agentgw sends a real supporthub: only what changes. (Sent only:
 /// the face reads its PATCH as a JSON object, to tell absent from null.)
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct UpdateAgent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,

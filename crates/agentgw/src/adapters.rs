@@ -27,6 +27,27 @@ pub fn adapter(name: &str) -> Option<&'static Adapter> {
 mod tests {
     use super::*;
 
+    /// `docs/openapi/<dialect>.json` is what the face serves: regenerate with
+    /// `UPDATE_EXPECT=1 cargo test -p agentgw` (CI validates these files with a real validator).
+    #[test]
+    fn published_openapi_documents_are_current() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi");
+        for a in ADAPTERS {
+            let path = dir.join(format!("{}.json", a.dialect.name));
+            let current = agentgw_inbound::openapi::to_file(&(a.openapi)());
+            if std::env::var_os("UPDATE_EXPECT").is_some() {
+                std::fs::create_dir_all(&dir).expect("docs/openapi");
+                std::fs::write(&path, &current).expect("write");
+            }
+            let published = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                published == current,
+                "{} is stale: run UPDATE_EXPECT=1 cargo test -p agentgw",
+                path.display()
+            );
+        }
+    }
+
     #[test]
     fn names_and_roots_are_distinct() {
         let mut names: Vec<&str> = ADAPTERS.iter().map(|a| a.dialect.name).collect();

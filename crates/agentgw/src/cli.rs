@@ -29,6 +29,11 @@ enum Command {
     CheckConfig,
     /// Copy every agent from one helpdesk to another (NAME: an upstream or embedded:<tenant>).
     Migrate(crate::migrate::MigrateArgs),
+    /// Print a face's OpenAPI 3.1 document (paths below the route prefix).
+    Openapi {
+        /// The dialect: ndoto, livechat, supporthub, libredesk or comm100.
+        dialect: String,
+    },
 }
 
 /// Parse the command line and run the command; the exit code is 0 only on success.
@@ -38,6 +43,7 @@ pub fn run() -> ExitCode {
         Command::Serve => serve(&cli.config),
         Command::CheckConfig => check_config(&cli.config),
         Command::Migrate(args) => migrate(&cli.config, args),
+        Command::Openapi { dialect } => openapi(&dialect),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -46,6 +52,21 @@ pub fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn openapi(dialect: &str) -> anyhow::Result<()> {
+    let Some(adapter) = crate::adapters::adapter(dialect) else {
+        let names: Vec<&str> = crate::adapters::ADAPTERS
+            .iter()
+            .map(|a| a.dialect.name)
+            .collect();
+        bail!("no dialect `{dialect}`; one of: {}", names.join(", "));
+    };
+    print!(
+        "{}",
+        agentgw_inbound::openapi::to_file(&(adapter.openapi)())
+    );
+    Ok(())
 }
 
 /// Load and validate against the dialects this build has.

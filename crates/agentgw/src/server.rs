@@ -15,6 +15,8 @@ struct Mounted {
     prefix: String,
     mount: Mount,
     ctx: Arc<RouteCtx>,
+    /// The face's OpenAPI document as this route serves it.
+    openapi: web::Bytes,
 }
 
 /// Serve `config` until SIGINT/SIGTERM; in-flight requests finish before the process exits.
@@ -25,9 +27,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         if route.credentials.uses_dev_defaults() {
             tracing::warn!(route = %route.name, "DEV CREDENTIALS IN USE: route `{}` accepts the documented development credentials; set real ones before exposing this gateway", route.name);
         }
-        let mount = crate::adapters::adapter(route.dialect.name)
-            .with_context(|| format!("no adapter for {}", route.dialect))?
-            .configure;
+        let adapter = crate::adapters::adapter(route.dialect.name)
+            .with_context(|| format!("no adapter for {}", route.dialect))?;
+        let prefix = route.prefix.trim_end_matches('/');
+        let openapi = agentgw_inbound::openapi::served(&(adapter.openapi)(), prefix);
         let backend = crate::backends::for_route(&config, &store, route)?;
         let ctx = RouteCtx {
             name: route.name.clone(),
@@ -40,8 +43,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         };
         mounted.push(Mounted {
             prefix: route.prefix.clone(),
-            mount,
+            mount: adapter.configure,
             ctx: Arc::new(ctx),
+            openapi: web::Bytes::from(openapi.to_string()),
         });
     }
     let table = Arc::new(RouteTable::new(
@@ -62,6 +66,20 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             .route("/readyz", web::get().to(readyz));
         for m in mounted.iter() {
             let (mount, prefix, ctx) = (m.mount, m.prefix.clone(), m.ctx.clone());
+            // Before the face's scope, which would answer this path with its own 404. The
+            // contract is public: it holds no credential.
+            let doc = m.openapi.clone();
+            app = app.route(
+                &format!("{}/openapi.json", prefix.trim_end_matches('/')),
+                web::get().to(move || {
+                    let doc = doc.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body(doc)
+                    }
+                }),
+            );
             app = app.configure(move |cfg| mount(cfg, &prefix, ctx));
         }
         app.default_service(web::to(no_route))

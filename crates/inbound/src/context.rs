@@ -31,6 +31,8 @@ pub struct Adapter {
     pub configure: Mount,
     /// How a client drives the face (for the shared conformance tests).
     pub kit: &'static crate::kit::Kit,
+    /// The face's OpenAPI 3.1 document (paths below the route prefix).
+    pub openapi: fn() -> utoipa::openapi::OpenApi,
 }
 
 impl RouteCtx {

@@ -1,6 +1,6 @@
 //! agentgw-inbound: the inbound plumbing every face shares — the route context a handler gets,
 //! bounded body reading, JSON decoding that names the offending field, long arrays sent in
-//! chunks, and the request log.
+//! chunks, the request log, and what every face's OpenAPI document shares.
 //! It knows actix-web and the core contract, nothing of any dialect's wire format.
 
 pub mod array;
@@ -9,6 +9,7 @@ pub mod context;
 pub mod failure;
 pub mod kit;
 pub mod log;
+pub mod openapi;
 pub mod reply;
 
 pub use array::SortedArray;

@@ -288,8 +288,10 @@ async fn list_filters_orders_and_windows(store: &Store) {
         .expect("list")
         .items
         .remove(0);
-    let mut offline = ProfilePatch::default();
-    offline.availability = Some(agentgw_model::Availability::Offline);
+    let offline = ProfilePatch {
+        availability: Some(agentgw_model::Availability::Offline),
+        ..ProfilePatch::default()
+    };
     let carol = t
         .list(&q(Filter {
             text: Some("carol".into()),
