@@ -22,3 +22,4 @@ mod ndoto;
 mod server;
 mod supporthub;
 mod upstream;
+mod vendors;

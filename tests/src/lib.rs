@@ -5,6 +5,7 @@
 pub mod contract;
 pub mod golden;
 pub mod postgres;
+pub mod vendors;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

@@ -285,7 +285,24 @@ impl Remote for LivechatRemote {
         self.get(id).await
     }
 
+    /// Rocket.Chat removes one role at a time and keeps the user: the manager role goes first
+    /// (a no-op for a plain agent), else a deleted administrator would stay a manager there.
     async fn delete(&self, id: &str) -> Result<(), BackendError> {
+        match self
+            .expect(Method::DELETE, &format!("{USERS}/manager/{id}"), &[], None)
+            .await
+        {
+            // An unknown user: the agent removal below answers for it.
+            Ok(_)
+            | Err(
+                BackendError::NotFound
+                | BackendError::Upstream {
+                    status: Some(400..=499),
+                    ..
+                },
+            ) => {}
+            Err(e) => return Err(e),
+        }
         self.expect(Method::DELETE, &format!("{USERS}/agent/{id}"), &[], None)
             .await
             .map(drop)

@@ -254,7 +254,11 @@ pub fn from_upstream(w: wire::Agent) -> RemoteAgent {
         email: w.email,
         role: role_of(&w.role).unwrap_or(Role::Agent),
         availability: availability_of(status).unwrap_or(Availability::Online),
-        avatar_url: w.avatar_url.filter(|a| !a.is_empty()),
+        // Chatwoot renders the avatar as `thumbnail`; the seed as `avatar_url`.
+        avatar_url: [w.avatar_url, w.thumbnail]
+            .into_iter()
+            .flatten()
+            .find(|a| !a.is_empty()),
         ..Profile::default()
     };
     profile.state.confirmed = w.confirmed;
