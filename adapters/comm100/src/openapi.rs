@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{OpenApi, ToSchema};
 
 use crate::wire;
 
@@ -14,19 +14,6 @@ use crate::wire;
 struct Error {
     code: u32,
     message: String,
-}
-
-struct Security;
-
-impl Modify for Security {
-    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        if let Some(components) = doc.components.as_mut() {
-            components.add_security_scheme(
-                "bearer",
-                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-            );
-        }
-    }
 }
 
 /// Every agent (`Global` is accepted for `global` in every path).
@@ -96,8 +83,7 @@ fn unlock() {}
 #[derive(OpenApi)]
 #[openapi(
     paths(list, create, show, replace, destroy, change_password, unlock),
-    components(schemas(Error)),
-    modifiers(&Security)
+    components(schemas(Error))
 )]
 struct Doc;
 
@@ -107,5 +93,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
         Doc::openapi(),
         crate::mapping::DIALECT,
         "Comm100's API v4 global agents, served by agentgw. Errors: `{\"code\", \"message\"}`.",
+        [(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        )],
     )
 }

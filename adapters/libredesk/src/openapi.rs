@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{OpenApi, ToSchema};
 
 use crate::wire;
 
@@ -31,19 +31,6 @@ struct Error {
     /// InputException, UnauthorizedException, NotFoundException, ConflictException or
     /// GeneralException.
     error_type: String,
-}
-
-struct Security;
-
-impl Modify for Security {
-    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        if let Some(components) = doc.components.as_mut() {
-            components.add_security_scheme(
-                "basic",
-                SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
-            );
-        }
-    }
 }
 
 /// Every agent, compact, newest update first.
@@ -94,8 +81,7 @@ fn destroy() {}
 #[derive(OpenApi)]
 #[openapi(
     paths(list, create, show, replace, destroy),
-    components(schemas(Error)),
-    modifiers(&Security)
+    components(schemas(Error))
 )]
 struct Doc;
 
@@ -105,5 +91,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
         Doc::openapi(),
         crate::mapping::DIALECT,
         "Libredesk's agent API (`/api/v1/agents`), served by agentgw. Auth: Basic `key:secret` (or `Authorization: token key:secret`). Errors: `{\"status\": \"error\", \"message\", \"data\": null, \"error_type\"}`.",
+        [(
+            "basic",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
+        )],
     )
 }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{OpenApi, ToSchema};
 
 use crate::wire;
 
@@ -28,21 +28,6 @@ struct Error {
 #[allow(dead_code)]
 struct Removed {
     success: bool,
-}
-
-struct Security;
-
-impl Modify for Security {
-    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        if let Some(components) = doc.components.as_mut() {
-            for header in ["X-User-Id", "X-Auth-Token"] {
-                components.add_security_scheme(
-                    header,
-                    SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new(header))),
-                );
-            }
-        }
-    }
 }
 
 /// Agents (every agent) or managers (administrators), a page at a time.
@@ -92,11 +77,7 @@ fn show() {}
 fn remove() {}
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(list, register, show, remove),
-    components(schemas(Error)),
-    modifiers(&Security)
-)]
+#[openapi(paths(list, register, show, remove), components(schemas(Error)))]
 struct Doc;
 
 /// The livechat face's document.
@@ -105,5 +86,11 @@ pub fn document() -> utoipa::openapi::OpenApi {
         Doc::openapi(),
         crate::mapping::DIALECT,
         "Rocket.Chat's `livechat/users/{type}` API, served by agentgw. Errors: `{\"success\": false, \"error\", \"errorType\"}`.",
+        ["X-User-Id", "X-Auth-Token"].map(|header| {
+            (
+                header,
+                SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new(header))),
+            )
+        }),
     )
 }

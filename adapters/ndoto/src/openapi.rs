@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{OpenApi, ToSchema};
 
 use crate::wire;
 
@@ -28,19 +28,6 @@ struct Invalid {
 enum Error {
     Failure(Failure),
     Invalid(Invalid),
-}
-
-struct Security;
-
-impl Modify for Security {
-    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        if let Some(components) = doc.components.as_mut() {
-            components.add_security_scheme(
-                "api_access_token",
-                SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("api_access_token"))),
-            );
-        }
-    }
 }
 
 /// List the account's agents, ordered by name (case-insensitive).
@@ -107,8 +94,7 @@ fn destroy() {}
 #[derive(OpenApi)]
 #[openapi(
     paths(list, create, show, update, replace, destroy),
-    components(schemas(Error)),
-    modifiers(&Security)
+    components(schemas(Error))
 )]
 struct Doc;
 
@@ -118,5 +104,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
         Doc::openapi(),
         crate::mapping::DIALECT,
         "Chatwoot's agent API (`/api/v1/accounts/{account_id}/agents`), served by agentgw. Errors: `{\"error\"}`, or `{\"message\", \"attributes\"}` for validation (422).",
+        [(
+            "api_access_token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("api_access_token"))),
+        )],
     )
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{OpenApi, ToSchema};
 
 use crate::wire;
 
@@ -55,19 +55,6 @@ struct FlagsPatch(BTreeMap<String, bool>);
 enum Flags {
     Permissions(wire::Data<Permissions>),
     Notifications(wire::Data<Notifications>),
-}
-
-struct Security;
-
-impl Modify for Security {
-    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        if let Some(components) = doc.components.as_mut() {
-            components.add_security_scheme(
-                "bearer",
-                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-            );
-        }
-    }
 }
 
 /// A page of agents, oldest first.
@@ -166,9 +153,18 @@ fn settings_update() {}
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list, create, show, update, replace, update_by_post, destroy, settings_show, settings_update),
-    components(schemas(Error)),
-    modifiers(&Security)
+    paths(
+        list,
+        create,
+        show,
+        update,
+        replace,
+        update_by_post,
+        destroy,
+        settings_show,
+        settings_update
+    ),
+    components(schemas(Error))
 )]
 struct Doc;
 
@@ -178,5 +174,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
         Doc::openapi(),
         crate::mapping::DIALECT,
         "A Laravel helpdesk's agent API (`/api/agents`), served by agentgw. Errors: `{\"message\"}`, with `errors` on validation (422).",
+        [(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        )],
     )
 }

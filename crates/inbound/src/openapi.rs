@@ -1,13 +1,24 @@
 //! What every face's OpenAPI 3.1 document shares: its title and version, and where it is
 //! served. Each adapter writes its own document (`openapi.rs`) from its wire types.
 
+use utoipa::openapi::security::SecurityScheme;
 use utoipa::openapi::{OpenApi, Server};
 
-/// `doc` titled for `dialect`'s face, at this gateway's version, described by `summary`.
-pub fn complete(mut doc: OpenApi, dialect: &str, summary: &str) -> OpenApi {
+/// `doc` titled for `dialect`'s face, at this gateway's version, described by `summary`, with
+/// the security schemes its operations name.
+pub fn complete(
+    mut doc: OpenApi,
+    dialect: &str,
+    summary: &str,
+    security: impl IntoIterator<Item = (&'static str, SecurityScheme)>,
+) -> OpenApi {
     doc.info.title = format!("agentgw {dialect} face");
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     doc.info.description = Some(summary.to_owned());
+    let components = doc.components.get_or_insert_with(Default::default);
+    for (name, scheme) in security {
+        components.add_security_scheme(name, scheme);
+    }
     doc
 }
 
