@@ -113,6 +113,40 @@ async fn environment_overrides_the_file() {
     assert!(gw.dir.path().join("from-env.db").exists());
 }
 
+/// Every ```toml block of README.md is a whole configuration `check-config` accepts.
+#[test]
+fn check_config_accepts_every_toml_block_of_the_readme() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README");
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in readme.lines() {
+        match (&mut current, line.trim_start()) {
+            (None, l) if l.starts_with("```toml") => current = Some(String::new()),
+            (Some(block), l) if l.starts_with("```") => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            _ => {}
+        }
+    }
+    assert!(blocks.len() >= 3, "README has {} TOML blocks", blocks.len());
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (i, block) in blocks.iter().enumerate() {
+        let path = dir.path().join(format!("block{i}.toml"));
+        std::fs::write(&path, block).expect("write");
+        let (status, out, err) = run_cli(
+            crate::BIN,
+            &["check-config", "--config", &path.display().to_string()],
+        );
+        assert!(status.success(), "README TOML block {i}:\n{block}\n{err}");
+        assert!(out.contains("configuration OK"), "{out}");
+    }
+}
+
 #[test]
 fn check_config_accepts_every_shipped_config() {
     let mut checked = Vec::new();
@@ -171,7 +205,7 @@ fn check_config_accepts_every_shipped_config() {
         ],
     );
     assert!(
-        out.contains("comm100 (comm100 at https://api11.comm100.io)"),
+        out.contains("upstream comm100") && out.contains("https://api11.comm100.io"),
         "{out}"
     );
     assert!(!out.contains("replace-me"), "no secret is printed: {out}");
@@ -191,8 +225,21 @@ fn check_config_refuses_bad_configs_with_a_clear_message() {
                 "dialect = \"supporthub\"\nprefix = \"/supporthub\"",
                 "dialect = \"ndoto\"\nprefix = \"/ndoto/\"",
             ),
-            "collide",
+            "same prefix `/ndoto`",
         ),
+        (
+            base.replace("prefix = \"/ndoto\"", "prefix = \"/\""),
+            "route `ndoto`'s prefix `/` contains route `livechat`'s `/livechat`",
+        ),
+        (
+            base.replace("prefix = \"/ndoto\"", "prefix = \"ndoto\""),
+            "must start with `/`",
+        ),
+        (
+            base.replace("dialect = \"ndoto\"", "dialect = \"comm101\""),
+            "unknown dialect `comm101` (known: ndoto, livechat, supporthub, libredesk, comm100)",
+        ),
+        (base.replace("[server]", "[server"), "TOML parse error"),
         (
             base.clone()
                 + "\n[[routes]]\nname = \"ndoto\"\ndialect = \"ndoto\"\nprefix = \"/other\"\ncredentials = [{ token = \"t\" }]\n",
@@ -200,9 +247,12 @@ fn check_config_refuses_bad_configs_with_a_clear_message() {
         ),
         (
             base.replace("[{ token", "[{ key = \"k\", token"),
-            "credentials[0]",
+            "route `ndoto`: credentials[0]",
         ),
-        (base.replace("listen = ", "listn = "), "listn"),
+        (
+            base.replace("listen = ", "listn = "),
+            "unknown field `listn`, expected one of `listen`",
+        ),
     ];
     for (i, (text, expected)) in cases.into_iter().enumerate() {
         let path = dir.path().join(format!("bad{i}.toml"));
@@ -215,6 +265,11 @@ fn check_config_refuses_bad_configs_with_a_clear_message() {
         assert!(
             err.contains(expected),
             "case {i}: expected {expected:?} in {err}"
+        );
+        assert_eq!(
+            err.matches(expected).count(),
+            1,
+            "case {i}: said once: {err}"
         );
         assert!(
             !err.contains(TOKEN),

@@ -77,33 +77,71 @@ fn load(path: &Path) -> anyhow::Result<Config> {
 
 fn check_config(path: &Path) -> anyhow::Result<()> {
     let config = load(path)?;
-    println!(
-        "listen {}  store {}",
-        config.server.listen,
-        agentgw_store::redact_url(&config.store.url)
-    );
-    println!(
-        "{:<16} {:<11} {:<16} {:<20} credentials",
-        "route", "dialect", "prefix", "backend"
-    );
-    for r in &config.routes {
-        println!(
-            "{:<16} {:<11} {:<16} {:<20} {}",
-            r.name,
-            r.dialect.name,
-            r.prefix,
-            match (
-                &r.upstream,
-                r.upstream.as_ref().and_then(|u| config.upstreams.get(u))
-            ) {
-                (Some(name), Some(u)) => format!("{name} ({} at {})", u.dialect, u.base_url),
-                _ => format!("embedded:{}", r.tenant),
-            },
-            r.credentials.len()
+    println!("store {}", agentgw_store::redact_url(&config.store.url));
+    if config.routes.is_empty() {
+        println!("no [[routes]]: nothing to serve (a file for `migrate`)");
+    } else {
+        println!("listen {}", config.server.listen);
+        let rows: Vec<[String; 5]> = config
+            .routes
+            .iter()
+            .map(|r| {
+                let backend = match r.upstream.as_ref() {
+                    Some(name) => format!("upstream {name}"),
+                    None => format!("embedded:{}", r.tenant),
+                };
+                [
+                    r.name.clone(),
+                    r.dialect.name.to_owned(),
+                    r.prefix.clone(),
+                    backend,
+                    r.credentials.len().to_string(),
+                ]
+            })
+            .collect();
+        print_table(
+            ["route", "dialect", "prefix", "backend", "credentials"],
+            &rows,
         );
+    }
+    if !config.upstreams.is_empty() {
+        let rows: Vec<[String; 3]> = config
+            .upstreams
+            .values()
+            .map(|u| {
+                [
+                    u.name.clone(),
+                    u.dialect.name.to_owned(),
+                    u.base_url.clone(),
+                ]
+            })
+            .collect();
+        print_table(["upstream", "dialect", "base_url"], &rows);
     }
     println!("configuration OK");
     Ok(())
+}
+
+/// Columns as wide as their widest cell (names and URLs can be long).
+fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
+    let mut widths = header.map(str::len);
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; N]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(header);
+    for row in rows {
+        line(row.each_ref().map(String::as_str));
+    }
 }
 
 fn serve(path: &Path) -> anyhow::Result<()> {

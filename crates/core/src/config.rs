@@ -17,8 +17,10 @@ use crate::{Credential, CredentialSet, Dialect, Settings};
 /// Why a configuration could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file could not be read or is not TOML (its text once: no error source is kept,
+    /// so a chain printer does not repeat it).
     #[error("cannot read configuration: {0}")]
-    Load(#[from] config::ConfigError),
+    Load(String),
     #[error("invalid configuration:\n  - {}", .0.join("\n  - "))]
     Invalid(Vec<String>),
 }
@@ -64,15 +66,97 @@ fn default_tenant() -> String {
     "default".into()
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The file's sections, each decoded on its own so that every problem in every section is
+/// listed, not only serde's first.
 struct RawConfig {
     server: Option<ServerConfig>,
     store: Option<StoreConfig>,
-    #[serde(default)]
     routes: Vec<RawRoute>,
-    #[serde(default)]
     upstreams: BTreeMap<String, RawUpstream>,
+}
+
+/// The sections a file may have.
+const SECTIONS: [&str; 4] = ["server", "store", "routes", "upstreams"];
+
+/// `value` decoded as `T`, or the problem at `place`.
+fn decode<T: serde::de::DeserializeOwned>(
+    place: &str,
+    value: Value,
+    problems: &mut Vec<String>,
+) -> Option<T> {
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| {
+            let at = e.path().to_string();
+            let at = if at == "." {
+                String::new()
+            } else {
+                format!(" {at}")
+            };
+            problems.push(format!("{place}{at}: {}", e.into_inner()));
+        })
+        .ok()
+}
+
+impl RawConfig {
+    /// Split a parsed file into its sections; what cannot be decoded is a problem.
+    fn from_value(value: Value, problems: &mut Vec<String>) -> RawConfig {
+        let mut top = match value {
+            Value::Object(map) => map,
+            _ => {
+                problems.push("the configuration is not a table".into());
+                Map::new()
+            }
+        };
+        for key in top.keys().filter(|k| !SECTIONS.contains(&k.as_str())) {
+            problems.push(format!(
+                "unknown section `{key}` (known: {})",
+                SECTIONS.join(", ")
+            ));
+        }
+        let server = top
+            .remove("server")
+            .and_then(|v| decode("[server]", v, problems));
+        let store = top
+            .remove("store")
+            .and_then(|v| decode("[store]", v, problems));
+        let routes = match top.remove("routes") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, v)| {
+                    let place = match v["name"].as_str() {
+                        Some(name) => format!("routes[{i}] (`{name}`)"),
+                        None => format!("routes[{i}]"),
+                    };
+                    decode(&place, v, problems)
+                })
+                .collect(),
+            Some(_) => {
+                problems.push("routes must be [[routes]] tables".into());
+                Vec::new()
+            }
+        };
+        let upstreams = match top.remove("upstreams") {
+            None => BTreeMap::new(),
+            Some(Value::Object(map)) => map
+                .into_iter()
+                .filter_map(|(name, v)| {
+                    decode(&format!("[upstreams.{name}]"), v, problems).map(|u| (name, u))
+                })
+                .collect(),
+            Some(_) => {
+                problems.push("upstreams must be [upstreams.NAME] tables".into());
+                BTreeMap::new()
+            }
+        };
+        RawConfig {
+            server,
+            store,
+            routes,
+            upstreams,
+        }
+    }
 }
 
 /// An upstream as written: the common keys, and the rest for its dialect. (No
@@ -235,7 +319,7 @@ impl Config {
     /// Read `path`, apply `AGENTGW__SECTION__KEY` environment overrides, and validate against
     /// the `dialects` this build has.
     pub fn load(path: &Path, dialects: Dialects<'_>) -> Result<Config, ConfigError> {
-        let raw: RawConfig = config::Config::builder()
+        let raw: Value = config::Config::builder()
             .add_source(
                 config::File::from(path)
                     .format(config::FileFormat::Toml)
@@ -247,22 +331,25 @@ impl Config {
                     .separator("__")
                     .try_parsing(true),
             )
-            .build()?
-            .try_deserialize()?;
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .map_err(|e| ConfigError::Load(e.to_string()))?;
         Self::validate(raw, dialects)
     }
 
     /// Parse TOML text (no environment), for tests and tools.
     pub fn from_toml(text: &str, dialects: Dialects<'_>) -> Result<Config, ConfigError> {
-        let raw: RawConfig = config::Config::builder()
+        let raw: Value = config::Config::builder()
             .add_source(config::File::from_str(text, config::FileFormat::Toml))
-            .build()?
-            .try_deserialize()?;
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .map_err(|e| ConfigError::Load(e.to_string()))?;
         Self::validate(raw, dialects)
     }
 
-    fn validate(raw: RawConfig, dialects: Dialects<'_>) -> Result<Config, ConfigError> {
+    fn validate(raw: Value, dialects: Dialects<'_>) -> Result<Config, ConfigError> {
         let mut problems = Vec::new();
+        let raw = RawConfig::from_value(raw, &mut problems);
         let server = raw.server.unwrap_or_else(|| ServerConfig {
             listen: default_listen(),
             max_body_bytes: default_max_body(),
@@ -295,7 +382,7 @@ impl Config {
                 Err(p) => problems.extend(p),
             }
         }
-        problems.extend(collisions(&routes));
+        problems.extend(conflicts(&routes));
         if problems.is_empty() {
             Ok(Config {
                 server,
@@ -433,6 +520,13 @@ fn route(
     if r.credentials.is_empty() {
         problems.push("no credentials: every route must check its callers".into());
     }
+    if !r.prefix.starts_with('/') {
+        problems.push(format!(
+            "prefix `{}` must start with `/` (e.g. `/{}`)",
+            r.prefix,
+            r.prefix.trim_matches('/')
+        ));
+    }
     let dialect = find(dialects, &r.dialect).map_err(|p| {
         problems.push(p);
         at(&place, std::mem::take(&mut problems)).collect::<Vec<_>>()
@@ -461,16 +555,33 @@ fn route(
     }
 }
 
-/// Two routes collide when one's served path space contains the other's.
-fn collisions(routes: &[RouteConfig]) -> Vec<String> {
+/// Each pair of routes that cannot both be served, once: the same prefix; one prefix a
+/// whole-segment prefix of the other (the outer face, its 404s and its `openapi.json`, would
+/// answer inside the inner); or served paths that collide.
+fn conflicts(routes: &[RouteConfig]) -> Vec<String> {
     let mut problems = Vec::new();
     for (i, a) in routes.iter().enumerate() {
         for b in &routes[i + 1..] {
-            let (ra, rb) = (
+            if a.prefix == b.prefix {
+                problems.push(format!(
+                    "routes `{}` and `{}` have the same prefix `{}`",
+                    a.name, b.name, a.prefix
+                ));
+            } else if covers(&a.prefix, &b.prefix) || covers(&b.prefix, &a.prefix) {
+                let (outer, inner) = if covers(&a.prefix, &b.prefix) {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
+                problems.push(format!(
+                    "route `{}`'s prefix `{}` contains route `{}`'s `{}`: give each route a prefix of its own",
+                    outer.name, outer.prefix, inner.name, inner.prefix
+                ));
+            } else if let (ra, rb) = (
                 join_paths(&a.prefix, a.dialect.root),
                 join_paths(&b.prefix, b.dialect.root),
-            );
-            if covers(&ra, &rb) || covers(&rb, &ra) {
+            ) && (covers(&ra, &rb) || covers(&rb, &ra))
+            {
                 problems.push(format!(
                     "routes `{}` and `{}` collide: both would serve paths under {}",
                     a.name,
@@ -600,17 +711,78 @@ mod tests {
     }
 
     #[test]
-    fn colliding_routes_are_refused_but_disjoint_ones_share_a_prefix() {
-        let twice = format!(
-            "{OK}\n[[routes]]\nname = \"again\"\ndialect = \"alpha\"\nprefix = \"/a\"\ncredentials = [{{ token = \"t\" }}]\n"
+    fn routes_need_prefixes_of_their_own() {
+        let route = |name: &str, dialect: &str, prefix: &str, cred: &str| {
+            format!(
+                "\n[[routes]]\nname = \"{name}\"\ndialect = \"{dialect}\"\nprefix = \"{prefix}\"\ncredentials = [{cred}]\n"
+            )
+        };
+        let beta = |name: &str, prefix: &str| {
+            route(name, "beta", prefix, "{ user_id = \"u\", token = \"t\" }")
+        };
+        let e = problems(&(OK.to_owned() + &route("again", "alpha", "/a", "{ token = \"t\" }")));
+        assert!(
+            e.contains("routes `a` and `again` have the same prefix `/a`"),
+            "{e}"
         );
-        assert!(problems(&twice).contains("collide"));
-        let root = OK.replace("\"/a/\"", "\"/\"")
-            + "\n[[routes]]\nname = \"b\"\ndialect = \"beta\"\nprefix = \"/b\"\ncredentials = [{ user_id = \"u\", token = \"t\" }]\n";
-        assert!(parse(&root).is_ok());
-        // beta's root is "/": at the same prefix as alpha, it would hide it.
-        let hidden = root.replace("prefix = \"/b\"", "prefix = \"/\"");
-        assert!(problems(&hidden).contains("collide"));
+        assert_eq!(e.matches("again").count(), 1, "one problem, said once: {e}");
+        let e = problems(&(OK.to_owned() + &beta("b", "/a")));
+        assert!(
+            e.contains("same prefix"),
+            "disjoint roots still share the prefix's openapi.json: {e}"
+        );
+        let e = problems(&(OK.replace("\"/a/\"", "\"/\"") + &beta("b", "/b")));
+        assert!(
+            e.contains("route `a`'s prefix `/` contains route `b`'s `/b`"),
+            "{e}"
+        );
+        let e = problems(&(OK.to_owned() + &beta("b", "/a/b")));
+        assert!(e.contains("contains route `b`'s `/a/b`"), "{e}");
+        assert!(
+            parse(&(OK.to_owned() + &beta("b", "/ab"))).is_ok(),
+            "whole segments only"
+        );
+        let e = problems(&OK.replace("\"/a/\"", "\"a\""));
+        assert!(
+            e.contains("prefix `a` must start with `/` (e.g. `/a`)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_listed_once_with_its_place() {
+        let text = r#"
+            [server]
+            listen = 8080
+            [wrong]
+            x = 1
+            [[routes]]
+            name = "one"
+            dialect = "alpha"
+            credentials = [{ token = "t" }]
+            [[routes]]
+            name = "two"
+            dialect = "comm101"
+            prefix = "/two"
+            credentials = [{ token = "t" }]
+            [upstreams.up]
+            dialect = "alpha"
+            base_url = "https://x.example"
+            credentials = { token = "t" }
+            [upstreams.up.defaults]
+            password = "maybe"
+        "#;
+        let e = problems(text);
+        for expected in [
+            "unknown section `wrong` (known: server, store, routes, upstreams)",
+            "[server] listen: invalid type: integer `8080`, expected a string",
+            "routes[0] (`one`): missing field `prefix`",
+            "unknown dialect `comm101` (known: alpha, beta)",
+            "[upstreams.up] defaults.password: unknown variant `maybe`, expected `reject` or `generate`",
+        ] {
+            assert!(e.contains(expected), "{expected:?} in {e}");
+            assert_eq!(e.matches(expected).count(), 1, "{expected:?} once in {e}");
+        }
     }
 
     #[test]
