@@ -431,6 +431,10 @@ async fn payloads_that_once_poisoned_the_store_are_refused_on_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "PostgreSQL: set AGENTGW_TEST_POSTGRES_URL to run"
+)]
 async fn payloads_that_once_poisoned_the_store_are_refused_on_postgres() {
     if let Some(url) = postgres::fresh_url().await {
         poison_is_refused(&faces::gateway(&url, 4096)).await;
@@ -491,6 +495,10 @@ async fn the_largest_accepted_payloads_are_read_back_on_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "PostgreSQL: set AGENTGW_TEST_POSTGRES_URL to run"
+)]
 async fn the_largest_accepted_payloads_are_read_back_on_postgres() {
     if let Some(url) = postgres::fresh_url().await {
         the_largest_accepted_payloads_are_read_back(&url).await;
@@ -639,6 +647,10 @@ async fn concurrent_patches_of_one_agent_never_fail_on_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "PostgreSQL: set AGENTGW_TEST_POSTGRES_URL to run"
+)]
 async fn concurrent_patches_across_two_gateways_on_postgres_never_fail() {
     if let Some(url) = postgres::fresh_url().await {
         let gateways = [faces::gateway(&url, 4096), faces::gateway(&url, 4096)];

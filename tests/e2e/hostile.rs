@@ -247,6 +247,10 @@ fn every_face_on_sqlite() {
 
 /// Every registered face, on PostgreSQL.
 #[test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "PostgreSQL: set AGENTGW_TEST_POSTGRES_URL to run"
+)]
 fn every_face_on_postgres() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     for face in faces::all() {

@@ -283,3 +283,26 @@ fn check_config_refuses_bad_configs_with_a_clear_message() {
     assert_eq!(status.code(), Some(1));
     assert!(err.contains("not/here.toml"), "{err}");
 }
+
+#[test]
+fn every_help_names_the_environment_it_reads() {
+    for command in [
+        &[][..],
+        &["serve"],
+        &["check-config"],
+        &["migrate"],
+        &["openapi"],
+    ] {
+        let mut args: Vec<&str> = command.to_vec();
+        args.push("--help");
+        let (status, out, err) = run_cli(crate::BIN, &args);
+        assert!(status.success(), "{args:?}: {err}");
+        for var in [
+            "AGENTGW__<SECTION>__<KEY>",
+            "RUST_LOG",
+            "AGENTGW_LOG_FORMAT",
+        ] {
+            assert!(out.contains(var), "{args:?} --help names {var}: {out}");
+        }
+    }
+}

@@ -1,4 +1,4 @@
-//! The command line: `agentgw [serve] [--config PATH]` and `agentgw check-config [--config PATH]`.
+//! The command line: `agentgw [serve | check-config | migrate | openapi] [--config PATH]`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,16 +7,27 @@ use agentgw_core::Config;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
+/// The environment every command reads, shown under each `--help`.
+const ENVIRONMENT: &str = "\
+Environment:
+  AGENTGW__<SECTION>__<KEY>  overrides a key of the configuration file,
+                             e.g. AGENTGW__SERVER__LISTEN=0.0.0.0:8080,
+                             AGENTGW__STORE__URL=postgres://user@host/db
+  RUST_LOG                   log filter (default: info; migrate: warn),
+                             e.g. RUST_LOG=agentgw=debug
+  AGENTGW_LOG_FORMAT=json    one JSON object per log line (default: text)";
+
 #[derive(Parser)]
 #[command(
     name = "agentgw",
     version,
-    about = "A compatibility gateway for helpdesk agent-management APIs"
+    about = "A compatibility gateway for helpdesk agent-management APIs",
+    after_help = ENVIRONMENT
 )]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Configuration file (for `serve` when no command is given).
+    /// Configuration file (TOML; see README.md "Configuration").
     #[arg(long, global = true, default_value = "config/default.toml")]
     config: PathBuf,
 }
@@ -24,12 +35,16 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the configured routes (the default).
+    #[command(after_help = ENVIRONMENT)]
     Serve,
-    /// Validate the configuration and print the routing table.
+    /// Validate the configuration, list every problem, and print the routing table.
+    #[command(after_help = ENVIRONMENT)]
     CheckConfig,
     /// Copy every agent from one helpdesk to another (NAME: an upstream or embedded:<tenant>).
+    #[command(after_help = ENVIRONMENT)]
     Migrate(crate::migrate::MigrateArgs),
     /// Print a face's OpenAPI 3.1 document (paths below the route prefix).
+    #[command(after_help = ENVIRONMENT)]
     Openapi {
         /// The dialect: ndoto, livechat, supporthub, libredesk or comm100.
         dialect: String,

@@ -79,7 +79,7 @@ macro_rules! suite {
             $(#[tokio::test] async fn $name() { let db = super::sqlite().await; super::$name(&db).await; })*
         }
         mod on_postgres {
-            $(#[tokio::test] async fn $name() { if let Some(db) = super::postgres().await { super::$name(&db).await; } })*
+            $(#[tokio::test] #[cfg_attr(not(postgres_tests), ignore = "PostgreSQL: set AGENTGW_TEST_POSTGRES_URL to run")] async fn $name() { if let Some(db) = super::postgres().await { super::$name(&db).await; } })*
         }
     };
 }
