@@ -306,3 +306,27 @@ fn every_help_names_the_environment_it_reads() {
         }
     }
 }
+
+#[test]
+fn an_unreachable_store_is_reported_with_the_drivers_reason_at_once() {
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("pg.toml");
+    std::fs::write(
+        &path,
+        format!("[store]\nurl = \"postgres://agentgw@127.0.0.1:{port}/x\"\n[[routes]]\nname = \"n\"\ndialect = \"ndoto\"\nprefix = \"/n\"\ncredentials = [{{ token = \"t\" }}]\n"),
+    )
+    .expect("write");
+    let (status, _, err) = run_cli(crate::BIN, &["--config", &path.display().to_string()]);
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("Connection refused"), "{err}");
+    assert_eq!(
+        err.matches("Connection refused").count(),
+        1,
+        "said once: {err}"
+    );
+}

@@ -29,8 +29,9 @@ pub use tenant::TenantStore;
 /// Why the store could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open the store at {url}: {source}")]
-    Connect { url: String, source: sqlx::Error },
+    /// The driver's own reason (connection refused, bad password, …), said once.
+    #[error("cannot open the store at {url}: {reason}")]
+    Connect { url: String, reason: String },
     #[error("cannot create the directory for {path}: {source}")]
     Directory {
         path: String,
@@ -85,6 +86,34 @@ fn prepare_sqlite_url(url: &str) -> Result<String, StoreError> {
     })
 }
 
+/// How long opening the store may take before the gateway gives up.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Open and close one connection to `url`, within [`CONNECT_TIMEOUT`], with the driver's
+/// error when it fails.
+async fn probe(url: &str) -> Result<(), StoreError> {
+    let failed = |reason: String| StoreError::Connect {
+        url: redact_url(url),
+        reason,
+    };
+    match tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        <sqlx::AnyConnection as sqlx::Connection>::connect(url),
+    )
+    .await
+    {
+        Ok(Ok(conn)) => {
+            let _ = sqlx::Connection::close(conn).await;
+            Ok(())
+        }
+        Ok(Err(e)) => Err(failed(e.to_string())),
+        Err(_) => Err(failed(format!(
+            "no answer within {} s",
+            CONNECT_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
 impl Store {
     /// Open (creating if needed) the database at `url` and bring its schema up to date.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
@@ -126,16 +155,19 @@ impl Store {
                     .await
             }
             Database::Postgres => {
+                // One connection first: a pool only says it timed out, the driver says why
+                // (refused, unknown host, bad password) — and at once when it can.
+                probe(url).await?;
                 AnyPoolOptions::new()
                     .max_connections(8)
-                    .acquire_timeout(Duration::from_secs(10))
+                    .acquire_timeout(CONNECT_TIMEOUT)
                     .connect(url)
                     .await
             }
         }
-        .map_err(|source| StoreError::Connect {
+        .map_err(|e| StoreError::Connect {
             url: redact_url(url),
-            source,
+            reason: e.to_string(),
         })?;
         match database {
             Database::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
