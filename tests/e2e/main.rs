@@ -17,6 +17,7 @@ mod hardening;
 mod hostile;
 mod libredesk;
 mod livechat;
+mod metrics;
 mod migrate;
 mod ndoto;
 mod server;

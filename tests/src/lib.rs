@@ -89,6 +89,8 @@ pub struct Gateway {
     bin: PathBuf,
     child: Option<Child>,
     pub base: String,
+    /// The admin listener (`/metrics`), when the configuration has `[admin]`.
+    pub admin: Option<String>,
     pub dir: tempfile::TempDir,
     config: PathBuf,
     env: Vec<(String, String)>,
@@ -115,6 +117,7 @@ impl Gateway {
             bin: PathBuf::from(bin),
             child: None,
             base: String::new(),
+            admin: None,
             dir,
             config: path,
             env,
@@ -142,16 +145,26 @@ impl Gateway {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("agentgw listening on ") {
-                    let _ = tx.send(addr.to_owned());
+                if let Some(addr) = line.strip_prefix("agentgw admin listening on ") {
+                    let _ = tx.send((true, addr.to_owned()));
+                } else if let Some(addr) = line.strip_prefix("agentgw listening on ") {
+                    let _ = tx.send((false, addr.to_owned()));
                 }
             }
         });
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(base) => self.base = base,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("gateway did not start; log:\n{}", self.logs());
+        // The admin line, when there is one, comes first.
+        self.admin = None;
+        loop {
+            match rx.recv_timeout(Duration::from_secs(60)) {
+                Ok((true, admin)) => self.admin = Some(admin),
+                Ok((false, base)) => {
+                    self.base = base;
+                    break;
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!("gateway did not start; log:\n{}", self.logs());
+                }
             }
         }
         self.child = Some(child);

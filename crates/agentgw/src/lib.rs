@@ -2,6 +2,7 @@
 //! Kept as a library so end-to-end tests run exactly this code in a real process.
 
 mod adapters;
+mod admin;
 mod backends;
 mod cli;
 mod logs;

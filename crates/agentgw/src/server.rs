@@ -21,6 +21,12 @@ struct Mounted {
 
 /// Serve `config` until SIGINT/SIGTERM; in-flight requests finish before the process exits.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    // Before anything is measured: without [admin], no recorder, and every metric is a no-op.
+    let metrics = config
+        .admin
+        .as_ref()
+        .map(|_| crate::admin::install())
+        .transpose()?;
     let store = Store::connect(&config.store.url).await.context("store")?;
     let mut mounted = Vec::new();
     for route in &config.routes {
@@ -92,6 +98,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     .shutdown_timeout(30)
     .bind(&config.server.listen)
     .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let admin = match (&config.admin, metrics) {
+        (Some(admin), Some(handle)) => Some(crate::admin::server(&admin.listen, handle)?),
+        _ => None,
+    };
 
     for addr in server.addrs() {
         tracing::info!(%addr, routes = config.routes.len(), "agentgw listening");
@@ -99,7 +109,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("agentgw listening on http://{addr}");
     }
     let _ = std::io::stdout().flush();
+    let admin_handle = admin.as_ref().map(actix_web::dev::Server::handle);
+    if let Some(admin) = admin {
+        actix_web::rt::spawn(admin);
+    }
     server.run().await.context("server")?;
+    if let Some(admin) = admin_handle {
+        admin.stop(true).await;
+    }
     tracing::info!("shut down; closing the store");
     store.close().await;
     Ok(())

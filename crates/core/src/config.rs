@@ -38,6 +38,14 @@ pub struct ServerConfig {
     pub request_timeout_ms: u64,
 }
 
+/// `[admin]`: the operators' listener (Prometheus `/metrics`), apart from the public port.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Where `/metrics` is served, e.g. `127.0.0.1:9464`.
+    pub listen: String,
+}
+
 /// `[store]`: the embedded store's database.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,13 +78,14 @@ fn default_tenant() -> String {
 /// listed, not only serde's first.
 struct RawConfig {
     server: Option<ServerConfig>,
+    admin: Option<AdminConfig>,
     store: Option<StoreConfig>,
     routes: Vec<RawRoute>,
     upstreams: BTreeMap<String, RawUpstream>,
 }
 
 /// The sections a file may have.
-const SECTIONS: [&str; 4] = ["server", "store", "routes", "upstreams"];
+const SECTIONS: [&str; 5] = ["server", "admin", "store", "routes", "upstreams"];
 
 /// `value` decoded as `T`, or the problem at `place`.
 fn decode<T: serde::de::DeserializeOwned>(
@@ -116,6 +125,9 @@ impl RawConfig {
         let server = top
             .remove("server")
             .and_then(|v| decode("[server]", v, problems));
+        let admin = top
+            .remove("admin")
+            .and_then(|v| decode("[admin]", v, problems));
         let store = top
             .remove("store")
             .and_then(|v| decode("[store]", v, problems));
@@ -152,6 +164,7 @@ impl RawConfig {
         };
         RawConfig {
             server,
+            admin,
             store,
             routes,
             upstreams,
@@ -272,6 +285,8 @@ pub struct RouteConfig {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub server: ServerConfig,
+    /// No `[admin]`: no metrics are kept or served.
+    pub admin: Option<AdminConfig>,
     pub store: StoreConfig,
     pub routes: Vec<RouteConfig>,
     pub upstreams: BTreeMap<String, UpstreamConfig>,
@@ -359,6 +374,14 @@ impl Config {
             url: default_store_url(),
         });
         problems.extend(check_server(&server, &store));
+        if let Some(admin) = &raw.admin
+            && admin.listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            problems.push(format!(
+                "admin.listen `{}` is not an address like 127.0.0.1:9464",
+                admin.listen
+            ));
+        }
         let mut upstreams = BTreeMap::new();
         // Upstreams that failed their own checks still exist for the routes naming them.
         let mut named = BTreeSet::new();
@@ -386,6 +409,7 @@ impl Config {
         if problems.is_empty() {
             Ok(Config {
                 server,
+                admin: raw.admin,
                 store,
                 routes,
                 upstreams,
@@ -774,7 +798,7 @@ mod tests {
         "#;
         let e = problems(text);
         for expected in [
-            "unknown section `wrong` (known: server, store, routes, upstreams)",
+            "unknown section `wrong` (known: server, admin, store, routes, upstreams)",
             "[server] listen: invalid type: integer `8080`, expected a string",
             "routes[0] (`one`): missing field `prefix`",
             "unknown dialect `comm101` (known: alpha, beta)",

@@ -31,6 +31,43 @@ impl RouteTable {
 
 const REQUEST_ID: &str = "x-request-id";
 
+/// Methods a metric names; any other is `other`, so a client cannot grow the label set.
+const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/// `agentgw_requests_total` and `agentgw_request_duration_seconds` for one request, labelled
+/// by route, dialect, method and (for the count) status class. Route names come from the
+/// configuration, so the label set is bounded.
+fn record(
+    route: &str,
+    dialect: &'static str,
+    method: &str,
+    status: u16,
+    took: std::time::Duration,
+) {
+    let method = METHODS
+        .iter()
+        .find(|m| **m == method)
+        .copied()
+        .unwrap_or("other");
+    let route = if route == "-" {
+        "none".to_owned()
+    } else {
+        route.to_owned()
+    };
+    let dialect = if dialect == "-" { "none" } else { dialect };
+    let class = match status {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    };
+    metrics::counter!("agentgw_requests_total", "route" => route.clone(), "dialect" => dialect, "method" => method, "status" => class)
+        .increment(1);
+    metrics::histogram!("agentgw_request_duration_seconds", "route" => route, "dialect" => dialect, "method" => method)
+        .record(took.as_secs_f64());
+}
+
 /// A caller's request id is kept when it is short and plain; otherwise a fresh one is made.
 fn request_id(req: &ServiceRequest) -> String {
     req.headers()
@@ -62,6 +99,7 @@ pub async fn request_log(
         .unwrap_or(("-".into(), "-"));
     let mut res = next.call(req).await?;
     let status = res.status().as_u16();
+    record(&route, dialect, &method, status, started.elapsed());
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID), v);

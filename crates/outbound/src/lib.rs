@@ -131,6 +131,22 @@ impl Client {
         })
     }
 
+    /// `agentgw_upstream_requests_total{upstream, outcome}` (ok, 4xx, 5xx, timeout,
+    /// connect_error) and `agentgw_upstream_request_duration_seconds{upstream}`, per attempt.
+    fn record(&self, outcome: &Result<reqwest::Response, reqwest::Error>, took: Duration) {
+        let label = match outcome {
+            Ok(res) if res.status().is_client_error() => "4xx",
+            Ok(res) if res.status().is_server_error() => "5xx",
+            Ok(_) => "ok",
+            Err(e) if e.is_timeout() => "timeout",
+            Err(_) => "connect_error",
+        };
+        metrics::counter!("agentgw_upstream_requests_total", "upstream" => self.name.clone(), "outcome" => label)
+            .increment(1);
+        metrics::histogram!("agentgw_upstream_request_duration_seconds", "upstream" => self.name.clone())
+            .record(took.as_secs_f64());
+    }
+
     /// The upstream's configured name (for messages).
     pub fn name(&self) -> &str {
         &self.name
@@ -186,7 +202,10 @@ impl Client {
                 if let Some(b) = body {
                     req = req.json(b);
                 }
-                req.send().await
+                let started = std::time::Instant::now();
+                let outcome = req.send().await;
+                self.record(&outcome, started.elapsed());
+                outcome
             };
             let wait = match outcome {
                 Err(e) if e.is_timeout() => {
@@ -251,6 +270,8 @@ impl Client {
                     });
                 }
             };
+            metrics::counter!("agentgw_upstream_retries_total", "upstream" => self.name.clone())
+                .increment(1);
             tokio::time::sleep(wait).await;
             backoff = backoff.saturating_mul(2);
         }

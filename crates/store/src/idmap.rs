@@ -132,6 +132,7 @@ impl IdMap {
 
     /// The mapping of each native id, creating the missing ones (in the order given).
     pub async fn ensure(&self, natives: &[String]) -> Result<Vec<Mapped>, BackendError> {
+        let _timer = crate::tenant::QueryTimer::start("idmap_ensure");
         let mut found = self.lookup(natives).await?;
         let missing: Vec<&String> = natives.iter().filter(|n| !found.contains_key(*n)).collect();
         if !missing.is_empty() {
@@ -217,6 +218,7 @@ impl IdMap {
 
     /// The native id and mapping behind a gateway id, if it maps to a live upstream agent.
     pub async fn resolve(&self, id: &AgentId) -> Result<Option<(String, Mapped)>, BackendError> {
+        let _timer = crate::tenant::QueryTimer::start("idmap_resolve");
         let Some((column, value)) = id_column(id) else {
             return Ok(None);
         };
@@ -249,6 +251,7 @@ impl IdMap {
 
     /// Keep `shadow` as the fields the gateway holds for this upstream agent.
     pub async fn save_shadow(&self, native: &str, shadow: &Profile) -> Result<(), BackendError> {
+        let _timer = crate::tenant::QueryTimer::start("idmap_shadow");
         shadow.check_limits()?;
         let doc = serde_json::to_string(&Doc {
             v: 1,
@@ -268,6 +271,7 @@ impl IdMap {
 
     /// The upstream agent is gone: its gateway ids are retired, never handed out again.
     pub async fn retire(&self, native: &str) -> Result<(), BackendError> {
+        let _timer = crate::tenant::QueryTimer::start("idmap_retire");
         sqlx::query("UPDATE agents SET deleted = 1, native_id = NULL, doc = '{\"v\":1}', updated_at = $1 WHERE tenant = $2 AND deleted = 0 AND native_id = $3")
             .bind(ts(Utc::now()))
             .bind(self.tenant.clone())

@@ -65,8 +65,9 @@ impl Hasher {
     pub(crate) async fn hash(&self, password: Password) -> Result<String, BackendError> {
         let (done, answer) = oneshot::channel();
         match self.jobs.try_send(Job { password, done }) {
-            Ok(()) => {}
+            Ok(()) => metrics::gauge!("agentgw_password_hash_queue_depth").increment(1.0),
             Err(TrySendError::Full(_)) => {
+                metrics::counter!("agentgw_password_hash_refused_total").increment(1);
                 return Err(BackendError::Busy);
             }
             Err(TrySendError::Disconnected(_)) => {
@@ -88,6 +89,7 @@ fn work(inbox: &Mutex<Receiver<Job>>) {
             Err(_) => return,
         };
         let Ok(job) = job else { return };
+        metrics::gauge!("agentgw_password_hash_queue_depth").decrement(1.0);
         if job.done.is_closed() {
             continue; // the request was dropped while it waited
         }

@@ -38,6 +38,29 @@ pub struct TenantStore {
     tenant: String,
 }
 
+/// Records `agentgw_store_query_duration_seconds{op}` when dropped: every way out of a
+/// store call (success, error, `?`) is timed.
+pub(crate) struct QueryTimer {
+    op: &'static str,
+    started: std::time::Instant,
+}
+
+impl QueryTimer {
+    pub(crate) fn start(op: &'static str) -> QueryTimer {
+        QueryTimer {
+            op,
+            started: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Drop for QueryTimer {
+    fn drop(&mut self) {
+        metrics::histogram!("agentgw_store_query_duration_seconds", "op" => self.op)
+            .record(self.started.elapsed().as_secs_f64());
+    }
+}
+
 /// A bound value of a list filter.
 enum Arg {
     Text(String),
@@ -287,6 +310,7 @@ impl TenantStore {
 #[async_trait]
 impl Backend for TenantStore {
     async fn list(&self, query: &ListQuery) -> Result<Page, BackendError> {
+        let _timer = QueryTimer::start("list");
         if query.filter.is_unmatchable() {
             // A control character is in no stored value; PostgreSQL would refuse a NUL outright.
             return Ok(Page {
@@ -349,10 +373,12 @@ impl Backend for TenantStore {
     }
 
     async fn get(&self, id: &AgentId) -> Result<Agent, BackendError> {
+        let _timer = QueryTimer::start("get");
         Ok(self.fetch(id).await?.agent)
     }
 
     async fn create(&self, new: NewAgent) -> Result<Agent, BackendError> {
+        let _timer = QueryTimer::start("create");
         let NewAgent {
             mut profile,
             password,
@@ -412,6 +438,7 @@ impl Backend for TenantStore {
     }
 
     async fn update(&self, id: &AgentId, mut patch: ProfilePatch) -> Result<Agent, BackendError> {
+        let _timer = QueryTimer::start("update");
         let (column, value) = id_column(id).ok_or(BackendError::NotFound)?;
         // Hashed before the row is locked: a writer never waits for another's argon2.
         let hash = match patch.password.take() {
@@ -470,6 +497,7 @@ impl Backend for TenantStore {
     }
 
     async fn delete(&self, id: &AgentId) -> Result<(), BackendError> {
+        let _timer = QueryTimer::start("delete");
         let (column, value) = id_column(id).ok_or(BackendError::NotFound)?;
         // The row stays (its ids stay taken forever); personal data and the hash go.
         let sql = format!(
