@@ -374,3 +374,50 @@ async fn verbs_the_upstream_lacks_are_refused_not_faked() {
         .await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// The W3C trace a client sends is logged by A and carried to B with a span of A's own; a
+/// request without one starts a trace that B's log line shares.
+#[tokio::test]
+async fn the_trace_crosses_the_hop() {
+    const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let b = gateway_b();
+    let upstream = faces::named("supporthub");
+    let a = gateway_a(&b, &upstream);
+    let face = faces::named("ndoto");
+    let list = (face.kit().page)(0, 10);
+    let res = face
+        .request(&a, "GET", &list)
+        .header("traceparent", format!("00-{TRACE}-00f067aa0ba902b7-01"))
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(res.status(), 200);
+    let (a_logs, b_logs) = (a.settled_logs().await, b.settled_logs().await);
+    assert!(a_logs.contains(&format!("trace_id={TRACE}")), "{a_logs}");
+    assert!(
+        b_logs.contains(&format!("trace_id={TRACE}")),
+        "B continues A's trace: {b_logs}"
+    );
+
+    // No traceparent: A starts a trace, and B's line for the call carries the same id.
+    let res = face
+        .request(&a, "GET", &list)
+        .header("x-request-id", "untraced-request")
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(res.status(), 200);
+    let a_logs = a.settled_logs().await;
+    let started = a_logs
+        .lines()
+        .find(|l| l.contains("untraced-request"))
+        .and_then(|l| l.split("trace_id=").nth(1))
+        .map(|rest| rest.chars().take(32).collect::<String>())
+        .expect("A's line has a trace id");
+    assert!(started.chars().all(|c| c.is_ascii_hexdigit()) && started.len() == 32);
+    assert!(
+        b.settled_logs()
+            .await
+            .contains(&format!("trace_id={started}"))
+    );
+}

@@ -9,6 +9,7 @@ pub mod dialect;
 pub mod error;
 pub mod remote;
 pub mod secret;
+pub mod trace;
 
 pub use backend::{Backend, Batches, MigrationTarget};
 pub use config::{
@@ -20,3 +21,4 @@ pub use dialect::{DecodeSettings, Dialect, DialectSettings, MakeRemote, NoSettin
 pub use error::BackendError;
 pub use remote::{Capabilities, FilterSupport, Remote, RemoteAgent, RemotePage, Verbs};
 pub use secret::Secret;
+pub use trace::TraceContext;

@@ -1,5 +1,6 @@
-//! One log line per request (route, dialect, method, path, status, latency, request id) and the
-//! `X-Request-Id` echo. Headers and bodies are never logged: they carry credentials and passwords.
+//! One log line per request (route, dialect, method, path, status, latency, request id, trace
+//! id) and the `X-Request-Id` echo; the request's W3C trace is current while it is served, so
+//! upstream calls carry it. Headers and bodies are never logged: they carry credentials and passwords.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -97,7 +98,13 @@ pub async fn request_log(
         .lookup(&path)
         .map(|(n, d)| (n.to_owned(), d))
         .unwrap_or(("-".into(), "-"));
-    let mut res = next.call(req).await?;
+    let trace = agentgw_core::TraceContext::continue_or_start(
+        req.headers()
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok()),
+    );
+    let trace_id = trace.trace_id.clone();
+    let mut res = trace.scope(next.call(req)).await?;
     let status = res.status().as_u16();
     record(&route, dialect, &method, status, started.elapsed());
     if let Ok(v) = HeaderValue::from_str(&id) {
@@ -113,6 +120,7 @@ pub async fn request_log(
         status,
         latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
         request_id = %id,
+        trace_id = %trace_id,
         "request"
     );
     Ok(res)

@@ -202,6 +202,8 @@ impl Client {
                 if let Some(b) = body {
                     req = req.json(b);
                 }
+                // The serving request's trace, a span of this call's own (W3C Trace Context).
+                req = req.header("traceparent", agentgw_core::TraceContext::outgoing_header());
                 let started = std::time::Instant::now();
                 let outcome = req.send().await;
                 self.record(&outcome, started.elapsed());

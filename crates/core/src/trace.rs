@@ -1,0 +1,132 @@
+//! W3C Trace Context (`traceparent`) across the hop: the trace a request arrived with (or a
+//! new one) is current while it is served, and every upstream call it makes carries it with a
+//! span id of its own, so one trace id joins the client's, the gateway's and the upstream's
+//! logs.
+//!
+//! The header is a fixed 55-character string (`00-<32 hex>-<16 hex>-<2 hex>`); reading and
+//! writing it is a few lines, where the opentelemetry propagator would bring its SDK and
+//! global context for one header (OTLP export is not built).
+
+use std::future::Future;
+
+/// One request's place in a trace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceContext {
+    /// 32 lowercase hex digits, not all zero.
+    pub trace_id: String,
+    /// This hop's span: 16 lowercase hex digits, not all zero.
+    pub span_id: String,
+    /// The trace flags (`01`: sampled), passed on as they came.
+    pub flags: String,
+}
+
+tokio::task_local! {
+    static CURRENT: TraceContext;
+}
+
+fn is_hex(s: &str, len: usize) -> bool {
+    s.len() == len
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && s.bytes().any(|b| b != b'0')
+}
+
+fn random_hex(len: usize) -> String {
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        out.push_str(&uuid::Uuid::new_v4().simple().to_string());
+    }
+    out.truncate(len);
+    out
+}
+
+impl TraceContext {
+    /// The trace of an incoming `traceparent` (a span of our own under it), or a new trace
+    /// when the header is absent or malformed (as W3C says: restart, never fail the request).
+    pub fn continue_or_start(header: Option<&str>) -> TraceContext {
+        let parsed = header.and_then(|h| {
+            let mut parts = h.trim().split('-');
+            let (version, trace, parent, flags) =
+                (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+            let known_version = version == "00" && parts.next().is_none();
+            let future_version = is_hex(version, 2) && version != "ff";
+            (known_version || future_version)
+                .then_some(())
+                .filter(|()| is_hex(trace, 32) && is_hex(parent, 16) && flags.len() == 2)
+                .filter(|()| flags.bytes().all(|b| b.is_ascii_hexdigit()))
+                .map(|()| (trace.to_owned(), flags.to_ascii_lowercase()))
+        });
+        let (trace_id, flags) = parsed.unwrap_or_else(|| (random_hex(32), "01".to_owned()));
+        TraceContext {
+            trace_id,
+            span_id: random_hex(16),
+            flags,
+        }
+    }
+
+    /// The `traceparent` for a call this hop makes: same trace, a new span.
+    pub fn child_header(&self) -> String {
+        format!("00-{}-{}-{}", self.trace_id, random_hex(16), self.flags)
+    }
+
+    /// Run `work` with this trace current.
+    pub async fn scope<F: Future>(self, work: F) -> F::Output {
+        CURRENT.scope(self, work).await
+    }
+
+    /// The `traceparent` for an outgoing call: a child of the current trace, or a new trace
+    /// outside any request (`migrate`).
+    pub fn outgoing_header() -> String {
+        CURRENT
+            .try_with(TraceContext::child_header)
+            .unwrap_or_else(|_| TraceContext::continue_or_start(None).child_header())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GIVEN: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    #[test]
+    fn a_valid_parent_is_continued_and_anything_else_restarts() {
+        let t = TraceContext::continue_or_start(Some(GIVEN));
+        assert_eq!(
+            (t.trace_id.as_str(), t.flags.as_str()),
+            ("4bf92f3577b34da6a3ce929d0e0e4736", "01")
+        );
+        assert_ne!(t.span_id, "00f067aa0ba902b7");
+        for bad in [
+            "",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+        ] {
+            let t = TraceContext::continue_or_start(Some(bad));
+            assert_ne!(t.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736", "{bad:?}");
+            assert!(is_hex(&t.trace_id, 32) && is_hex(&t.span_id, 16), "{t:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn calls_made_while_serving_carry_the_trace() {
+        let t = TraceContext::continue_or_start(Some(GIVEN));
+        let header = t
+            .clone()
+            .scope(async { TraceContext::outgoing_header() })
+            .await;
+        assert!(
+            header.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+            "{header}"
+        );
+        assert!(header.ends_with("-01") && header.len() == 55, "{header}");
+        assert!(
+            !TraceContext::outgoing_header().contains(&t.trace_id),
+            "outside: a new trace"
+        );
+    }
+}
