@@ -421,3 +421,50 @@ async fn the_trace_crosses_the_hop() {
             .contains(&format!("trace_id={started}"))
     );
 }
+
+/// `/readyz` asks the upstreams marked `ready_check`: ready while they answer, a 503 naming
+/// the one that does not.
+#[tokio::test]
+async fn readyz_asks_the_upstreams_marked_ready_check() {
+    let b = gateway_b();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let ndoto = faces::named("ndoto");
+    let upstreams = |down_checked: bool| {
+        format!(
+            "[upstreams.up]\ndialect = \"ndoto\"\nbase_url = \"{}/ndoto\"\ncredentials = {}\nready_check = true\n\n\
+             [upstreams.down]\ndialect = \"ndoto\"\nbase_url = \"http://127.0.0.1:{port}\"\ncredentials = {{ token = \"t\" }}\ntimeout_ms = 2000\nready_check = {down_checked}\n",
+            b.base,
+            ndoto.credential_toml()
+        )
+    };
+    for (down_checked, expected) in [(false, 200), (true, 503)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = format!("sqlite://{}/a.db", dir.path().display());
+        let a = Gateway::start_in(
+            crate::BIN,
+            dir,
+            &faces::config(&store, 16 * 1024, "up", &upstreams(down_checked)),
+            Vec::new(),
+        );
+        let (status, body) = agentgw_tests::json(
+            agentgw_tests::client()
+                .get(a.url("/readyz"))
+                .send()
+                .await
+                .expect("readyz"),
+        )
+        .await;
+        assert_eq!(status, expected, "{body}");
+        if expected == 503 {
+            assert_eq!(
+                body["upstreams"],
+                json!({"down": "connection failed"}),
+                "{body}"
+            );
+            assert!(body.get("store").is_none(), "{body}");
+        }
+    }
+}

@@ -72,5 +72,6 @@ pub fn upstream(
         retries: 0,
         max_concurrency: 2,
         defaults: Default::default(),
+        ready_check: false,
     }
 }

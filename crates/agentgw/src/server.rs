@@ -63,11 +63,24 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     ));
     let mounted = Arc::new(mounted);
     let ready_store = store.clone();
+    let ready_upstreams: Arc<Vec<ReadyCheck>> = Arc::new(
+        config
+            .upstreams
+            .values()
+            .filter(|u| u.ready_check)
+            .map(|u| ReadyCheck {
+                name: u.name.clone(),
+                url: u.base_url.clone(),
+                timeout: u.timeout,
+            })
+            .collect(),
+    );
 
     let server = HttpServer::new(move || {
         let table = table.clone();
         let mut app = App::new()
             .app_data(web::Data::new(ready_store.clone()))
+            .app_data(web::Data::from(ready_upstreams.clone()))
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz));
         for m in mounted.iter() {
@@ -126,14 +139,40 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-async fn readyz(store: web::Data<Store>) -> HttpResponse {
-    match store.ping().await {
-        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready" })),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable" }))
+/// An upstream `/readyz` asks (`ready_check = true`).
+struct ReadyCheck {
+    name: String,
+    url: String,
+    timeout: std::time::Duration,
+}
+
+/// Ready while the store answers and every upstream with `ready_check` answers HTTP; a 503
+/// names what is down.
+async fn readyz(store: web::Data<Store>, upstreams: web::Data<Vec<ReadyCheck>>) -> HttpResponse {
+    let store_up = store.ping().await.map_err(|e| {
+        tracing::warn!(error = %e, "readiness check failed: store");
+    });
+    let checks = upstreams
+        .iter()
+        .map(|u| async move { (u, agentgw_outbound::reachable(&u.url, u.timeout).await) });
+    let mut down = serde_json::Map::new();
+    for (u, result) in futures_util::future::join_all(checks).await {
+        if let Err(why) = result {
+            tracing::warn!(upstream = %u.name, reason = %why, "readiness check failed: upstream");
+            down.insert(u.name.clone(), json!(why));
         }
     }
+    if store_up.is_ok() && down.is_empty() {
+        return HttpResponse::Ok().json(json!({ "status": "ready" }));
+    }
+    let mut body = json!({ "status": "unavailable" });
+    if store_up.is_err() {
+        body["store"] = json!("unavailable");
+    }
+    if !down.is_empty() {
+        body["upstreams"] = serde_json::Value::Object(down);
+    }
+    HttpResponse::ServiceUnavailable().json(body)
 }
 
 async fn no_route() -> HttpResponse {

@@ -187,6 +187,8 @@ struct RawUpstream {
     max_concurrency: usize,
     #[serde(default)]
     defaults: UpstreamDefaults,
+    #[serde(default)]
+    ready_check: bool,
     #[serde(flatten)]
     settings: Map<String, Value>,
 }
@@ -246,6 +248,8 @@ pub struct UpstreamConfig {
     /// Requests in flight to this upstream at once.
     pub max_concurrency: usize,
     pub defaults: UpstreamDefaults,
+    /// Whether `/readyz` also asks this upstream (any HTTP answer within the timeout is up).
+    pub ready_check: bool,
 }
 
 /// A route as written: the common keys, and the rest for its dialect. (No
@@ -507,6 +511,7 @@ fn upstream(
             retries: u.retries,
             max_concurrency: u.max_concurrency,
             defaults: u.defaults,
+            ready_check: u.ready_check,
         }),
         _ => Err(at(&place, problems).collect()),
     }

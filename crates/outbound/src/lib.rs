@@ -86,6 +86,21 @@ impl Clients {
     }
 }
 
+/// Whether anything answers HTTP at `url` within `timeout` (any status: the server is up;
+/// `/readyz`'s upstream check). `Err` says why not, without the URL's credentials.
+pub async fn reachable(url: &str, timeout: Duration) -> Result<(), String> {
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        .map_err(|e| e.to_string())?;
+    match client.get(url).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_timeout() => Err("no answer within its timeout".into()),
+        Err(e) if e.is_connect() => Err("connection failed".into()),
+        Err(_) => Err("unreachable".into()),
+    }
+}
+
 /// The HTTP client of one upstream: pooled per thread, bounded, retrying what is safe to retry.
 #[derive(Clone)]
 pub struct Client {
@@ -330,6 +345,7 @@ mod tests {
             retries,
             max_concurrency: 2,
             defaults: Default::default(),
+            ready_check: false,
         };
         Client::new(&cfg, vec![("authorization", "Bearer t".into())]).expect("client")
     }
