@@ -20,6 +20,7 @@ mod livechat;
 mod metrics;
 mod migrate;
 mod ndoto;
+mod reload;
 mod server;
 mod supporthub;
 mod upstream;

@@ -217,6 +217,17 @@ impl Gateway {
         }
     }
 
+    /// Replace the configuration file and send SIGHUP (the gateway re-reads it).
+    pub fn reload(&self, config: &str) {
+        std::fs::write(&self.config, config).expect("write config");
+        let pid = self.child.as_ref().expect("running").id();
+        let status = Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()
+            .expect("kill -HUP");
+        assert!(status.success());
+    }
+
     /// SIGTERM, then wait for a graceful exit.
     pub fn terminate(&mut self) -> ExitStatus {
         let mut c = self.child.take().expect("running");

@@ -85,7 +85,7 @@ fn openapi(dialect: &str) -> anyhow::Result<()> {
 }
 
 /// Load and validate against the dialects this build has.
-fn load(path: &Path) -> anyhow::Result<Config> {
+pub(crate) fn load(path: &Path) -> anyhow::Result<Config> {
     Config::load(path, &crate::adapters::dialects())
         .with_context(|| format!("configuration {}", path.display()))
 }
@@ -168,7 +168,7 @@ fn serve(path: &Path) -> anyhow::Result<()> {
             path.display()
         );
     }
-    actix_web::rt::System::new().block_on(crate::server::serve(config))
+    actix_web::rt::System::new().block_on(crate::server::serve(path, config))
 }
 
 fn migrate(path: &Path, args: crate::migrate::MigrateArgs) -> anyhow::Result<()> {

@@ -1,6 +1,8 @@
-//! Assemble and run the HTTP server: store, routes, health endpoints, middleware, shutdown.
+//! Assemble and run the HTTP server: store, routes, health endpoints, middleware, reload on
+//! SIGHUP, shutdown.
 
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 
 use actix_web::middleware::{NormalizePath, from_fn};
@@ -10,6 +12,7 @@ use agentgw_inbound::{Mount, RouteCtx, RouteTable, request_log};
 use agentgw_store::Store;
 use anyhow::Context;
 use serde_json::json;
+use tokio::signal::unix::{SignalKind, signal};
 
 struct Mounted {
     prefix: String,
@@ -19,8 +22,10 @@ struct Mounted {
     openapi: web::Bytes,
 }
 
-/// Serve `config` until SIGINT/SIGTERM; in-flight requests finish before the process exits.
-pub async fn serve(config: Config) -> anyhow::Result<()> {
+/// Serve `config` (read from `path`) until SIGINT/SIGTERM; in-flight requests finish before
+/// the process exits. SIGHUP reads `path` again and swaps routes, credentials and upstreams
+/// (see [`reload`]).
+pub async fn serve(path: &Path, mut config: Config) -> anyhow::Result<()> {
     // Before anything is measured: without [admin], no recorder, and every metric is a no-op.
     let metrics = config
         .admin
@@ -28,6 +33,114 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .map(|_| crate::admin::install())
         .transpose()?;
     let store = Store::connect(&config.store.url).await.context("store")?;
+    // One socket for the process: every configuration generation accepts on it, so a reload
+    // never closes the port.
+    let listener = std::net::TcpListener::bind(&config.server.listen)
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let current = generation(&config, &store, &listener)?;
+    let admin = match (&config.admin, metrics) {
+        (Some(admin), Some(handle)) => Some(crate::admin::server(&admin.listen, handle)?),
+        _ => None,
+    };
+    let addr = listener.local_addr().context("listening address")?;
+    tracing::info!(%addr, routes = config.routes.len(), "agentgw listening");
+    // Tests and scripts read the bound address (port 0 picks one) from this stdout line.
+    println!("agentgw listening on http://{addr}");
+    let _ = std::io::stdout().flush();
+    let admin_handle = admin.as_ref().map(actix_web::dev::Server::handle);
+    if let Some(admin) = admin {
+        actix_web::rt::spawn(admin);
+    }
+
+    let mut handle = current.handle();
+    let mut running = actix_web::rt::spawn(current);
+    let mut hangup = signal(SignalKind::hangup()).context("SIGHUP")?;
+    let mut terminate = signal(SignalKind::terminate()).context("SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("SIGINT")?;
+    loop {
+        tokio::select! {
+            _ = hangup.recv() => match reload(path, &config, &store, &listener) {
+                Ok((next, server)) => {
+                    let old = std::mem::replace(&mut handle, server.handle());
+                    running = actix_web::rt::spawn(server);
+                    // The old generation stops accepting and finishes what it has.
+                    actix_web::rt::spawn(async move { old.stop(true).await });
+                    config = next;
+                    tracing::info!(routes = config.routes.len(), "configuration reloaded");
+                }
+                Err(e) => tracing::error!(
+                    "configuration reload refused; the running configuration stays: {e:#}"
+                ),
+            },
+            _ = terminate.recv() => break,
+            _ = interrupt.recv() => break,
+            ended = &mut running => {
+                ended.context("server task")?.context("server")?;
+                break;
+            }
+        }
+    }
+    handle.stop(true).await;
+    if let Some(admin) = admin_handle {
+        admin.stop(true).await;
+    }
+    tracing::info!("shut down; closing the store");
+    store.close().await;
+    Ok(())
+}
+
+/// The configuration at `path` again, and a server generation for it: routes, credentials
+/// and upstreams may change; the listening addresses and the store may not (they are the
+/// process's: a restart applies them). An invalid file changes nothing.
+fn reload(
+    path: &Path,
+    running: &Config,
+    store: &Store,
+    listener: &std::net::TcpListener,
+) -> anyhow::Result<(Config, actix_web::dev::Server)> {
+    let next = crate::cli::load(path)?;
+    let fixed = [
+        (
+            "server.listen",
+            running.server.listen.clone(),
+            next.server.listen.clone(),
+        ),
+        (
+            "admin.listen",
+            running
+                .admin
+                .as_ref()
+                .map(|a| a.listen.clone())
+                .unwrap_or_default(),
+            next.admin
+                .as_ref()
+                .map(|a| a.listen.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            "store.url",
+            running.store.url.clone(),
+            next.store.url.clone(),
+        ),
+    ];
+    for (key, was, now) in fixed {
+        if was != now {
+            anyhow::bail!("{key} changed: restart the gateway to apply it");
+        }
+    }
+    if next.routes.is_empty() {
+        anyhow::bail!("no [[routes]]: the gateway would serve nothing");
+    }
+    let server = generation(&next, store, listener)?;
+    Ok((next, server))
+}
+
+/// One generation of the public server: `config`'s routes on (a copy of) `listener`.
+fn generation(
+    config: &Config,
+    store: &Store,
+    listener: &std::net::TcpListener,
+) -> anyhow::Result<actix_web::dev::Server> {
     let mut mounted = Vec::new();
     for route in &config.routes {
         if route.credentials.uses_dev_defaults() {
@@ -37,7 +150,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             .with_context(|| format!("no adapter for {}", route.dialect))?;
         let prefix = route.prefix.trim_end_matches('/');
         let openapi = agentgw_inbound::openapi::served(&(adapter.openapi)(), prefix);
-        let backend = crate::backends::for_route(&config, &store, route)?;
+        let backend = crate::backends::for_route(config, store, route)?;
         let ctx = RouteCtx {
             name: route.name.clone(),
             dialect: route.dialect.name,
@@ -109,30 +222,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             .wrap(NormalizePath::trim())
     })
     .shutdown_timeout(30)
-    .bind(&config.server.listen)
-    .with_context(|| format!("cannot listen on {}", config.server.listen))?;
-    let admin = match (&config.admin, metrics) {
-        (Some(admin), Some(handle)) => Some(crate::admin::server(&admin.listen, handle)?),
-        _ => None,
-    };
-
-    for addr in server.addrs() {
-        tracing::info!(%addr, routes = config.routes.len(), "agentgw listening");
-        // Tests and scripts read the bound address (port 0 picks one) from this stdout line.
-        println!("agentgw listening on http://{addr}");
-    }
-    let _ = std::io::stdout().flush();
-    let admin_handle = admin.as_ref().map(actix_web::dev::Server::handle);
-    if let Some(admin) = admin {
-        actix_web::rt::spawn(admin);
-    }
-    server.run().await.context("server")?;
-    if let Some(admin) = admin_handle {
-        admin.stop(true).await;
-    }
-    tracing::info!("shut down; closing the store");
-    store.close().await;
-    Ok(())
+    // Signals are the process's (serve): a generation is stopped by its successor or by them.
+    .disable_signals()
+    .listen(listener.try_clone().context("listening socket")?)
+    .context("listening socket")?;
+    Ok(server.run())
 }
 
 async fn healthz() -> HttpResponse {
