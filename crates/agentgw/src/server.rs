@@ -54,6 +54,8 @@ pub async fn serve(path: &Path, mut config: Config) -> anyhow::Result<()> {
 
     let mut handle = current.handle();
     let mut running = actix_web::rt::spawn(current);
+    // Generations a reload replaced, still finishing their requests.
+    let mut draining = Vec::new();
     let mut hangup = signal(SignalKind::hangup()).context("SIGHUP")?;
     let mut terminate = signal(SignalKind::terminate()).context("SIGTERM")?;
     let mut interrupt = signal(SignalKind::interrupt()).context("SIGINT")?;
@@ -64,7 +66,8 @@ pub async fn serve(path: &Path, mut config: Config) -> anyhow::Result<()> {
                     let old = std::mem::replace(&mut handle, server.handle());
                     running = actix_web::rt::spawn(server);
                     // The old generation stops accepting and finishes what it has.
-                    actix_web::rt::spawn(async move { old.stop(true).await });
+                    draining.retain(|d: &tokio::task::JoinHandle<()>| !d.is_finished());
+                    draining.push(actix_web::rt::spawn(async move { old.stop(true).await }));
                     config = next;
                     tracing::info!(routes = config.routes.len(), "configuration reloaded");
                 }
@@ -81,6 +84,10 @@ pub async fn serve(path: &Path, mut config: Config) -> anyhow::Result<()> {
         }
     }
     handle.stop(true).await;
+    // A shutdown right after a reload still lets the replaced generation finish.
+    for old in draining {
+        let _ = old.await;
+    }
     if let Some(admin) = admin_handle {
         admin.stop(true).await;
     }
