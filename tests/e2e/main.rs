@@ -22,6 +22,7 @@ mod migrate;
 mod ndoto;
 mod reload;
 mod server;
+mod spans;
 mod supporthub;
 mod upstream;
 mod vendors;

@@ -160,7 +160,6 @@ fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
 }
 
 fn serve(path: &Path) -> anyhow::Result<()> {
-    let _log = init_tracing();
     let config = load(path)?;
     if config.routes.is_empty() {
         bail!(
@@ -168,7 +167,23 @@ fn serve(path: &Path) -> anyhow::Result<()> {
             path.display()
         );
     }
-    actix_web::rt::System::new().block_on(crate::server::serve(path, config))
+    let export = config.tracing.as_ref().and_then(|t| {
+        t.otlp_endpoint
+            .clone()
+            .map(|endpoint| (endpoint, t.service_name.clone()))
+    });
+    actix_web::rt::System::new().block_on(async move {
+        // The exporter lives on this runtime (see otlp.rs).
+        let provider = export
+            .map(|(endpoint, name)| crate::otlp::start(&endpoint, &name))
+            .transpose()?;
+        let _log = init_tracing_with("info", provider.as_ref().map(crate::otlp::tracer));
+        let served = crate::server::serve(path, config).await;
+        if let Some(provider) = provider {
+            crate::otlp::stop(provider).await;
+        }
+        served
+    })
 }
 
 fn migrate(path: &Path, args: crate::migrate::MigrateArgs) -> anyhow::Result<()> {
@@ -187,13 +202,18 @@ fn migrate(path: &Path, args: crate::migrate::MigrateArgs) -> anyhow::Result<()>
 /// Keeps the log flusher alive; dropping it writes what is buffered.
 type LogGuard = crate::logs::FlushGuard<std::io::Stderr>;
 
-fn init_tracing() -> Option<LogGuard> {
-    init_tracing_at("info")
+fn init_tracing_at(default: &str) -> Option<LogGuard> {
+    init_tracing_with(default, None)
 }
 
-fn init_tracing_at(default: &str) -> Option<LogGuard> {
-    use tracing_subscriber::EnvFilter;
+/// Logs to stderr, filtered by `RUST_LOG` (else `default`), and spans to `export` if given.
+fn init_tracing_with(
+    default: &str,
+    export: Option<opentelemetry_sdk::trace::Tracer>,
+) -> Option<LogGuard> {
     use tracing_subscriber::fmt::writer::BoxMakeWriter;
+    use tracing_subscriber::prelude::*;
+    use tracing_subscriber::{EnvFilter, Layer};
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let json = std::env::var("AGENTGW_LOG_FORMAT").is_ok_and(|f| f == "json");
     // Colours only for a person at a terminal; files and collectors get plain text.
@@ -204,15 +224,20 @@ fn init_tracing_at(default: &str) -> Option<LogGuard> {
         Ok((buffer, guard)) => (BoxMakeWriter::new(move || buffer.clone()), Some(guard)),
         Err(_) => (BoxMakeWriter::new(std::io::stderr), None),
     };
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let lines = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(ansi);
-    // A second init (tests in one process) is harmless: the first subscriber stays.
-    let installed = if json {
-        builder.json().try_init()
+    let lines = if json {
+        lines.json().boxed()
     } else {
-        builder.try_init()
+        lines.boxed()
     };
+    let spans = export.map(|tracer| tracing_opentelemetry::layer().with_tracer(tracer));
+    // A second init (tests in one process) is harmless: the first subscriber stays.
+    let installed = tracing_subscriber::registry()
+        .with(filter)
+        .with(lines)
+        .with(spans)
+        .try_init();
     installed.ok().and(guard)
 }

@@ -7,6 +7,7 @@ mod backends;
 mod cli;
 mod logs;
 mod migrate;
+mod otlp;
 mod server;
 
 pub use adapters::{ADAPTERS, adapter, dialects};

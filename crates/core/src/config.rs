@@ -46,6 +46,21 @@ pub struct AdminConfig {
     pub listen: String,
 }
 
+/// `[tracing]`: span export. Absent (or no `otlp_endpoint`): nothing is exported.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TracingConfig {
+    /// OTLP/HTTP traces endpoint, e.g. `http://127.0.0.1:4318/v1/traces`.
+    pub otlp_endpoint: Option<String>,
+    /// The `service.name` spans carry.
+    #[serde(default = "default_service_name")]
+    pub service_name: String,
+}
+
+fn default_service_name() -> String {
+    "agentgw".into()
+}
+
 /// `[store]`: the embedded store's database.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -79,13 +94,14 @@ fn default_tenant() -> String {
 struct RawConfig {
     server: Option<ServerConfig>,
     admin: Option<AdminConfig>,
+    tracing: Option<TracingConfig>,
     store: Option<StoreConfig>,
     routes: Vec<RawRoute>,
     upstreams: BTreeMap<String, RawUpstream>,
 }
 
 /// The sections a file may have.
-const SECTIONS: [&str; 5] = ["server", "admin", "store", "routes", "upstreams"];
+const SECTIONS: [&str; 6] = ["server", "admin", "tracing", "store", "routes", "upstreams"];
 
 /// `value` decoded as `T`, or the problem at `place`.
 fn decode<T: serde::de::DeserializeOwned>(
@@ -128,6 +144,9 @@ impl RawConfig {
         let admin = top
             .remove("admin")
             .and_then(|v| decode("[admin]", v, problems));
+        let tracing = top
+            .remove("tracing")
+            .and_then(|v| decode("[tracing]", v, problems));
         let store = top
             .remove("store")
             .and_then(|v| decode("[store]", v, problems));
@@ -165,6 +184,7 @@ impl RawConfig {
         RawConfig {
             server,
             admin,
+            tracing,
             store,
             routes,
             upstreams,
@@ -291,6 +311,8 @@ pub struct Config {
     pub server: ServerConfig,
     /// No `[admin]`: no metrics are kept or served.
     pub admin: Option<AdminConfig>,
+    /// No `[tracing]`: no spans are exported.
+    pub tracing: Option<TracingConfig>,
     pub store: StoreConfig,
     pub routes: Vec<RouteConfig>,
     pub upstreams: BTreeMap<String, UpstreamConfig>,
@@ -378,6 +400,13 @@ impl Config {
             url: default_store_url(),
         });
         problems.extend(check_server(&server, &store));
+        if let Some(endpoint) = raw.tracing.as_ref().and_then(|t| t.otlp_endpoint.as_ref())
+            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+        {
+            problems.push(format!(
+                "tracing.otlp_endpoint `{endpoint}` must be an http:// or https:// URL"
+            ));
+        }
         if let Some(admin) = &raw.admin
             && admin.listen.parse::<std::net::SocketAddr>().is_err()
         {
@@ -414,6 +443,7 @@ impl Config {
             Ok(Config {
                 server,
                 admin: raw.admin,
+                tracing: raw.tracing,
                 store,
                 routes,
                 upstreams,
@@ -803,7 +833,7 @@ mod tests {
         "#;
         let e = problems(text);
         for expected in [
-            "unknown section `wrong` (known: server, admin, store, routes, upstreams)",
+            "unknown section `wrong` (known: server, admin, tracing, store, routes, upstreams)",
             "[server] listen: invalid type: integer `8080`, expected a string",
             "routes[0] (`one`): missing field `prefix`",
             "unknown dialect `comm101` (known: alpha, beta)",

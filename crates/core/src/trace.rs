@@ -3,11 +3,15 @@
 //! span id of its own, so one trace id joins the client's, the gateway's and the upstream's
 //! logs.
 //!
-//! The header is a fixed 55-character string (`00-<32 hex>-<16 hex>-<2 hex>`); reading and
-//! writing it is a few lines, where the opentelemetry propagator would bring its SDK and
-//! global context for one header (OTLP export is not built).
+//! The header is a fixed 55-character string (`00-<32 hex>-<16 hex>-<2 hex>`), read and
+//! written here. When spans are exported (OTLP, `[tracing]` in the binary), a request's span
+//! is made the child of the caller's span, and an outgoing call names the exported span as
+//! its parent, so the exported trace and the propagated one are the same trace.
 
 use std::future::Future;
+
+use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 /// One request's place in a trace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +22,8 @@ pub struct TraceContext {
     pub span_id: String,
     /// The trace flags (`01`: sampled), passed on as they came.
     pub flags: String,
+    /// The caller's span, when the request came with a trace.
+    pub parent_id: Option<String>,
 }
 
 tokio::task_local! {
@@ -54,14 +60,49 @@ impl TraceContext {
                 .then_some(())
                 .filter(|()| is_hex(trace, 32) && is_hex(parent, 16) && flags.len() == 2)
                 .filter(|()| flags.bytes().all(|b| b.is_ascii_hexdigit()))
-                .map(|()| (trace.to_owned(), flags.to_ascii_lowercase()))
+                .map(|()| {
+                    (
+                        trace.to_owned(),
+                        flags.to_ascii_lowercase(),
+                        Some(parent.to_owned()),
+                    )
+                })
         });
-        let (trace_id, flags) = parsed.unwrap_or_else(|| (random_hex(32), "01".to_owned()));
+        let (trace_id, flags, parent_id) =
+            parsed.unwrap_or_else(|| (random_hex(32), "01".to_owned(), None));
         TraceContext {
             trace_id,
             span_id: random_hex(16),
             flags,
+            parent_id,
         }
+    }
+
+    /// A span for serving this request. When spans are exported it is a child of the
+    /// caller's span, or the root of a trace whose ids the exporter chose — which this
+    /// context then takes, so the log, the export and the calls made agree.
+    pub fn request_span(&mut self, method: &str, route: &str) -> tracing::Span {
+        let span = tracing::info_span!(
+            "request",
+            otel.name = %format!("{method} {route}"),
+            otel.kind = "server",
+        );
+        if let Some(parent) = self.parent_id.as_deref() {
+            let parent = SpanContext::new(
+                TraceId::from_hex(&self.trace_id).unwrap_or(TraceId::INVALID),
+                SpanId::from_hex(parent).unwrap_or(SpanId::INVALID),
+                TraceFlags::new(u8::from_str_radix(&self.flags, 16).unwrap_or(1)),
+                true,
+                TraceState::default(),
+            );
+            let _ = span.set_parent(opentelemetry::Context::new().with_remote_span_context(parent));
+        }
+        let exported = span.context().span().span_context().clone();
+        if exported.is_valid() {
+            self.trace_id = exported.trace_id().to_string();
+            self.span_id = exported.span_id().to_string();
+        }
+        span
     }
 
     /// The `traceparent` for a call this hop makes: same trace, a new span.
@@ -74,9 +115,20 @@ impl TraceContext {
         CURRENT.scope(self, work).await
     }
 
-    /// The `traceparent` for an outgoing call: a child of the current trace, or a new trace
-    /// outside any request (`migrate`).
+    /// The `traceparent` for an outgoing call: the exported span it is made in when spans
+    /// are exported, else a child of the current trace, or a new trace outside any request
+    /// (`migrate`).
     pub fn outgoing_header() -> String {
+        let exported = tracing::Span::current().context();
+        let exported = exported.span().span_context().clone();
+        if exported.is_valid() {
+            return format!(
+                "00-{}-{}-{:02x}",
+                exported.trace_id(),
+                exported.span_id(),
+                exported.trace_flags().to_u8()
+            );
+        }
         CURRENT
             .try_with(TraceContext::child_header)
             .unwrap_or_else(|_| TraceContext::continue_or_start(None).child_header())

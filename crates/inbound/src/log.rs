@@ -98,13 +98,14 @@ pub async fn request_log(
         .lookup(&path)
         .map(|(n, d)| (n.to_owned(), d))
         .unwrap_or(("-".into(), "-"));
-    let trace = agentgw_core::TraceContext::continue_or_start(
+    let mut trace = agentgw_core::TraceContext::continue_or_start(
         req.headers()
             .get("traceparent")
             .and_then(|v| v.to_str().ok()),
     );
+    let span = trace.request_span(&method, &route);
     let trace_id = trace.trace_id.clone();
-    let mut res = trace.scope(next.call(req)).await?;
+    let mut res = tracing::Instrument::instrument(trace.scope(next.call(req)), span).await?;
     let status = res.status().as_u16();
     record(&route, dialect, &method, status, started.elapsed());
     if let Ok(v) = HeaderValue::from_str(&id) {

@@ -218,9 +218,16 @@ impl Client {
                     req = req.json(b);
                 }
                 // The serving request's trace, a span of this call's own (W3C Trace Context).
-                req = req.header("traceparent", agentgw_core::TraceContext::outgoing_header());
+                let span = tracing::info_span!(
+                    "upstream call",
+                    otel.name = %format!("{method} {}", self.name),
+                    otel.kind = "client",
+                    upstream = %self.name,
+                );
+                let header = span.in_scope(agentgw_core::TraceContext::outgoing_header);
+                req = req.header("traceparent", header);
                 let started = std::time::Instant::now();
-                let outcome = req.send().await;
+                let outcome = tracing::Instrument::instrument(req.send(), span).await;
                 self.record(&outcome, started.elapsed());
                 outcome
             };
