@@ -334,3 +334,95 @@ async fn comm100_to_ndoto_dry_run_writes_nothing_then_runs() {
     );
     assert_eq!(people(&t).await.len(), AGENTS);
 }
+
+/// `--update-existing` updates what changed at the source — journaled agents included — and
+/// only that: a re-run without changes does nothing. `--from` equal to `--to` is refused.
+#[tokio::test]
+async fn update_existing_updates_changed_agents_only() {
+    let (s, t) = (helpdesk(), helpdesk());
+    seed(&s, 12).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = migrate_config(dir.path(), &s, "supporthub", &t, "comm100");
+    let (ok, stdout, stderr) = migrate(&config, &[]);
+    assert!(ok, "{stdout}{stderr}");
+    assert_eq!(count(&stdout, "create"), 12, "{stdout}");
+
+    // Nothing changed: an --update-existing run updates nothing and says so.
+    let (ok, stdout, stderr) = migrate(&config, &["--update-existing"]);
+    assert!(ok, "{stdout}{stderr}");
+    assert_eq!(
+        (count(&stdout, "update"), count(&stdout, "skip")),
+        (0, 12),
+        "{stdout}"
+    );
+    assert!(stdout.contains("nothing to change"), "{stdout}");
+
+    // Three renamed at the source: exactly those three are updated, field by field.
+    let sh = |path: String, body: Value| {
+        client()
+            .patch(s.url(&format!("/supporthub/api/agents/{path}")))
+            .bearer_auth(SH_TOKEN)
+            .json(&body)
+            .send()
+    };
+    for id in [2, 5, 9] {
+        let res = sh(id.to_string(), json!({"last_name": format!("Renamed{id}")}))
+            .await
+            .expect("rename");
+        assert_eq!(res.status().as_u16(), 200);
+    }
+    let report = dir.path().join("report.json");
+    let report_arg = report.to_str().expect("utf-8").to_owned();
+    let (ok, stdout, stderr) = migrate(&config, &["--update-existing", "--report", &report_arg]);
+    assert!(ok, "{stdout}{stderr}");
+    assert_eq!(
+        (count(&stdout, "update"), count(&stdout, "skip")),
+        (3, 9),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("nothing to change"), "{stdout}");
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("JSON");
+    let updated: Vec<&Value> = report["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .filter(|a| a["action"] == "update")
+        .collect();
+    assert_eq!(updated.len(), 3);
+    for a in updated {
+        assert!(
+            a["changed_fields"]
+                .as_array()
+                .is_some_and(|f| f.contains(&json!("last_name"))),
+            "{a}"
+        );
+    }
+    let renamed = people(&t)
+        .await
+        .iter()
+        .filter(|p| p["name"].as_str().is_some_and(|n| n.contains("Renamed")))
+        .count();
+    assert_eq!(renamed, 3, "the target has the new names");
+
+    // And a third run does nothing.
+    let (ok, stdout, _) = migrate(&config, &["--update-existing"]);
+    assert!(ok);
+    assert_eq!(count(&stdout, "update"), 0, "{stdout}");
+
+    // --from equal to --to: refused before anything is read.
+    let out = Command::new(crate::BIN)
+        .args([
+            "migrate",
+            "--config",
+            config.to_str().expect("utf-8"),
+            "--from",
+            "src",
+            "--to",
+            "src",
+        ])
+        .output()
+        .expect("run migrate");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be migrated onto itself"));
+}

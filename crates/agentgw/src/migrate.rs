@@ -51,6 +51,28 @@ enum Action {
     Failed,
 }
 
+impl Action {
+    /// Every action, in the summary's order.
+    const ALL: [Action; 5] = [
+        Action::Create,
+        Action::Update,
+        Action::Skip,
+        Action::Cannot,
+        Action::Failed,
+    ];
+
+    /// The name the summary, the plan and the report use.
+    fn name(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Skip => "skip",
+            Action::Cannot => "cannot",
+            Action::Failed => "failed",
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct Outcome {
     source_id: i64,
@@ -60,6 +82,9 @@ struct Outcome {
     reason: String,
     /// Fields the source has and the target cannot hold.
     lost_fields: Vec<&'static str>,
+    /// For an update: the fields that differ between the source and the target.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    changed_fields: Vec<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -87,11 +112,37 @@ fn lost_fields(p: &Profile, held: Option<&'static [Field]>) -> Vec<&'static str>
         .collect()
 }
 
+/// Fields a target sets itself (sign-ins, invitation state): never a reason to update.
+const TARGET_MANAGED: [Field; 3] = [Field::Confirmed, Field::LastLogin, Field::LastActive];
+
+/// The fields the target holds whose values differ between `source` and `target`. A field
+/// the source leaves empty is no change: the target may have filled it with its defaults.
+fn changed_fields(
+    source: &Profile,
+    target: &Profile,
+    held: Option<&'static [Field]>,
+) -> Vec<&'static str> {
+    let empty = Profile::default();
+    Field::ALL
+        .iter()
+        .filter(|f| held.is_none_or(|h| h.contains(f)) && !TARGET_MANAGED.contains(f))
+        .filter(|f| {
+            let (mut a, mut b) = (empty.clone(), empty.clone());
+            f.copy(source, &mut a);
+            f.copy(target, &mut b);
+            a != empty && a != b
+        })
+        .map(|f| f.name())
+        .collect()
+}
+
 struct Plan<'a> {
     target: &'a dyn MigrationTarget,
     journal: Journal,
     done: HashMap<String, String>,
     on_target: HashMap<String, Agent>,
+    /// The same agents by the target's id (what the journal records).
+    on_target_by_id: HashMap<i64, Agent>,
     args: &'a MigrateArgs,
     policy: Option<PasswordPolicy>,
     passwords: Option<Mutex<std::fs::File>>,
@@ -109,23 +160,39 @@ impl Plan<'_> {
             target_id: None,
             reason: String::new(),
             lost_fields: lost_fields(&agent.profile, self.target.holds()),
+            changed_fields: Vec::new(),
         };
-        if let Some(target) = self.done.get(&key) {
-            out.target_id = target.parse().ok();
-            out.reason = "already migrated".into();
-            return out;
-        }
-        if let Some(existing) = self.on_target.get(&email.to_lowercase()) {
+        // A journaled agent is the one the journal names; another is matched by email.
+        let journaled = self.done.get(&key).and_then(|t| t.parse::<i64>().ok());
+        let existing = match journaled {
+            Some(id) => self.on_target_by_id.get(&id),
+            None => self.on_target.get(&email.to_lowercase()),
+        };
+        if let Some(existing) = existing {
             out.target_id = Some(existing.ids.int);
+            let why = if journaled.is_some() {
+                "already migrated"
+            } else {
+                "exists on the target (same email)"
+            };
             if !self.args.update_existing {
-                out.reason = "exists on the target (same email)".into();
-                if !self.args.dry_run {
+                out.reason = why.into();
+                if journaled.is_none() && !self.args.dry_run {
+                    self.note(&mut out, &key, existing.ids.int, "matched").await;
+                }
+                return out;
+            }
+            out.changed_fields =
+                changed_fields(&agent.profile, &existing.profile, self.target.holds());
+            if out.changed_fields.is_empty() {
+                out.reason = format!("{why}, unchanged");
+                if journaled.is_none() && !self.args.dry_run {
                     self.note(&mut out, &key, existing.ids.int, "matched").await;
                 }
                 return out;
             }
             out.action = Action::Update;
-            out.reason = "exists on the target (same email): updated".into();
+            out.reason = format!("{why}: changed {}", out.changed_fields.join(", "));
             if !self.args.dry_run {
                 match self
                     .target
@@ -139,6 +206,12 @@ impl Plan<'_> {
                     Err(e) => fail(&mut out, &e),
                 }
             }
+            return out;
+        }
+        if let Some(target) = journaled {
+            // Journaled, but gone from the target since: not re-created behind anyone's back.
+            out.target_id = Some(target);
+            out.reason = "already migrated (no longer on the target)".into();
             return out;
         }
         let mut new = NewAgent {
@@ -237,12 +310,20 @@ async fn everyone(backend: &dyn Backend, side: &str) -> anyhow::Result<Vec<Agent
 
 /// Run a migration; `Ok(true)` when every agent was migrated or deliberately skipped.
 pub async fn run(config: Config, args: MigrateArgs) -> anyhow::Result<bool> {
+    if args.from == args.to {
+        anyhow::bail!(
+            "--from and --to are both `{}`: an agent cannot be migrated onto itself",
+            args.from
+        );
+    }
     let store = Store::connect(&config.store.url).await.context("store")?;
     let source = crate::backends::by_name(&config, &store, &args.from)?;
     let target = crate::backends::by_name(&config, &store, &args.to)?;
     let sources = everyone(source.as_ref(), "source").await?;
-    let on_target: HashMap<String, Agent> = everyone(target.as_ref(), "target")
-        .await?
+    let targets = everyone(target.as_ref(), "target").await?;
+    let on_target_by_id: HashMap<i64, Agent> =
+        targets.iter().map(|a| (a.ids.int, a.clone())).collect();
+    let on_target: HashMap<String, Agent> = targets
         .into_iter()
         .map(|a| (a.profile.email.to_lowercase(), a))
         .collect();
@@ -252,6 +333,7 @@ pub async fn run(config: Config, args: MigrateArgs) -> anyhow::Result<bool> {
         done: journal.entries().await?,
         journal,
         on_target,
+        on_target_by_id,
         args: &args,
         policy: config.upstreams.get(&args.to).map(|u| u.defaults.password),
         passwords: match (&args.passwords_file, args.dry_run) {
@@ -294,26 +376,15 @@ pub async fn run(config: Config, args: MigrateArgs) -> anyhow::Result<bool> {
     if args.dry_run {
         println!("plan ({} -> {}), nothing written:", args.from, args.to);
         for o in &outcomes {
-            let line = format!(
-                "  {:<7} {:<40} {}",
-                format!("{:?}", o.action).to_lowercase(),
-                o.email,
-                o.reason
-            );
+            let line = format!("  {:<7} {:<40} {}", o.action.name(), o.email, o.reason);
             println!("{}", line.trim_end());
         }
     }
     let mut counts: HashMap<&'static str, usize> = HashMap::new();
     for o in &outcomes {
-        let name = match o.action {
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Skip => "skip",
-            Action::Cannot => "cannot",
-            Action::Failed => "failed",
-        };
-        *counts.entry(name).or_default() += 1;
+        *counts.entry(o.action.name()).or_default() += 1;
     }
+    let count = |a: Action| counts.get(a.name()).copied().unwrap_or(0);
     let mut lost: HashMap<&'static str, usize> = HashMap::new();
     for field in outcomes
         .iter()
@@ -330,17 +401,13 @@ pub async fn run(config: Config, args: MigrateArgs) -> anyhow::Result<bool> {
         if args.dry_run { " (dry run)" } else { "" }
     );
     println!("  {:<8} {:>7}", "action", "agents");
-    for name in ["create", "update", "skip", "cannot", "failed"] {
-        println!(
-            "  {:<8} {:>7}",
-            name,
-            counts.get(name).copied().unwrap_or(0)
-        );
+    for action in Action::ALL {
+        println!("  {:<8} {:>7}", action.name(), count(action));
     }
     println!("  {:<8} {:>7}", "total", outcomes.len());
-    if counts.get("create").copied().unwrap_or(0) + counts.get("update").copied().unwrap_or(0) == 0
-        && !args.dry_run
-    {
+    // Said only when it is true: nothing written, and nothing that could not or did not go.
+    let unfinished = count(Action::Cannot) + count(Action::Failed);
+    if count(Action::Create) + count(Action::Update) + unfinished == 0 && !args.dry_run {
         println!("nothing to change: every agent is already on the target");
     }
     if !lost.is_empty() {
@@ -357,7 +424,7 @@ pub async fn run(config: Config, args: MigrateArgs) -> anyhow::Result<bool> {
         .iter()
         .filter(|o| !args.dry_run && matches!(o.action, Action::Failed | Action::Cannot))
     {
-        println!("  {:?} {}: {}", o.action, o.email, o.reason);
+        println!("  {} {}: {}", o.action.name(), o.email, o.reason);
     }
     if let Some(path) = &args.report {
         let report = Report {
@@ -371,8 +438,5 @@ pub async fn run(config: Config, args: MigrateArgs) -> anyhow::Result<bool> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     store.close().await;
-    Ok(
-        counts.get("cannot").copied().unwrap_or(0) + counts.get("failed").copied().unwrap_or(0)
-            == 0,
-    )
+    Ok(unfinished == 0)
 }
