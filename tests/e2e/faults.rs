@@ -158,11 +158,7 @@ async fn answers_past_the_timeout_are_a_504() {
 
 #[tokio::test]
 async fn a_closed_port_is_a_502() {
-    // Bind then drop a listener: nothing answers on that port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
+    let port = agentgw_tests::closed_port();
     let gw = gateway(&format!("http://127.0.0.1:{port}"), 1000);
     let (status, body) = list(&gw).await;
     assert_eq!(

@@ -309,11 +309,7 @@ fn every_help_names_the_environment_it_reads() {
 
 #[test]
 fn an_unreachable_store_is_reported_with_the_drivers_reason_at_once() {
-    // A port nothing listens on: bound, then released.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
+    let port = agentgw_tests::closed_port();
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("pg.toml");
     std::fs::write(

@@ -104,12 +104,7 @@ async fn spans_are_exported_in_the_trace_the_gateway_propagates() {
         .expect("untraced");
     assert_eq!(res.status(), 200);
     let a_logs = a.settled_logs().await;
-    let started = a_logs
-        .lines()
-        .find(|l| l.contains("untraced-e2e"))
-        .and_then(|l| l.split("trace_id=").nth(1))
-        .map(|rest| rest.chars().take(32).collect::<String>())
-        .expect("a trace id");
+    let started = agentgw_tests::logged_trace_id(&a_logs, "untraced-e2e").expect("a trace id");
     // A graceful stop exports what is buffered.
     assert!(a.terminate().success());
     assert!(exported(&bodies, TRACE), "the caller's trace is exported");

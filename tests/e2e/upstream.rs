@@ -408,11 +408,7 @@ async fn the_trace_crosses_the_hop() {
         .expect("list");
     assert_eq!(res.status(), 200);
     let a_logs = a.settled_logs().await;
-    let started = a_logs
-        .lines()
-        .find(|l| l.contains("untraced-request"))
-        .and_then(|l| l.split("trace_id=").nth(1))
-        .map(|rest| rest.chars().take(32).collect::<String>())
+    let started = agentgw_tests::logged_trace_id(&a_logs, "untraced-request")
         .expect("A's line has a trace id");
     assert!(started.chars().all(|c| c.is_ascii_hexdigit()) && started.len() == 32);
     assert!(
@@ -427,10 +423,7 @@ async fn the_trace_crosses_the_hop() {
 #[tokio::test]
 async fn readyz_asks_the_upstreams_marked_ready_check() {
     let b = gateway_b();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
+    let port = agentgw_tests::closed_port();
     let ndoto = faces::named("ndoto");
     let upstreams = |down_checked: bool| {
         format!(

@@ -275,6 +275,22 @@ pub fn run_cli(bin: &str, args: &[&str]) -> (ExitStatus, String, String) {
     )
 }
 
+/// A loopback port nothing listens on (bound, then released): a peer that refuses.
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+/// The trace id the request log line of `request_id` carries in `logs`.
+pub fn logged_trace_id(logs: &str, request_id: &str) -> Option<String> {
+    logs.lines()
+        .find(|l| l.contains(request_id))
+        .and_then(|l| l.split("trace_id=").nth(1))
+        .map(|rest| rest.chars().take(32).collect())
+}
+
 /// An HTTP client with a timeout.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
