@@ -18,8 +18,6 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 pub struct TraceContext {
     /// 32 lowercase hex digits, not all zero.
     pub trace_id: String,
-    /// This hop's span: 16 lowercase hex digits, not all zero.
-    pub span_id: String,
     /// The trace flags (`01`: sampled), passed on as they came.
     pub flags: String,
     /// The caller's span, when the request came with a trace.
@@ -72,7 +70,6 @@ impl TraceContext {
             parsed.unwrap_or_else(|| (random_hex(32), "01".to_owned(), None));
         TraceContext {
             trace_id,
-            span_id: random_hex(16),
             flags,
             parent_id,
         }
@@ -100,7 +97,6 @@ impl TraceContext {
         let exported = span.context().span().span_context().clone();
         if exported.is_valid() {
             self.trace_id = exported.trace_id().to_string();
-            self.span_id = exported.span_id().to_string();
         }
         span
     }
@@ -148,7 +144,10 @@ mod tests {
             (t.trace_id.as_str(), t.flags.as_str()),
             ("4bf92f3577b34da6a3ce929d0e0e4736", "01")
         );
-        assert_ne!(t.span_id, "00f067aa0ba902b7");
+        assert!(
+            !t.child_header().contains("00f067aa0ba902b7"),
+            "a span of its own"
+        );
         for bad in [
             "",
             "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
@@ -160,7 +159,11 @@ mod tests {
         ] {
             let t = TraceContext::continue_or_start(Some(bad));
             assert_ne!(t.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736", "{bad:?}");
-            assert!(is_hex(&t.trace_id, 32) && is_hex(&t.span_id, 16), "{t:?}");
+            let child = TraceContext::continue_or_start(Some(&t.child_header()));
+            assert!(
+                is_hex(&t.trace_id, 32) && child.trace_id == t.trace_id,
+                "{t:?}"
+            );
         }
     }
 
