@@ -188,12 +188,13 @@ fn generation(
             .upstreams
             .values()
             .filter(|u| u.ready_check)
-            .map(|u| ReadyCheck {
-                name: u.name.clone(),
-                url: u.base_url.clone(),
-                timeout: u.timeout,
+            .map(|u| {
+                Ok(ReadyCheck {
+                    name: u.name.clone(),
+                    probe: agentgw_outbound::Probe::new(&u.base_url, u.timeout)?,
+                })
             })
-            .collect(),
+            .collect::<Result<_, agentgw_core::BackendError>>()?,
     );
 
     let server = HttpServer::new(move || {
@@ -243,8 +244,7 @@ async fn healthz() -> HttpResponse {
 /// An upstream `/readyz` asks (`ready_check = true`).
 struct ReadyCheck {
     name: String,
-    url: String,
-    timeout: std::time::Duration,
+    probe: agentgw_outbound::Probe,
 }
 
 /// Ready while the store answers and every upstream with `ready_check` answers HTTP; a 503
@@ -255,7 +255,7 @@ async fn readyz(store: web::Data<Store>, upstreams: web::Data<Vec<ReadyCheck>>) 
     });
     let checks = upstreams
         .iter()
-        .map(|u| async move { (u, agentgw_outbound::reachable(&u.url, u.timeout).await) });
+        .map(|u| async move { (u, u.probe.check().await) });
     let mut down = serde_json::Map::new();
     for (u, result) in futures_util::future::join_all(checks).await {
         if let Err(why) = result {

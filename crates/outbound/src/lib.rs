@@ -86,18 +86,34 @@ impl Clients {
     }
 }
 
-/// Whether anything answers HTTP at `url` within `timeout` (any status: the server is up;
-/// `/readyz`'s upstream check). `Err` says why not, without the URL's credentials.
-pub async fn reachable(url: &str, timeout: Duration) -> Result<(), String> {
-    let client = reqwest::Client::builder()
-        .timeout(timeout)
-        .build()
-        .map_err(|e| e.to_string())?;
-    match client.get(url).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if e.is_timeout() => Err("no answer within its timeout".into()),
-        Err(e) if e.is_connect() => Err("connection failed".into()),
-        Err(_) => Err("unreachable".into()),
+/// `/readyz`'s check of one upstream: whether anything answers HTTP at its URL within its
+/// timeout (any status: the server is up). Its client is built once, not per probe.
+pub struct Probe {
+    client: reqwest::Client,
+    url: String,
+}
+
+impl Probe {
+    /// A probe of `url`, giving up after `timeout`.
+    pub fn new(url: &str, timeout: Duration) -> Result<Probe, BackendError> {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .build()
+            .map_err(|e| BackendError::Internal(format!("probe client: {e}")))?;
+        Ok(Probe {
+            client,
+            url: url.to_owned(),
+        })
+    }
+
+    /// `Err` says why the upstream is not reachable, without the URL's credentials.
+    pub async fn check(&self) -> Result<(), String> {
+        match self.client.get(&self.url).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_timeout() => Err("no answer within its timeout".into()),
+            Err(e) if e.is_connect() => Err("connection failed".into()),
+            Err(_) => Err("unreachable".into()),
+        }
     }
 }
 
