@@ -65,9 +65,8 @@ pub async fn serve(path: &Path, mut config: Config) -> anyhow::Result<()> {
                 Ok((next, server)) => {
                     let old = std::mem::replace(&mut handle, server.handle());
                     running = actix_web::rt::spawn(server);
-                    // The old generation stops accepting and finishes what it has.
                     draining.retain(|d: &tokio::task::JoinHandle<()>| !d.is_finished());
-                    draining.push(actix_web::rt::spawn(async move { old.stop(true).await }));
+                    draining.push(actix_web::rt::spawn(drain(old)));
                     config = next;
                     tracing::info!(routes = config.routes.len(), "configuration reloaded");
                 }
@@ -94,6 +93,20 @@ pub async fn serve(path: &Path, mut config: Config) -> anyhow::Result<()> {
     tracing::info!("shut down; closing the store");
     store.close().await;
     Ok(())
+}
+
+/// How long a replaced generation keeps its workers after it stopped accepting, so that a
+/// connection its accept thread already handed over reaches a worker that still serves it.
+const HANDOVER: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Retire a replaced generation without dropping a connection: first it stops accepting (the
+/// kernel's queue goes to its successor on the same socket), then, once what it accepted has
+/// reached its workers, it stops gracefully and finishes every request it has. Stopping at
+/// once dropped connections accepted in that instant (seen as resets under load).
+async fn drain(old: actix_web::dev::ServerHandle) {
+    old.pause().await;
+    tokio::time::sleep(HANDOVER).await;
+    old.stop(true).await;
 }
 
 /// The configuration at `path` again, and a server generation for it: routes, credentials
