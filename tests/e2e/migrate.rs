@@ -56,25 +56,21 @@ fn migrate_config(
     path
 }
 
-fn migrate(config: &std::path::Path, extra: &[&str]) -> (bool, String, String) {
+/// `agentgw migrate --from src --to dst` on `config`, generated passwords beside it, and `extra`.
+fn migrate_command(config: &std::path::Path, extra: &[&str]) -> Command {
     let dir = config.parent().expect("dir");
-    let passwords = dir.join("passwords.tsv");
-    let mut args = vec![
-        "migrate",
-        "--config",
-        config.to_str().expect("utf-8"),
-        "--from",
-        "src",
-        "--to",
-        "dst",
-        "--concurrency",
-        "8",
-    ];
-    let passwords = passwords.to_str().expect("utf-8").to_owned();
-    args.extend(["--passwords-file", &passwords]);
-    args.extend(extra);
-    let out = Command::new(crate::BIN)
-        .args(&args)
+    let mut command = Command::new(crate::BIN);
+    command
+        .args(["migrate", "--config", config.to_str().expect("utf-8")])
+        .args(["--from", "src", "--to", "dst"])
+        .arg("--passwords-file")
+        .arg(dir.join("passwords.tsv"))
+        .args(extra);
+    command
+}
+
+fn migrate(config: &std::path::Path, extra: &[&str]) -> (bool, String, String) {
+    let out = migrate_command(config, &[&["--concurrency", "8"], extra].concat())
         .output()
         .expect("run migrate");
     (
@@ -183,20 +179,7 @@ async fn supporthub_to_comm100_with_rerun_and_resume() {
 
     // Killed midway...
     let passwords = dir.path().join("passwords.tsv");
-    let mut child = Command::new(crate::BIN)
-        .args([
-            "migrate",
-            "--config",
-            config.to_str().expect("utf-8"),
-            "--from",
-            "src",
-            "--to",
-            "dst",
-            "--concurrency",
-            "4",
-            "--passwords-file",
-            passwords.to_str().expect("utf-8"),
-        ])
+    let mut child = migrate_command(&config, &["--concurrency", "4"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -315,7 +298,11 @@ async fn comm100_to_ndoto_dry_run_writes_nothing_then_runs() {
     let (ok, stdout, stderr) = migrate(&config, &["--dry-run"]);
     assert!(ok, "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("nothing written") && stdout.contains("create  person0000@example.com"),
+        stdout.contains("nothing written")
+            && stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with("create")
+                    && l.contains("person0000@example.com")),
         "{}",
         &stdout[..stdout.len().min(500)]
     );
@@ -425,4 +412,289 @@ async fn update_existing_updates_changed_agents_only() {
         .expect("run migrate");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be migrated onto itself"));
+}
+
+/// Rename, delete and add agents at `s` through its supporthub face: last names of `renamed`
+/// become `Renamed<id>`, `deleted` go, and `added` new agents arrive.
+async fn change_source(s: &Gateway, renamed: &[u64], deleted: &[u64], added: usize) {
+    let c = client();
+    for id in renamed {
+        let res = c
+            .patch(s.url(&format!("/supporthub/api/agents/{id}")))
+            .bearer_auth(SH_TOKEN)
+            .json(&json!({"last_name": format!("Renamed{id}")}))
+            .send()
+            .await
+            .expect("rename");
+        assert_eq!(res.status().as_u16(), 200, "rename {id}");
+    }
+    for id in deleted {
+        let res = c
+            .delete(s.url(&format!("/supporthub/api/agents/{id}")))
+            .bearer_auth(SH_TOKEN)
+            .send()
+            .await
+            .expect("delete");
+        assert!(res.status().is_success(), "delete {id}: {}", res.status());
+    }
+    for i in 0..added {
+        let res = c
+            .post(s.url("/ndoto/api/v1/accounts/1/agents"))
+            .header("api_access_token", TOKEN)
+            .json(&json!({"name": format!("Newcomer {i:04}"), "email": format!("newcomer{i:04}@example.com"), "role": "agent"}))
+            .send()
+            .await
+            .expect("add");
+        assert_eq!(res.status().as_u16(), 200);
+    }
+}
+
+/// The agents of `g` with a renamed last name.
+async fn renamed_on(g: &Gateway) -> usize {
+    people(g)
+        .await
+        .iter()
+        .filter(|p| p["name"].as_str().is_some_and(|n| n.contains("Renamed")))
+        .count()
+}
+
+/// A cutover's delta run: after a full copy, three agents change at the source, one is
+/// deleted and one added; the delta run does exactly 3 updates, 1 create and 1 delete, names
+/// each agent by both helpdesks' own ids, and a third run does nothing. A dry run first writes
+/// nothing anywhere (not even the gateway's store file).
+#[tokio::test]
+async fn delta_run_brings_only_what_changed() {
+    let (s, t) = (helpdesk(), helpdesk());
+    seed(&s, 12).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = migrate_config(dir.path(), &s, "supporthub", &t, "comm100");
+    let (ok, stdout, stderr) = migrate(&config, &["--dry-run"]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("0 unchanged, 0 changed, 12 new, 0 gone"),
+        "{stdout}"
+    );
+    assert!(
+        !dir.path().join("migrate.db").exists(),
+        "a dry run created the gateway's store"
+    );
+    let (ok, stdout, stderr) = migrate(&config, &[]);
+    assert!(ok, "{stdout}{stderr}");
+    assert_eq!(count(&stdout, "create"), 12, "{stdout}");
+
+    change_source(&s, &[2, 5, 9], &[7], 1).await;
+    // Without the flags, the changes and the departure are said to be left, never "nothing to change".
+    let (ok, stdout, stderr) = migrate(&config, &["--dry-run"]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("left as they are: 4 agents") && !stdout.contains("nothing to change"),
+        "{stdout}"
+    );
+    // --delete-missing deletes: it asks for --yes, unless only planned.
+    let (ok, _, stderr) = migrate(&config, &["--update-existing", "--delete-missing"]);
+    assert!(!ok && stderr.contains("add --yes"), "{stderr}");
+    let (ok, stdout, stderr) = migrate(
+        &config,
+        &["--update-existing", "--delete-missing", "--dry-run"],
+    );
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("8 unchanged, 3 changed, 1 new, 1 gone at the source"),
+        "the counts come before anything is done: {stdout}"
+    );
+    assert_eq!(
+        (
+            count(&stdout, "update"),
+            count(&stdout, "create"),
+            count(&stdout, "delete")
+        ),
+        (3, 1, 1),
+        "{stdout}"
+    );
+    assert_eq!(renamed_on(&t).await, 0, "a dry run writes nothing");
+
+    let report = dir.path().join("report.json");
+    let report_arg = report.to_str().expect("utf-8").to_owned();
+    let (ok, stdout, stderr) = migrate(
+        &config,
+        &[
+            "--update-existing",
+            "--delete-missing",
+            "--yes",
+            "--report",
+            &report_arg,
+        ],
+    );
+    assert!(ok, "{stdout}{stderr}");
+    assert_eq!(
+        (
+            count(&stdout, "update"),
+            count(&stdout, "create"),
+            count(&stdout, "delete"),
+            count(&stdout, "skip")
+        ),
+        (3, 1, 1, 8),
+        "{stdout}"
+    );
+    assert_eq!(renamed_on(&t).await, 3, "the target has the new names");
+    same_people(&s, &t, true).await;
+
+    // The report names agents as each helpdesk does: supporthub's integers, comm100's GUIDs.
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("JSON");
+    assert_eq!(report["delta"]["changed"], 3, "{report}");
+    let agents = report["agents"].as_array().expect("agents");
+    for a in agents {
+        let source = a["source_id"].as_str().expect("source id");
+        assert!(source.parse::<u64>().is_ok(), "a supporthub id: {a}");
+        let target = a["target_id"].as_str().expect("target id");
+        assert!(uuid::Uuid::parse_str(target).is_ok(), "a comm100 id: {a}");
+    }
+    let deleted: Vec<&Value> = agents.iter().filter(|a| a["action"] == "delete").collect();
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(deleted[0]["source_id"], "7", "the id it had at the source");
+    let created: Vec<&Value> = agents.iter().filter(|a| a["action"] == "create").collect();
+    assert_eq!(created[0]["email"], "newcomer0000@example.com");
+    assert!(
+        created[0]["synthesised_fields"]
+            .as_array()
+            .is_some_and(|f| f.contains(&json!("password"))),
+        "comm100 requires a password, generated: {}",
+        created[0]
+    );
+
+    // A third run does nothing.
+    let (ok, stdout, _) = migrate(&config, &["--update-existing", "--delete-missing", "--yes"]);
+    assert!(ok);
+    assert!(
+        stdout.contains("12 unchanged, 0 changed, 0 new, 0 gone"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("nothing to change"), "{stdout}");
+}
+
+/// The same delta, killed (SIGKILL) halfway through: the next run finishes it, nothing is
+/// duplicated or lost, and the run after that does nothing.
+#[tokio::test]
+async fn delta_run_killed_midway_resumes() {
+    const SEEDED: u64 = 240;
+    let (s, t) = (helpdesk(), helpdesk());
+    seed(&s, SEEDED as usize).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = migrate_config(dir.path(), &s, "supporthub", &t, "comm100");
+    let (ok, stdout, stderr) = migrate(&config, &[]);
+    assert!(ok, "{stdout}{stderr}");
+
+    // Enough changes that the run is still going when it is killed.
+    let renamed: Vec<u64> = (1..=200).collect();
+    let deleted: Vec<u64> = (201..=210).collect();
+    change_source(&s, &renamed, &deleted, 10).await;
+    let mut child = migrate_command(
+        &config,
+        &[
+            "--update-existing",
+            "--delete-missing",
+            "--yes",
+            "--concurrency",
+            "1",
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("migrate");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while renamed_on(&t).await < 20 {
+        assert!(Instant::now() < deadline, "the delta run made no progress");
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the delta run ended before it could be killed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    let partial = renamed_on(&t).await;
+    assert!(partial < renamed.len(), "killed midway: {partial}");
+
+    let (ok, stdout, stderr) =
+        migrate(&config, &["--update-existing", "--delete-missing", "--yes"]);
+    assert!(ok, "{stdout}{stderr}");
+    assert_eq!(count(&stdout, "failed"), 0, "{stdout}");
+    assert!(
+        count(&stdout, "update") <= renamed.len() - partial + 1,
+        "at most the agent under way at the kill is written twice: {stdout}"
+    );
+    assert_eq!(renamed_on(&t).await, renamed.len());
+    same_people(&s, &t, true).await;
+
+    let (ok, stdout, _) = migrate(&config, &["--update-existing", "--delete-missing", "--yes"]);
+    assert!(ok);
+    assert!(
+        stdout.contains(&format!("{} unchanged, 0 changed, 0 new, 0 gone", SEEDED)),
+        "{stdout}"
+    );
+    assert!(stdout.contains("nothing to change"), "{stdout}");
+}
+
+/// `--watch` repeats delta runs, one line each, brings a change made between two of them,
+/// and stops cleanly on Ctrl-C (SIGINT) with exit 0.
+#[tokio::test]
+async fn watch_repeats_delta_runs_until_interrupted() {
+    use std::io::BufRead;
+    let (s, t) = (helpdesk(), helpdesk());
+    seed(&s, 6).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = migrate_config(dir.path(), &s, "supporthub", &t, "comm100");
+    let mut child = migrate_command(
+        &config,
+        &["--update-existing", "--watch", "--interval", "300ms"],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("migrate --watch");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let next = |what: &str| {
+        rx.recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("no {what} line: {e}"))
+    };
+    let first = next("first run");
+    assert!(first.contains("run 1: create 6,"), "{first}");
+    let second = next("second run");
+    assert!(
+        second.contains("run 2: create 0, update 0, delete 0, skip 6"),
+        "{second}"
+    );
+    change_source(&s, &[3], &[], 0).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let line = next("later run");
+        if line.contains("update 1") {
+            assert!(line.contains("1 changed"), "{line}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the change never arrived");
+    }
+    assert_eq!(renamed_on(&t).await, 1);
+    let pid = child.id().to_string();
+    let sent = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let status = child.wait().expect("wait");
+    assert!(
+        status.success(),
+        "a watch stopped by Ctrl-C exits 0: {status}"
+    );
 }

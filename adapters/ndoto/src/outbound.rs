@@ -23,6 +23,15 @@ const HOLDS: &[Field] = &[
     Field::Avatar,
     Field::Confirmed,
 ];
+/// Chatwoot takes the email on create; only its updates leave it out.
+const CREATED_WITH: &[Field] = &[
+    Field::Email,
+    Field::DisplayName,
+    Field::Role,
+    Field::Availability,
+    Field::Avatar,
+    Field::Confirmed,
+];
 const REQUIRES: &[Field] = &[Field::DisplayName];
 
 /// The account an upstream manages (its `account_id`).
@@ -102,6 +111,10 @@ impl Remote for NdotoRemote {
 
     fn holds(&self) -> &'static [Field] {
         HOLDS
+    }
+
+    fn created_with(&self) -> &'static [Field] {
+        CREATED_WITH
     }
 
     fn requires(&self) -> &'static [Field] {

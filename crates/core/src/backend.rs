@@ -117,7 +117,18 @@ pub trait Backend: Send + Sync + 'static {
     }
 }
 
-/// What `agentgw migrate` asks of a target before writing to it: questions no face asks.
+/// One agent as `agentgw migrate` lists it: its helpdesk's own id beside its profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    /// The id the helpdesk itself shows (an integer, a GUID or a 17-character id, as text).
+    pub native: String,
+    /// The gateway's integer id; `None` for an upstream agent a read-only listing saw first.
+    pub gateway: Option<i64>,
+    pub profile: agentgw_model::Profile,
+}
+
+/// What `agentgw migrate` asks of either side: questions no face asks.
+#[async_trait]
 pub trait MigrationTarget: Backend {
     /// The canonical fields this backend stores; `None` means all of them. Migration reports
     /// the rest as lost.
@@ -125,15 +136,44 @@ pub trait MigrationTarget: Backend {
         None
     }
 
+    /// The canonical fields a create stores here; `None` means all of them.
+    fn created_with(&self) -> Option<&'static [agentgw_model::Field]> {
+        self.holds()
+    }
+
     /// Whether a create must carry a password here.
     fn create_needs_password(&self) -> bool {
         false
     }
 
-    /// Check, without writing, whether `new` could be created (defaults applied); the error is
-    /// the one `create` would return.
-    fn check_create(&self, new: &NewAgent) -> Result<(), BackendError> {
-        let _ = new;
-        Ok(())
+    /// The create `create` would send, without writing: `new` with this backend's defaults
+    /// applied; the error is the one `create` would return.
+    fn prepare_create(&self, new: NewAgent) -> Result<NewAgent, BackendError> {
+        Ok(new)
+    }
+
+    /// The id the helpdesk itself shows for the agent whose gateway id is `gateway`.
+    async fn native_id(&self, gateway: i64) -> Result<Option<String>, BackendError> {
+        Ok(Some(gateway.to_string()))
+    }
+
+    /// Every agent, oldest first, with its own id. Without `assign_ids` (a dry run) nothing
+    /// is written: an agent the gateway has never seen gets no gateway id.
+    async fn inventory(&self, assign_ids: bool) -> Result<Vec<Listed>, BackendError> {
+        let _ = assign_ids;
+        let query = ListQuery {
+            sort: agentgw_model::SortOrder::CREATED,
+            ..Default::default()
+        };
+        let page = self.list(&query).await?;
+        Ok(page
+            .items
+            .into_iter()
+            .map(|a| Listed {
+                native: a.ids.int.to_string(),
+                gateway: Some(a.ids.int),
+                profile: a.profile,
+            })
+            .collect())
     }
 }

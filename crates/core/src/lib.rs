@@ -11,7 +11,7 @@ pub mod remote;
 pub mod secret;
 pub mod trace;
 
-pub use backend::{Backend, Batches, MigrationTarget};
+pub use backend::{Backend, Batches, Listed, MigrationTarget};
 pub use config::{
     Config, ConfigError, Dialects, PasswordPolicy, RouteConfig, ServerConfig, StoreConfig,
     UpstreamConfig, UpstreamDefaults,

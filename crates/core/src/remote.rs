@@ -66,6 +66,11 @@ pub trait Remote: Send + Sync + 'static {
     /// The canonical fields it stores; the gateway keeps the others as shadow fields.
     fn holds(&self) -> &'static [Field];
 
+    /// The canonical fields a create stores: `holds`, and those that cannot change afterwards.
+    fn created_with(&self) -> &'static [Field] {
+        self.holds()
+    }
+
     /// The fields a create must carry (filled from the upstream's defaults when missing).
     fn requires(&self) -> &'static [Field];
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use crate::{Availability, Flags, Password, Profile, Role, TimeZone, join_name};
+use crate::{Availability, Field, Flags, Password, Profile, Role, TimeZone, join_name};
 
 /// A partial update. `None` leaves a field as it is; for optional fields `Some(None)` clears it.
 /// Flags merge key by key; extensions merge field by field within their dialect.
@@ -38,6 +38,37 @@ pub struct ProfilePatch {
     /// A new password; the embedded store replaces the stored hash.
     pub password: Option<Password>,
 }
+
+/// Leaves one field of a patch alone.
+type ClearField = fn(&mut ProfilePatch);
+
+/// How each field is left out of a patch: one row per field.
+const CLEAR: [(Field, ClearField); 24] = [
+    (Field::Email, |p| p.email = None),
+    (Field::FirstName, |p| p.first_name = None),
+    (Field::LastName, |p| p.last_name = None),
+    (Field::DisplayName, |p| p.display_name = None),
+    (Field::Username, |p| p.username = None),
+    (Field::Role, |p| p.role = None),
+    (Field::Availability, |p| p.availability = None),
+    (Field::Active, |p| p.active = None),
+    (Field::Confirmed, |p| p.confirmed = None),
+    (Field::Locked, |p| p.locked_at = None),
+    (Field::Banned, |p| p.banned = None),
+    (Field::Phone, |p| p.phone = None),
+    (Field::PhoneCountryCode, |p| p.phone_country_code = None),
+    (Field::Title, |p| p.title = None),
+    (Field::Bio, |p| p.bio = None),
+    (Field::Avatar, |p| p.avatar_url = None),
+    (Field::TimeZone, |p| p.time_zone = None),
+    (Field::Language, |p| p.language = None),
+    (Field::DatetimeFormat, |p| p.datetime_format = None),
+    (Field::Teams, |p| p.teams = None),
+    (Field::Permissions, |p| p.permissions = None),
+    (Field::Notifications, |p| p.notifications = None),
+    (Field::LastLogin, |p| p.last_login_at = None),
+    (Field::LastActive, |p| p.last_active_at = None),
+];
 
 fn set<T>(slot: &mut T, value: Option<T>) {
     if let Some(v) = value {
@@ -76,6 +107,15 @@ impl ProfilePatch {
             extensions: None,
             password: None,
         }
+    }
+
+    /// A patch that sets `fields` to their values in `p` and leaves every other field alone.
+    pub fn only(p: &Profile, fields: &[Field]) -> Self {
+        let mut patch = ProfilePatch::from_profile(p);
+        for (_, clear) in CLEAR.iter().filter(|(f, _)| !fields.contains(f)) {
+            clear(&mut patch);
+        }
+        patch
     }
 
     /// Apply to `profile`. The display name follows first/last name changes while it still
@@ -135,6 +175,28 @@ mod tests {
             display_name: display.into(),
             ..Profile::default()
         }
+    }
+
+    #[test]
+    fn only_sets_the_fields_named() {
+        let mut source = profile("Ann", "New", "Ann New");
+        source.title = Some("Lead".into());
+        source.phone = Some("555".into());
+        let mut target = profile("Ann", "Old", "Ann Old");
+        target.phone = Some("123".into());
+        let before = target.clone();
+        ProfilePatch::only(&source, &[Field::LastName, Field::Title]).apply(&mut target);
+        assert_eq!(target.last_name, "New");
+        assert_eq!(target.title.as_deref(), Some("Lead"));
+        assert_eq!(target.phone, before.phone, "a field not named stays");
+        assert_eq!(
+            target.display_name, "Ann New",
+            "a derived display name follows"
+        );
+        // Every field named is every field set: the table has a row for each.
+        let mut all = Profile::default();
+        ProfilePatch::only(&source, &Field::ALL).apply(&mut all);
+        assert_eq!(all, source);
     }
 
     #[test]

@@ -163,7 +163,11 @@ impl IdMap {
             .ok_or_else(|| BackendError::Internal("no id mapping".into()))
     }
 
-    async fn lookup(&self, natives: &[String]) -> Result<HashMap<String, Mapped>, BackendError> {
+    /// The mappings that already exist for `natives`, keyed by native id; maps none (reads only).
+    pub async fn lookup(
+        &self,
+        natives: &[String],
+    ) -> Result<HashMap<String, Mapped>, BackendError> {
         let mut out = HashMap::with_capacity(natives.len());
         for chunk in natives.chunks(CHUNK) {
             let placeholders: Vec<String> =

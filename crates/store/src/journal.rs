@@ -1,4 +1,5 @@
-//! The migration journal: which source agent became which target agent, per run key.
+//! The migration journal: which source agent became which target agent, per run key, with a
+//! fingerprint of what the source held when it was last copied.
 
 use std::collections::HashMap;
 
@@ -15,6 +16,19 @@ pub struct Journal {
     run: String,
 }
 
+/// One journaled agent, keyed by its source gateway id.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct JournalEntry {
+    /// The target's gateway id.
+    pub target: String,
+    /// The source's own id (what its helpdesk shows); `None` on rows from before delta runs.
+    pub source_native: Option<String>,
+    /// The target's own id; `None` on rows from before delta runs.
+    pub target_native: Option<String>,
+    /// The source fields as last copied (opaque to the store); `None` when never taken.
+    pub fingerprint: Option<String>,
+}
+
 impl Journal {
     pub(crate) fn new(pool: AnyPool, run: &str) -> Self {
         Journal {
@@ -23,42 +37,68 @@ impl Journal {
         }
     }
 
-    /// Every source id already copied, with its target id.
-    pub async fn entries(&self) -> Result<HashMap<String, String>, BackendError> {
-        let rows = sqlx::query("SELECT source_id, target_id FROM migration_journal WHERE run = $1")
-            .bind(self.run.clone())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+    /// Every source id already copied, with what the journal knows of it.
+    pub async fn entries(&self) -> Result<HashMap<String, JournalEntry>, BackendError> {
+        let rows = sqlx::query(
+            "SELECT source_id, target_id, source_native, target_native, fingerprint \
+             FROM migration_journal WHERE run = $1",
+        )
+        .bind(self.run.clone())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
         rows.iter()
             .map(|r| {
+                let text = |c: &str| r.try_get::<Option<String>, _>(c).map_err(db_error);
                 Ok((
                     r.try_get("source_id").map_err(db_error)?,
-                    r.try_get("target_id").map_err(db_error)?,
+                    JournalEntry {
+                        target: r.try_get("target_id").map_err(db_error)?,
+                        source_native: text("source_native")?,
+                        target_native: text("target_native")?,
+                        fingerprint: text("fingerprint")?,
+                    },
                 ))
             })
             .collect()
     }
 
-    /// Record that `source` is now `target` (created, updated or matched).
+    /// Record that `source` is now `entry.target` (created, updated or matched).
     pub async fn record(
         &self,
         source: &str,
-        target: &str,
+        entry: &JournalEntry,
         action: &str,
     ) -> Result<(), BackendError> {
         sqlx::query(
-            "INSERT INTO migration_journal (run, source_id, target_id, action, at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (run, source_id) DO UPDATE SET target_id = excluded.target_id, action = excluded.action, at = excluded.at",
+            "INSERT INTO migration_journal (run, source_id, target_id, action, at, source_native, target_native, fingerprint) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (run, source_id) DO UPDATE SET target_id = excluded.target_id, action = excluded.action, \
+             at = excluded.at, source_native = excluded.source_native, target_native = excluded.target_native, \
+             fingerprint = excluded.fingerprint",
         )
         .bind(self.run.clone())
         .bind(source.to_owned())
-        .bind(target.to_owned())
+        .bind(entry.target.clone())
         .bind(action.to_owned())
         .bind(ts(Utc::now()))
+        .bind(entry.source_native.clone())
+        .bind(entry.target_native.clone())
+        .bind(entry.fingerprint.clone())
         .execute(&self.pool)
         .await
         .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Forget `source`: it is gone at the source and no longer on the target.
+    pub async fn forget(&self, source: &str) -> Result<(), BackendError> {
+        sqlx::query("DELETE FROM migration_journal WHERE run = $1 AND source_id = $2")
+            .bind(self.run.clone())
+            .bind(source.to_owned())
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 }

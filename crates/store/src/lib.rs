@@ -22,7 +22,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
 pub use idmap::{IdMap, Mapped};
-pub use journal::Journal;
+pub use journal::{Journal, JournalEntry};
 pub use password::verify_password;
 pub use tenant::TenantStore;
 
@@ -59,15 +59,20 @@ pub struct Store {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The file a `sqlite:` URL names; `None` for an in-memory database or another database.
+pub fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let file = rest.split('?').next().unwrap_or(rest);
+    (!file.is_empty() && !file.starts_with(":memory:")).then_some(file)
+}
+
 /// Turn a `sqlite://path` URL into one that creates the file, and make its directory.
 fn prepare_sqlite_url(url: &str) -> Result<String, StoreError> {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:");
-    let file = path.split('?').next().unwrap_or(path);
-    if file.is_empty() || file.starts_with(":memory:") {
+    let Some(file) = sqlite_file(url) else {
         return Ok(url.to_owned());
-    }
+    };
     if let Some(dir) = std::path::Path::new(file)
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -34,11 +34,8 @@ impl Reader {
     /// A reader for the file behind a `sqlite:` URL; none for an in-memory database, whose
     /// contents only its own connection can see.
     pub fn for_url(url: &str) -> Option<Reader> {
-        let rest = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))?;
-        let file = rest.split('?').next().unwrap_or(rest);
-        if file.is_empty() || file.starts_with(":memory:") || url.contains("mode=memory") {
+        let file = crate::sqlite_file(url)?;
+        if url.contains("mode=memory") {
             return None;
         }
         Some(Reader {

@@ -104,6 +104,8 @@ suite!(
     values_past_the_limits_are_refused_alike,
     look_alike_emails_are_one_agent_or_refused,
     a_row_that_cannot_be_read_is_left_out_of_lists,
+    journal_keeps_natives_and_fingerprints,
+    a_lookup_maps_nothing,
 );
 
 async fn create_and_get_by_every_id(store: &Store) {
@@ -752,6 +754,59 @@ async fn upstream_ids_are_mapped_once_and_retired(store: &Store) {
         .filter_map(|r| r.ok()?.ok())
         .collect();
     assert_eq!(ids.len(), 1);
+}
+
+/// The migration journal, per run: entries with both helpdesks' ids and a fingerprint, a
+/// re-record replacing them, NULLs kept as `None`, and forgetting.
+async fn journal_keeps_natives_and_fingerprints(store: &Store) {
+    use agentgw_store::JournalEntry;
+    let run = format!("a -> b {}", uuid_like());
+    let journal = store.journal(&run);
+    let other = store.journal(&format!("{run} (other)"));
+    let entry = JournalEntry {
+        target: "10".into(),
+        source_native: Some("5".into()),
+        target_native: Some("c2c165b7-d5ce-40e5-a492-f586f514a062".into()),
+        fingerprint: Some(r#"{"email":"0123456789abcdef"}"#.into()),
+    };
+    journal.record("1", &entry, "create").await.expect("record");
+    let bare = JournalEntry {
+        target: "11".into(),
+        ..JournalEntry::default()
+    };
+    journal.record("2", &bare, "matched").await.expect("record");
+    let entries = journal.entries().await.expect("entries");
+    assert_eq!(entries.get("1"), Some(&entry));
+    assert_eq!(entries.get("2"), Some(&bare), "NULLs read back as None");
+    assert!(
+        other.entries().await.expect("other").is_empty(),
+        "runs are apart"
+    );
+
+    let updated = JournalEntry {
+        fingerprint: Some(r#"{"email":"fedcba9876543210"}"#.into()),
+        ..entry
+    };
+    journal
+        .record("1", &updated, "update")
+        .await
+        .expect("again");
+    journal.forget("2").await.expect("forget");
+    let entries = journal.entries().await.expect("entries");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries.get("1"), Some(&updated));
+}
+
+/// `IdMap::lookup` (a dry run's listing) reads mappings and never creates one.
+async fn a_lookup_maps_nothing(store: &Store) {
+    let map = store.id_map(&format!("up-{}", uuid_like()));
+    let natives = vec!["1".to_owned(), "2".to_owned()];
+    assert!(map.lookup(&natives).await.expect("lookup").is_empty());
+    assert!(map.lookup(&natives).await.expect("lookup").is_empty());
+    let one = map.ensure_one("2").await.expect("ensure");
+    let found = map.lookup(&natives).await.expect("lookup");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found.get("2"), Some(&one));
 }
 
 /// 200 updates of one agent at once, each setting one named value of its own (50 permissions,

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use agentgw_core::{
-    Backend, BackendError, Batches, FilterSupport, MigrationTarget, PasswordPolicy, Remote,
+    Backend, BackendError, Batches, FilterSupport, Listed, MigrationTarget, PasswordPolicy, Remote,
     RemoteAgent, UpstreamDefaults,
 };
 use agentgw_model::{
@@ -352,17 +352,70 @@ impl Backend for UpstreamBackend {
     }
 }
 
+#[async_trait]
 impl MigrationTarget for UpstreamBackend {
     fn holds(&self) -> Option<&'static [Field]> {
         Some(self.remote.holds())
+    }
+
+    fn created_with(&self) -> Option<&'static [Field]> {
+        Some(self.remote.created_with())
     }
 
     fn create_needs_password(&self) -> bool {
         self.remote.requires_password()
     }
 
-    fn check_create(&self, new: &NewAgent) -> Result<(), BackendError> {
-        self.complete(new.clone()).map(drop)
+    fn prepare_create(&self, new: NewAgent) -> Result<NewAgent, BackendError> {
+        self.complete(new)
+    }
+
+    async fn native_id(&self, gateway: i64) -> Result<Option<String>, BackendError> {
+        self.map.native(&AgentId::Int(gateway)).await
+    }
+
+    async fn inventory(&self, assign_ids: bool) -> Result<Vec<Listed>, BackendError> {
+        let query = ListQuery {
+            sort: self.remote.native_order(),
+            ..Default::default()
+        };
+        let now = chrono::Utc::now();
+        let mut listed = Vec::new();
+        let mut batches = self.remote.scan(query);
+        while let Some(batch) = batches.try_next().await? {
+            let natives: Vec<String> = batch.iter().map(|r| r.id.clone()).collect();
+            // A dry run only reads the id map: an agent seen for the first time stays unmapped.
+            let known: std::collections::HashMap<String, Mapped> = if assign_ids {
+                natives
+                    .iter()
+                    .cloned()
+                    .zip(self.map.ensure(&natives).await?)
+                    .collect()
+            } else {
+                self.map.lookup(&natives).await?
+            };
+            for remote in batch {
+                let native = remote.id.clone();
+                let (created, gateway, profile) = match known.get(&native).cloned() {
+                    Some(mapped) => {
+                        let agent = self.agent(remote, mapped);
+                        (agent.created_at, Some(agent.ids.int), agent.profile)
+                    }
+                    None => (remote.created_at.unwrap_or(now), None, remote.profile),
+                };
+                listed.push((
+                    created,
+                    Listed {
+                        native,
+                        gateway,
+                        profile,
+                    },
+                ));
+            }
+        }
+        // Oldest first, as the source created them: a migration keeps their order.
+        listed.sort_by_key(|(created, _)| *created);
+        Ok(listed.into_iter().map(|(_, l)| l).collect())
     }
 }
 
