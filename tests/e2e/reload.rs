@@ -4,22 +4,14 @@
 
 use std::time::{Duration, Instant};
 
-use agentgw_tests::{Gateway, TOKEN, ndoto_config};
+use agentgw_tests::{Gateway, TOKEN, client, ndoto_config};
 
 const AGENTS: &str = "/ndoto/api/v1/accounts/1/agents";
 
-/// A client without a connection pool: each request its own connection, so what is measured
-/// is the gateway's accepting during a reload, not a client's reuse of a closing connection.
-fn fresh_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client")
-}
-
+/// `client()` keeps no pool: each request opens its own connection, so what is measured is
+/// the gateway's accepting during a reload, not a client's reuse of a closing connection.
 async fn status_with(gw: &Gateway, token: &str) -> u16 {
-    fresh_client()
+    client()
         .get(gw.url(AGENTS))
         .header("api_access_token", token)
         .send()
@@ -55,7 +47,7 @@ async fn sighup_swaps_credentials_in_flight_and_refuses_an_invalid_file() {
         let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline {
             let batch = (0..4).map(|_| {
-                fresh_client()
+                client()
                     .get(format!("{base}{AGENTS}"))
                     .header("api_access_token", TOKEN)
                     .send()
