@@ -12,8 +12,9 @@ use agentgw_core::BackendError;
 use agentgw_model::{AgentId, AgentIds, Profile};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, Row};
 
+use crate::Pools;
 use crate::ids;
 use crate::reader::Reader;
 use crate::record::{IdValue, db_error, id_column, ts};
@@ -21,7 +22,7 @@ use crate::record::{IdValue, db_error, id_column, ts};
 /// The id map and shadow fields of one upstream.
 #[derive(Clone)]
 pub struct IdMap {
-    pool: AnyPool,
+    pools: Pools,
     /// Inline reads by id, on a SQLite file.
     reader: Option<Arc<Reader>>,
     tenant: String,
@@ -122,9 +123,9 @@ pub(crate) fn resolve_sql(column: &str) -> String {
 const CHUNK: usize = 200;
 
 impl IdMap {
-    pub(crate) fn new(pool: AnyPool, reader: Option<Arc<Reader>>, upstream: &str) -> Self {
+    pub(crate) fn new(pools: Pools, reader: Option<Arc<Reader>>, upstream: &str) -> Self {
         IdMap {
-            pool,
+            pools,
             reader,
             tenant: format!("upstream:{upstream}"),
         }
@@ -180,7 +181,7 @@ impl IdMap {
             for n in chunk {
                 q = q.bind(n.clone());
             }
-            for row in q.fetch_all(&self.pool).await.map_err(db_error)? {
+            for row in q.fetch_all(&self.pools.read).await.map_err(db_error)? {
                 let (native, m) = mapped(&row)?;
                 out.insert(native, m);
             }
@@ -216,7 +217,7 @@ impl IdMap {
                 .bind(ids::short_id())
                 .bind((*native).clone());
         }
-        q.execute(&self.pool).await.map_err(db_error)?;
+        q.execute(&self.pools.write).await.map_err(db_error)?;
         Ok(())
     }
 
@@ -231,7 +232,7 @@ impl IdMap {
             return found;
         }
         let q = value.bind(sqlx::query(AssertSqlSafe(sql)).bind(self.tenant.clone()));
-        let row = q.fetch_optional(&self.pool).await.map_err(db_error)?;
+        let row = q.fetch_optional(&self.pools.read).await.map_err(db_error)?;
         row.as_ref().map(mapped).transpose()
     }
 
@@ -267,7 +268,7 @@ impl IdMap {
             .bind(ts(Utc::now()))
             .bind(self.tenant.clone())
             .bind(native.to_owned())
-            .execute(&self.pool)
+            .execute(&self.pools.write)
             .await
             .map_err(db_error)?;
         Ok(())
@@ -280,7 +281,7 @@ impl IdMap {
             .bind(ts(Utc::now()))
             .bind(self.tenant.clone())
             .bind(native.to_owned())
-            .execute(&self.pool)
+            .execute(&self.pools.write)
             .await
             .map_err(db_error)?;
         Ok(())

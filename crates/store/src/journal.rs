@@ -5,14 +5,15 @@ use std::collections::HashMap;
 
 use agentgw_core::BackendError;
 use chrono::Utc;
-use sqlx::{AnyPool, Row};
+use sqlx::Row;
 
+use crate::Pools;
 use crate::record::{db_error, ts};
 
 /// The journal of one migration (`<from> -> <to>`).
 #[derive(Clone)]
 pub struct Journal {
-    pool: AnyPool,
+    pools: Pools,
     run: String,
 }
 
@@ -30,9 +31,9 @@ pub struct JournalEntry {
 }
 
 impl Journal {
-    pub(crate) fn new(pool: AnyPool, run: &str) -> Self {
+    pub(crate) fn new(pools: Pools, run: &str) -> Self {
         Journal {
-            pool,
+            pools,
             run: run.to_owned(),
         }
     }
@@ -44,7 +45,7 @@ impl Journal {
              FROM migration_journal WHERE run = $1",
         )
         .bind(self.run.clone())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pools.read)
         .await
         .map_err(db_error)?;
         rows.iter()
@@ -85,7 +86,7 @@ impl Journal {
         .bind(entry.source_native.clone())
         .bind(entry.target_native.clone())
         .bind(entry.fingerprint.clone())
-        .execute(&self.pool)
+        .execute(&self.pools.write)
         .await
         .map_err(db_error)?;
         Ok(())
@@ -96,7 +97,7 @@ impl Journal {
         sqlx::query("DELETE FROM migration_journal WHERE run = $1 AND source_id = $2")
             .bind(self.run.clone())
             .bind(source.to_owned())
-            .execute(&self.pool)
+            .execute(&self.pools.write)
             .await
             .map_err(db_error)?;
         Ok(())

@@ -6,6 +6,7 @@ use chrono::Utc;
 use sqlx::AnyPool;
 use sqlx::any::AnyRow;
 
+use crate::Pools;
 use crate::ids;
 use crate::record::{db_error, norm, ts};
 
@@ -51,7 +52,7 @@ async fn by_name(
 /// The teams named `names`, creating missing ones when `create` (concurrent creates of one
 /// name yield one team: the unique index decides, and the loser reads the winner's row).
 pub(crate) async fn named(
-    pool: &AnyPool,
+    pools: &Pools,
     tenant: &str,
     names: &[String],
     create: bool,
@@ -62,7 +63,7 @@ pub(crate) async fn named(
         if out.iter().any(|t| norm(&t.name) == key) {
             continue;
         }
-        let mut found = by_name(pool, tenant, &key).await?;
+        let mut found = by_name(&pools.read, tenant, &key).await?;
         if found.is_none() && create {
             sqlx::query(
                 "INSERT INTO teams (tenant, guid, name, name_norm, emoji, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -74,10 +75,10 @@ pub(crate) async fn named(
             .bind(&key)
             .bind(emoji_for(&key))
             .bind(ts(Utc::now()))
-            .execute(pool)
+            .execute(&pools.write)
             .await
             .map_err(db_error)?;
-            found = by_name(pool, tenant, &key).await?;
+            found = by_name(&pools.read, tenant, &key).await?;
         }
         out.extend(found);
     }

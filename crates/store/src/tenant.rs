@@ -9,10 +9,11 @@ use async_trait::async_trait;
 use std::sync::Arc;
 
 use chrono::Utc;
+use sqlx::AssertSqlSafe;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
-use sqlx::{AnyPool, AssertSqlSafe};
 
+use crate::Pools;
 use crate::ids;
 use crate::password::hash_password;
 use crate::reader::Reader;
@@ -29,7 +30,7 @@ const MAX_USERNAME_SUFFIX: u32 = 1000;
 /// The embedded backend for one tenant.
 #[derive(Clone)]
 pub struct TenantStore {
-    pool: AnyPool,
+    pools: Pools,
     /// SQLite: `live_counts` answers unfiltered totals, and a writer locks the whole database
     /// (PostgreSQL locks the row).
     sqlite: bool,
@@ -192,13 +193,13 @@ pub(crate) fn fetch_sql(column: &str) -> String {
 
 impl TenantStore {
     pub(crate) fn new(
-        pool: AnyPool,
+        pools: Pools,
         sqlite: bool,
         reader: Option<Arc<Reader>>,
         tenant: &str,
     ) -> Self {
         TenantStore {
-            pool,
+            pools,
             sqlite,
             reader,
             tenant: tenant.to_owned(),
@@ -213,7 +214,7 @@ impl TenantStore {
         }
         let row = value
             .bind(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant))
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.pools.read)
             .await
             .map_err(db_error)?
             .ok_or(BackendError::NotFound)?;
@@ -231,7 +232,7 @@ impl TenantStore {
             Some(found) => found,
             None => sqlx::query(SQL)
                 .bind(&self.tenant)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.pools.read)
                 .await
                 .map_err(db_error)?
                 .map(|row| sqlx::Row::try_get::<i64, _>(&row, "live"))
@@ -276,7 +277,7 @@ impl TenantStore {
                 .bind(&self.tenant)
                 .bind(value.clone())
                 .bind(except)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.pools.read)
                 .await
                 .map_err(db_error)?;
             if taken.is_some() {
@@ -299,7 +300,7 @@ impl TenantStore {
         );
         let row = value
             .bind(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant))
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.pools.read)
             .await
             .map_err(db_error)?
             .ok_or(BackendError::NotFound)?;
@@ -328,7 +329,7 @@ impl Backend for TenantStore {
                 sqlx::query(AssertSqlSafe(count_sql)).bind(&self.tenant),
                 &args,
             )
-            .fetch_one(&self.pool)
+            .fetch_one(&self.pools.read)
             .await
             .map_err(db_error)?;
             sqlx::Row::try_get(&row, "n").map_err(db_error)?
@@ -362,7 +363,7 @@ impl Backend for TenantStore {
             bind_args(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant), &args),
             &window_args,
         );
-        let rows = q.fetch_all(&self.pool).await.map_err(db_error)?;
+        let rows = q.fetch_all(&self.pools.read).await.map_err(db_error)?;
         // One row that cannot be read (written by an older version, or damaged) must not take
         // every list down with it: it is logged and left out; a GET of it is that agent's 500.
         let items = rows.iter().filter_map(readable).collect();
@@ -416,7 +417,7 @@ impl Backend for TenantStore {
                 .bind_columns(insert)
                 .bind(hash.clone())
                 .bind(&now)
-                .fetch_one(&self.pool)
+                .fetch_one(&self.pools.write)
                 .await;
             match inserted {
                 Ok(row) => {
@@ -453,7 +454,7 @@ impl Backend for TenantStore {
         } else {
             ("BEGIN", " FOR UPDATE")
         };
-        let mut tx = self.pool.begin_with(begin).await.map_err(db_error)?;
+        let mut tx = self.pools.write.begin_with(begin).await.map_err(db_error)?;
         let row = value
             .bind(sqlx::query(AssertSqlSafe(fetch_sql(column) + lock)).bind(&self.tenant))
             .fetch_optional(&mut *tx)
@@ -509,7 +510,7 @@ impl Backend for TenantStore {
             .bind(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant))
             .bind(ts(Utc::now()));
         match q
-            .execute(&self.pool)
+            .execute(&self.pools.write)
             .await
             .map_err(db_error)?
             .rows_affected()
@@ -520,11 +521,11 @@ impl Backend for TenantStore {
     }
 
     async fn teams(&self, names: &[String], create: bool) -> Result<Vec<Team>, BackendError> {
-        crate::teams::named(&self.pool, &self.tenant, names, create).await
+        crate::teams::named(&self.pools, &self.tenant, names, create).await
     }
 
     async fn teams_by_guid(&self, guids: &[uuid::Uuid]) -> Result<Vec<Team>, BackendError> {
-        crate::teams::by_guid(&self.pool, &self.tenant, guids).await
+        crate::teams::by_guid(&self.pools.read, &self.tenant, guids).await
     }
 }
 

@@ -100,7 +100,7 @@ suite!(
     teams_are_created_once_by_name,
     upstream_ids_are_mapped_once_and_retired,
     concurrent_updates_of_one_agent_all_apply,
-    two_pools_updating_one_agent_lose_nothing,
+    two_pools_on_one_database_lose_nothing,
     values_past_the_limits_are_refused_alike,
     look_alike_emails_are_one_agent_or_refused,
     a_row_that_cannot_be_read_is_left_out_of_lists,
@@ -877,8 +877,9 @@ async fn concurrent_updates_of_one_agent_all_apply(db: &Db) {
     concurrent_updates_race(&[t], &AgentId::Int(a.ids.int)).await;
 }
 
-/// Two pools on one database stand in for two gateways sharing it.
-async fn two_pools_updating_one_agent_lose_nothing(db: &Db) {
+/// Two pools on one database stand in for two gateways sharing it: updates, creates and
+/// id-map writes through both at once.
+async fn two_pools_on_one_database_lose_nothing(db: &Db) {
     let other = Store::connect(&db.url).await.expect("second pool");
     let t = fresh_tenant(db);
     let a = t
@@ -906,6 +907,31 @@ async fn two_pools_updating_one_agent_lose_nothing(db: &Db) {
     ints.sort_unstable();
     ints.dedup();
     assert_eq!(ints.len(), 10);
+    // Both map the same upstream's pages at once (two gateways listing one upstream): each
+    // native gets one mapping, which both then agree on, and no two natives share an id.
+    let upstream = format!("up-{}", uuid_like());
+    let maps = [db.id_map(&upstream), other.id_map(&upstream)];
+    let natives: Vec<String> = (0..60).map(|i| format!("native-{i}")).collect();
+    let pages = (0..8).map(|i| {
+        let map = maps[i % 2].clone();
+        let page: Vec<String> = natives.iter().skip(i * 5).take(30).cloned().collect();
+        tokio::spawn(async move { map.ensure(&page).await })
+    });
+    for page in futures_util::future::join_all(pages).await {
+        page.expect("task").expect("ensure");
+    }
+    let seen = maps[0].ensure(&natives).await.expect("ensure all");
+    assert_eq!(seen, maps[1].ensure(&natives).await.expect("ensure all"));
+    for kind in [
+        seen.iter()
+            .map(|m| m.ids.int.to_string())
+            .collect::<Vec<_>>(),
+        seen.iter().map(|m| m.ids.guid.to_string()).collect(),
+        seen.iter().map(|m| m.ids.short.clone()).collect(),
+    ] {
+        let distinct: std::collections::HashSet<_> = kind.iter().collect();
+        assert_eq!(distinct.len(), natives.len(), "ids shared: {kind:?}");
+    }
     other.close().await;
 }
 
