@@ -81,6 +81,33 @@ fn migrate(config: &std::path::Path, extra: &[&str]) -> (bool, String, String) {
 }
 
 /// Seed `n` agents into `s` through its ndoto face (every tenth an administrator).
+/// Start `migrate` (output discarded) and SIGKILL it once `progress` reaches `at`, failing if
+/// it makes no progress within 120 s or ends before it can be killed; the progress at the kill.
+async fn kill_midway(
+    mut command: Command,
+    what: &str,
+    at: usize,
+    mut progress: impl AsyncFnMut() -> usize,
+) -> usize {
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("migrate");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while progress().await < at {
+        assert!(Instant::now() < deadline, "{what} made no progress");
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "{what} ended before it could be killed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    progress().await
+}
+
 async fn seed(s: &Gateway, n: usize) {
     let c = client();
     for i in 0..n {
@@ -179,23 +206,11 @@ async fn supporthub_to_comm100_with_rerun_and_resume() {
 
     // Killed midway...
     let passwords = dir.path().join("passwords.tsv");
-    let mut child = migrate_command(&config, &["--concurrency", "4"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("migrate");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while people(&t).await.len() < 150 {
-        assert!(Instant::now() < deadline, "the first run made no progress");
-        assert!(
-            child.try_wait().expect("wait").is_none(),
-            "the first run ended before it could be killed"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    child.kill().expect("kill -9");
-    let _ = child.wait();
-    let partial = people(&t).await.len();
+    let command = migrate_command(&config, &["--concurrency", "4"]);
+    let partial = kill_midway(command, "the first run", 150, async || {
+        people(&t).await.len()
+    })
+    .await;
     assert!(partial < AGENTS, "killed midway: {partial}");
 
     // ...and resumed: everything, once.
@@ -589,7 +604,7 @@ async fn delta_run_killed_midway_resumes() {
     let renamed: Vec<u64> = (1..=200).collect();
     let deleted: Vec<u64> = (201..=210).collect();
     change_source(&s, &renamed, &deleted, 10).await;
-    let mut child = migrate_command(
+    let command = migrate_command(
         &config,
         &[
             "--update-existing",
@@ -598,23 +613,8 @@ async fn delta_run_killed_midway_resumes() {
             "--concurrency",
             "1",
         ],
-    )
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("migrate");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while renamed_on(&t).await < 20 {
-        assert!(Instant::now() < deadline, "the delta run made no progress");
-        assert!(
-            child.try_wait().expect("wait").is_none(),
-            "the delta run ended before it could be killed"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    child.kill().expect("kill -9");
-    let _ = child.wait();
-    let partial = renamed_on(&t).await;
+    );
+    let partial = kill_midway(command, "the delta run", 20, async || renamed_on(&t).await).await;
     assert!(partial < renamed.len(), "killed midway: {partial}");
 
     let (ok, stdout, stderr) =
