@@ -31,8 +31,8 @@ const MAX_USERNAME_SUFFIX: u32 = 1000;
 #[derive(Clone)]
 pub struct TenantStore {
     pools: Pools,
-    /// SQLite: `live_counts` answers unfiltered totals, and a writer locks the whole database
-    /// (PostgreSQL locks the row).
+    /// SQLite: a writer locks the whole database (PostgreSQL locks the row), and `live_counts`
+    /// has one row per tenant (PostgreSQL's is split in slots).
     sqlite: bool,
     /// Inline reads by id, on a SQLite file.
     reader: Option<Arc<Reader>>,
@@ -221,23 +221,29 @@ impl TenantStore {
         from_row(&row)
     }
 
-    /// The tenant's live agents from `live_counts` (SQLite keeps it by triggers).
+    /// The tenant's live agents from `live_counts`, which both stores keep by triggers.
     async fn live_count(&self) -> Result<i64, BackendError> {
-        const SQL: &str = "SELECT live FROM live_counts WHERE tenant = $1";
+        let sql = if self.sqlite {
+            "SELECT live FROM live_counts WHERE tenant = $1"
+        } else {
+            // The sum of the tenant's slots (see migration 0008); no slot yet sums to NULL.
+            "SELECT SUM(live)::BIGINT AS live FROM live_counts WHERE tenant = $1"
+        };
         let inline = self
             .reader
             .as_ref()
-            .and_then(|r| r.row(SQL, &[&self.tenant], |row| row.get::<_, i64>(0)));
+            .and_then(|r| r.row(sql, &[&self.tenant], |row| row.get::<_, i64>(0)));
         let found = match inline {
             Some(found) => found,
-            None => sqlx::query(SQL)
+            None => sqlx::query(sql)
                 .bind(&self.tenant)
                 .fetch_optional(&self.pools.read)
                 .await
                 .map_err(db_error)?
-                .map(|row| sqlx::Row::try_get::<i64, _>(&row, "live"))
+                .map(|row| sqlx::Row::try_get::<Option<i64>, _>(&row, "live"))
                 .transpose()
-                .map_err(db_error)?,
+                .map_err(db_error)?
+                .flatten(),
         };
         // A tenant that never had an agent has no row.
         Ok(found.unwrap_or(0))
@@ -320,7 +326,7 @@ impl Backend for TenantStore {
             });
         }
         let (cond, args) = where_clause(query);
-        let total: i64 = if cond.is_empty() && self.sqlite {
+        let total: i64 = if cond.is_empty() {
             self.live_count().await?
         } else {
             let count_sql =

@@ -87,6 +87,7 @@ macro_rules! suite {
 suite!(
     create_and_get_by_every_id,
     totals_follow_creates_and_deletes,
+    kept_totals_start_from_the_agents_there,
     email_is_unique_case_insensitively,
     concurrent_creates_of_one_email_yield_one_agent,
     list_filters_orders_and_windows,
@@ -194,6 +195,68 @@ async fn totals_follow_creates_and_deletes(store: &Store) {
         fresh.list(&ListQuery::default()).await.expect("list").total,
         0
     );
+}
+
+/// The schema change that adds the kept totals, undone: 0006 on SQLite, 0008 on PostgreSQL.
+const LIVE_COUNTS_UNDONE: [(&str, &[&str]); 2] = [
+    (
+        "sqlite:",
+        &[
+            "DROP TRIGGER live_counts_insert",
+            "DROP TRIGGER live_counts_update",
+            "DROP TRIGGER live_counts_delete",
+            "DROP TABLE live_counts",
+            "DELETE FROM _sqlx_migrations WHERE version = 6",
+        ],
+    ),
+    (
+        "postgres:",
+        &[
+            "DROP TABLE live_counts",
+            "DROP FUNCTION live_counts_kept CASCADE",
+            "DELETE FROM _sqlx_migrations WHERE version = 8",
+        ],
+    ),
+];
+
+/// A store that had agents before totals were kept counts them when it gains the count.
+async fn kept_totals_start_from_the_agents_there(db: &Db) {
+    use sqlx::Connection;
+    let t = db.tenant("default");
+    for i in 0..3 {
+        let email = format!("before{i}@example.com");
+        t.create(new("Before", "Counts", &email))
+            .await
+            .expect("create");
+    }
+    let first = t.list(&ListQuery::default()).await.expect("list").items[0]
+        .ids
+        .int;
+    t.delete(&AgentId::Int(first)).await.expect("delete");
+    db.id_map("before-counts")
+        .ensure(&["n1".to_owned()])
+        .await
+        .expect("map");
+    let (_, undo) = LIVE_COUNTS_UNDONE
+        .iter()
+        .find(|(scheme, _)| db.url.starts_with(scheme))
+        .expect("a known store");
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&db.url)
+        .await
+        .expect("connect");
+    for &sql in *undo {
+        sqlx::query(sql).execute(&mut conn).await.expect(sql);
+    }
+    conn.close().await.expect("close");
+    let again = Store::connect(&db.url).await.expect("reopen migrates");
+    let t = again.tenant("default");
+    assert_eq!(t.list(&ListQuery::default()).await.expect("list").total, 2);
+    t.create(new("After", "Counts", "after@example.com"))
+        .await
+        .expect("create");
+    assert_eq!(t.list(&ListQuery::default()).await.expect("list").total, 3);
+    again.close().await;
 }
 
 async fn concurrent_creates_of_one_email_yield_one_agent(store: &Store) {
@@ -907,6 +970,25 @@ async fn two_pools_on_one_database_lose_nothing(db: &Db) {
     ints.sort_unstable();
     ints.dedup();
     assert_eq!(ints.len(), 10);
+    // Deletes and creates through both pools at once: the kept total is the rows listed.
+    let churn = created.iter().enumerate().map(|(i, a)| {
+        let (t, id) = (both[i % 2].clone(), AgentId::Int(a.ids.int));
+        tokio::spawn(async move {
+            if i % 3 == 0 {
+                t.delete(&id).await.map(|_| ())
+            } else {
+                let email = format!("churn{i}@example.com");
+                t.create(new("Pool", "Churn", &email)).await.map(|_| ())
+            }
+        })
+    });
+    for done in futures_util::future::join_all(churn).await {
+        done.expect("task").expect("write");
+    }
+    for t in &both {
+        let all = t.list(&ListQuery::default()).await.expect("list");
+        assert_eq!((all.total, all.items.len()), (1 + 10 - 4 + 6, 13));
+    }
     // Both map the same upstream's pages at once (two gateways listing one upstream): each
     // native gets one mapping, which both then agree on, and no two natives share an id.
     let upstream = format!("up-{}", uuid_like());
