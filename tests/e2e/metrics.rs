@@ -65,6 +65,12 @@ async fn requests_store_and_upstream_calls_are_counted_on_the_admin_port_only() 
     )
     .await;
     assert_eq!(status, 404);
+    let nowhere = agentgw_tests::client()
+        .get(a.url("/nowhere"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(nowhere.status(), 404);
     let odd = Method::from_bytes(b"BREW").expect("method");
     let _ = ndoto
         .request(&a, odd.as_str(), "/api/v1/accounts/1/agents")
@@ -92,6 +98,14 @@ async fn requests_store_and_upstream_calls_are_counted_on_the_admin_port_only() 
         "a made-up method is `other`: {text}"
     );
     assert!(!text.contains("BREW"), "a client cannot add label values");
+    assert!(
+        sample(
+            &text,
+            "agentgw_requests_total{route=\"none\",dialect=\"none\",method=\"GET\",status=\"4xx\"}"
+        )
+        .is_some_and(|n| n >= 1.0),
+        "a path no route serves is `none`: {text}"
+    );
     assert!(text.contains("agentgw_request_duration_seconds_bucket{route=\"ndoto\",dialect=\"ndoto\",method=\"POST\",le=\""));
     assert!(
         sample(
