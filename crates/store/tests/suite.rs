@@ -32,6 +32,17 @@ struct Db {
     _dir: Option<tempfile::TempDir>,
 }
 
+impl Db {
+    /// A connection of its own to the store's database, for SQL the store would never run.
+    async fn raw(&self) -> sqlx::AnyConnection {
+        use sqlx::Connection as _;
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect(&self.url)
+            .await
+            .expect("connect")
+    }
+}
+
 impl std::ops::Deref for Db {
     type Target = Store;
     fn deref(&self) -> &Store {
@@ -221,7 +232,7 @@ const LIVE_COUNTS_UNDONE: [(&str, &[&str]); 2] = [
 
 /// A store that had agents before totals were kept counts them when it gains the count.
 async fn kept_totals_start_from_the_agents_there(db: &Db) {
-    use sqlx::Connection;
+    use sqlx::Connection as _;
     let t = db.tenant("default");
     for i in 0..3 {
         let email = format!("before{i}@example.com");
@@ -241,10 +252,7 @@ async fn kept_totals_start_from_the_agents_there(db: &Db) {
         .iter()
         .find(|(scheme, _)| db.url.starts_with(scheme))
         .expect("a known store");
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(&db.url)
-        .await
-        .expect("connect");
+    let mut conn = db.raw().await;
     for &sql in *undo {
         sqlx::query(sql).execute(&mut conn).await.expect(sql);
     }
@@ -1148,7 +1156,7 @@ async fn look_alike_emails_are_one_agent_or_refused(db: &Db) {
 /// A row no version of agentgw could read (damaged on disk, or written by a broken one) is
 /// left out of every list, which still answers; reading it alone is an error.
 async fn a_row_that_cannot_be_read_is_left_out_of_lists(db: &Db) {
-    use sqlx::Connection;
+    use sqlx::Connection as _;
     let t = fresh_tenant(db);
     let mut ids = Vec::new();
     for i in 0..3 {
@@ -1158,10 +1166,7 @@ async fn a_row_that_cannot_be_read_is_left_out_of_lists(db: &Db) {
             .expect("create");
         ids.push(a.ids.int);
     }
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(&db.url)
-        .await
-        .expect("connect");
+    let mut conn = db.raw().await;
     sqlx::query("UPDATE agents SET doc = $1 WHERE id = $2")
         .bind("{\"v\":1,\"profile\":{\"email\":[[[")
         .bind(ids[1])
