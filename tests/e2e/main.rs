@@ -23,6 +23,7 @@ mod ndoto;
 mod reload;
 mod server;
 mod spans;
+mod storage;
 mod supporthub;
 mod upstream;
 mod vendors;

@@ -308,13 +308,13 @@ fn every_help_names_the_environment_it_reads() {
 }
 
 #[test]
-fn an_unreachable_store_is_reported_with_the_drivers_reason_at_once() {
+fn with_wait_at_start_false_an_unreachable_store_is_reported_with_the_drivers_reason_at_once() {
     let port = agentgw_tests::closed_port();
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("pg.toml");
     std::fs::write(
         &path,
-        format!("[store]\nurl = \"postgres://agentgw@127.0.0.1:{port}/x\"\n[[routes]]\nname = \"n\"\ndialect = \"ndoto\"\nprefix = \"/n\"\ncredentials = [{{ token = \"t\" }}]\n"),
+        format!("[store]\nurl = \"postgres://agentgw@127.0.0.1:{port}/x\"\nwait_at_start = false\n[[routes]]\nname = \"n\"\ndialect = \"ndoto\"\nprefix = \"/n\"\ncredentials = [{{ token = \"t\" }}]\n"),
     )
     .expect("write");
     let (status, _, err) = run_cli(crate::BIN, &["--config", &path.display().to_string()]);

@@ -2,7 +2,9 @@
 //! end-to-end tests in `tests/e2e/` (and later harnesses). Every gateway gets its own temporary
 //! directory (config, SQLite store, log) and listens on 127.0.0.1:0.
 
+pub mod cluster;
 pub mod contract;
+pub mod disk;
 pub mod golden;
 pub mod postgres;
 pub mod vendors;

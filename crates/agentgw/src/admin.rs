@@ -12,7 +12,7 @@ const BUCKETS: [f64; 14] = [
 ];
 
 /// Every metric agentgw keeps, with its help text.
-const DESCRIPTIONS: [(&str, &str); 9] = [
+const DESCRIPTIONS: [(&str, &str); 10] = [
     (
         "agentgw_build_info",
         "Always 1; the labels say which build is running.",
@@ -40,6 +40,10 @@ const DESCRIPTIONS: [(&str, &str); 9] = [
     (
         "agentgw_store_query_duration_seconds",
         "Time of one store operation (list, get, create, update, delete; idmap_* for the id map of upstream agents).",
+    ),
+    (
+        "agentgw_store_errors_total",
+        "Store errors by cause: disk_full, read_only, io_error, locked, unreachable, too_many_connections, restarting, overloaded, contention, pool_exhausted, not_connected (each answered 503), other (500).",
     ),
     (
         "agentgw_password_hash_queue_depth",

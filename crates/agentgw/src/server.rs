@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use actix_web::middleware::{NormalizePath, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
-use agentgw_core::Config;
+use agentgw_core::{BackendError, Config};
 use agentgw_inbound::{Mount, RouteCtx, RouteTable, request_log};
 use agentgw_store::Store;
 use anyhow::Context;
@@ -32,7 +32,14 @@ pub async fn serve(path: &Path, mut config: Config) -> anyhow::Result<()> {
         .as_ref()
         .map(|_| crate::admin::install())
         .transpose()?;
-    let store = Store::connect(&config.store.url).await.context("store")?;
+    // Opened, migrated and warmed before the first connection is accepted; a database that
+    // cannot be reached now is waited for in the background unless the operator said not to.
+    let store = if config.store.wait_at_start {
+        Store::connect_or_wait(&config.store.url).await
+    } else {
+        Store::connect(&config.store.url).await
+    }
+    .context("store")?;
     // One socket for the process: every configuration generation accepts on it, so a reload
     // never closes the port.
     let listener = std::net::TcpListener::bind(&config.server.listen)
@@ -263,9 +270,8 @@ struct ReadyCheck {
 /// Ready while the store answers and every upstream with `ready_check` answers HTTP; a 503
 /// names what is down.
 async fn readyz(store: web::Data<Store>, upstreams: web::Data<Vec<ReadyCheck>>) -> HttpResponse {
-    let store_up = store.ping().await.map_err(|e| {
-        tracing::warn!(error = %e, "readiness check failed: store");
-    });
+    // The store logs its own outages (once per cause and interval), not once per probe.
+    let store_up = store.ping().await;
     let checks = upstreams
         .iter()
         .map(|u| async move { (u, u.probe.check().await) });
@@ -280,8 +286,11 @@ async fn readyz(store: web::Data<Store>, upstreams: web::Data<Vec<ReadyCheck>>) 
         return HttpResponse::Ok().json(json!({ "status": "ready" }));
     }
     let mut body = json!({ "status": "unavailable" });
-    if store_up.is_err() {
-        body["store"] = json!("unavailable");
+    if let Err(e) = store_up {
+        body["store"] = json!(match e {
+            BackendError::Unavailable { outage, .. } => outage.as_str(),
+            _ => "failing",
+        });
     }
     if !down.is_empty() {
         body["upstreams"] = serde_json::Value::Object(down);

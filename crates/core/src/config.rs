@@ -68,6 +68,14 @@ pub struct StoreConfig {
     /// `sqlite://path`, `sqlite::memory:` or `postgres://…`.
     #[serde(default = "default_store_url")]
     pub url: String,
+    /// Start while the database cannot be reached, serving what needs no store and
+    /// answering 503 for the rest until it connects; `false` exits at once instead.
+    #[serde(default = "default_wait_at_start")]
+    pub wait_at_start: bool,
+}
+
+fn default_wait_at_start() -> bool {
+    true
 }
 
 fn default_listen() -> String {
@@ -398,6 +406,7 @@ impl Config {
         });
         let store = raw.store.unwrap_or_else(|| StoreConfig {
             url: default_store_url(),
+            wait_at_start: default_wait_at_start(),
         });
         problems.extend(check_server(&server, &store));
         if let Some(endpoint) = raw.tracing.as_ref().and_then(|t| t.otlp_endpoint.as_ref())

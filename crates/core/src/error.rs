@@ -27,12 +27,94 @@ pub enum BackendError {
     /// Too much work already queued (password hashing): the face's 503, to be tried again.
     #[error("busy; try again shortly")]
     Busy,
-    /// The store could not be reached or failed.
-    #[error("store unavailable: {0}")]
-    Unavailable(String),
+    /// The store (or an upstream that asks for patience) cannot answer now: the face's 503,
+    /// to be tried again; `outage` says why, for logs, `/readyz` and metrics.
+    #[error("unavailable ({}): {detail}", outage.as_str())]
+    Unavailable { outage: Outage, detail: String },
     /// A bug or an impossible state; logged, never shown in detail to a client.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl BackendError {
+    /// An outage with the driver's (or peer's) own words as its detail.
+    pub fn unavailable(outage: Outage, detail: impl Into<String>) -> BackendError {
+        BackendError::Unavailable {
+            outage,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Why a backend cannot answer now. Every one is a 503 with `Retry-After` on every face:
+/// the fault is the server's, and passes (space is freed, the database comes back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outage {
+    /// The disk under the store is full (SQLITE_FULL, ENOSPC, PostgreSQL `53100`).
+    DiskFull,
+    /// The store cannot be written: a read-only filesystem or database, a standby.
+    ReadOnly,
+    /// The disk failed a read or a write (SQLITE_IOERR, EIO, PostgreSQL `58030`).
+    IoError,
+    /// The database stayed locked by another writer past its timeout.
+    Locked,
+    /// The database refused or dropped the connection, or did not answer.
+    Unreachable,
+    /// The database has no connection slot left (PostgreSQL `53300`).
+    TooManyConnections,
+    /// The database is starting, restarting or shutting down (PostgreSQL `57P0x`).
+    Restarting,
+    /// The database lacks memory or another resource (PostgreSQL class `53`).
+    Overloaded,
+    /// A transaction lost a race it may win when tried again (serialization, deadlock).
+    Contention,
+    /// Every pooled connection stayed busy past the acquire timeout.
+    PoolExhausted,
+    /// The gateway has not reached its store since it started (it keeps trying).
+    NotConnected,
+    /// An upstream asks for fewer calls (a 429 without a usable `Retry-After`).
+    RateLimited,
+}
+
+impl Outage {
+    /// Every outage, in a fixed order (an index for per-cause state).
+    pub const ALL: [Outage; 12] = [
+        Outage::DiskFull,
+        Outage::ReadOnly,
+        Outage::IoError,
+        Outage::Locked,
+        Outage::Unreachable,
+        Outage::TooManyConnections,
+        Outage::Restarting,
+        Outage::Overloaded,
+        Outage::Contention,
+        Outage::PoolExhausted,
+        Outage::NotConnected,
+        Outage::RateLimited,
+    ];
+
+    /// Its name in logs, `/readyz` and the `cause` label of metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outage::DiskFull => "disk_full",
+            Outage::ReadOnly => "read_only",
+            Outage::IoError => "io_error",
+            Outage::Locked => "locked",
+            Outage::Unreachable => "unreachable",
+            Outage::TooManyConnections => "too_many_connections",
+            Outage::Restarting => "restarting",
+            Outage::Overloaded => "overloaded",
+            Outage::Contention => "contention",
+            Outage::PoolExhausted => "pool_exhausted",
+            Outage::NotConnected => "not_connected",
+            Outage::RateLimited => "rate_limited",
+        }
+    }
+
+    /// Its position in [`Outage::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
 }
 
 impl From<agentgw_model::Refusal> for BackendError {
@@ -42,5 +124,19 @@ impl From<agentgw_model::Refusal> for BackendError {
             message: r.to_string(),
             field: r.field,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_lists_every_outage_at_its_index() {
+        for (i, o) in Outage::ALL.iter().enumerate() {
+            assert_eq!(o.index(), i, "{o:?}");
+        }
+        let names: std::collections::HashSet<_> = Outage::ALL.iter().map(|o| o.as_str()).collect();
+        assert_eq!(names.len(), Outage::ALL.len(), "names are distinct");
     }
 }

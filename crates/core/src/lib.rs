@@ -18,7 +18,7 @@ pub use config::{
 };
 pub use credentials::{Credential, CredentialSet, CredentialShape, RawCredential};
 pub use dialect::{DecodeSettings, Dialect, DialectSettings, MakeRemote, NoSettings, Settings};
-pub use error::BackendError;
+pub use error::{BackendError, Outage};
 pub use remote::{Capabilities, FilterSupport, Remote, RemoteAgent, RemotePage, Verbs};
 pub use secret::Secret;
 pub use trace::TraceContext;

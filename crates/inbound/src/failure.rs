@@ -112,8 +112,10 @@ pub fn answer(e: BackendError) -> Answer {
             tracing::info!("password hashing queue full; answered 503");
             Answer::Failure(Failure::Unavailable)
         }
-        BackendError::Unavailable(detail) => {
-            tracing::warn!(%detail, "store unavailable");
+        // Logged where it happened (the store, once per cause and interval; the outbound
+        // client), with what the operator does about it: not again per request.
+        BackendError::Unavailable { outage, detail } => {
+            tracing::debug!(cause = outage.as_str(), %detail, "unavailable; answered 503");
             Answer::Failure(Failure::Unavailable)
         }
         BackendError::Internal(detail) => {
@@ -139,7 +141,10 @@ mod tests {
             ),
             (BackendError::Timeout, 504),
             (BackendError::Busy, 503),
-            (BackendError::Unavailable("pool".into()), 503),
+            (
+                BackendError::unavailable(agentgw_core::Outage::DiskFull, "SQLITE_FULL"),
+                503,
+            ),
             (BackendError::Internal("bug".into()), 500),
         ];
         for (e, status) in server {

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use agentgw_core::{BackendError, UpstreamConfig};
+use agentgw_core::{BackendError, Outage, UpstreamConfig};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
@@ -275,10 +275,11 @@ impl Client {
                         Some(after) if !last && after <= MAX_RETRY_AFTER => after,
                         None if !last => backoff,
                         _ => {
-                            return Err(BackendError::Unavailable(format!(
-                                "upstream `{}` is rate limiting",
-                                self.name
-                            )));
+                            tracing::warn!(upstream = %self.name, "upstream rate limiting; answered 503");
+                            return Err(BackendError::unavailable(
+                                Outage::RateLimited,
+                                format!("upstream `{}` is rate limiting", self.name),
+                            ));
                         }
                     }
                 }
@@ -448,7 +449,13 @@ mod tests {
         let got = client(&server.uri(), 2, 2000)
             .call(Method::GET, "/x", &[], None)
             .await;
-        assert!(matches!(got, Err(BackendError::Unavailable(_))));
+        assert!(matches!(
+            got,
+            Err(BackendError::Unavailable {
+                outage: Outage::RateLimited,
+                ..
+            })
+        ));
         server.verify().await;
     }
 

@@ -20,8 +20,6 @@ use std::time::Duration;
 
 use sqlx::AnyPool;
 
-use crate::Pools;
-
 /// How often the WAL is copied into the database file.
 pub(crate) const EVERY: Duration = Duration::from_millis(500);
 /// How many WAL frames (pages of 4 KiB) make the checkpointer restart the WAL.
@@ -33,14 +31,14 @@ pub(crate) const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 pub(crate) struct Checkpointer(tokio::task::JoinHandle<()>);
 
 impl Checkpointer {
-    /// Checkpoint the database behind `pools` every [`EVERY`] until it closes.
-    pub(crate) fn start(pools: Pools) -> Checkpointer {
+    /// Checkpoint the database behind `read` and `write` every [`EVERY`] until it closes.
+    pub(crate) fn start(read: AnyPool, write: AnyPool) -> Checkpointer {
         Checkpointer(tokio::spawn(async move {
             let mut tick = tokio::time::interval(EVERY);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            while !pools.read.is_closed() {
+            while !read.is_closed() {
                 tick.tick().await;
-                if let Err(e) = step(&pools).await {
+                if let Err(e) = step(&read, &write).await {
                     // A busy or closing database: the next tick tries again.
                     tracing::debug!(error = %e, "WAL checkpoint skipped");
                 }
@@ -56,9 +54,9 @@ impl Drop for Checkpointer {
 }
 
 /// One round: copy what no reader needs; past [`RESTART_AT`], let the next write restart the WAL.
-pub(crate) async fn step(pools: &Pools) -> Result<(), sqlx::Error> {
-    if passive(&pools.read).await? > RESTART_AT {
-        passive(&pools.write).await?;
+pub(crate) async fn step(read: &AnyPool, write: &AnyPool) -> Result<(), sqlx::Error> {
+    if passive(read).await? > RESTART_AT {
+        passive(write).await?;
     }
     Ok(())
 }

@@ -6,7 +6,6 @@
 //! holds the fields the upstream cannot hold.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use agentgw_core::BackendError;
 use agentgw_model::{AgentId, AgentIds, Profile};
@@ -16,15 +15,12 @@ use sqlx::{AssertSqlSafe, Row};
 
 use crate::Pools;
 use crate::ids;
-use crate::reader::Reader;
 use crate::record::{IdValue, db_error, id_column, ts};
 
 /// The id map and shadow fields of one upstream.
 #[derive(Clone)]
 pub struct IdMap {
     pools: Pools,
-    /// Inline reads by id, on a SQLite file.
-    reader: Option<Arc<Reader>>,
     tenant: String,
 }
 
@@ -123,10 +119,9 @@ pub(crate) fn resolve_sql(column: &str) -> String {
 const CHUNK: usize = 200;
 
 impl IdMap {
-    pub(crate) fn new(pools: Pools, reader: Option<Arc<Reader>>, upstream: &str) -> Self {
+    pub(crate) fn new(pools: Pools, upstream: &str) -> Self {
         IdMap {
             pools,
-            reader,
             tenant: format!("upstream:{upstream}"),
         }
     }
@@ -181,7 +176,7 @@ impl IdMap {
             for n in chunk {
                 q = q.bind(n.clone());
             }
-            for row in q.fetch_all(&self.pools.read).await.map_err(db_error)? {
+            for row in q.fetch_all(self.pools.read()?).await.map_err(db_error)? {
                 let (native, m) = mapped(&row)?;
                 out.insert(native, m);
             }
@@ -217,7 +212,7 @@ impl IdMap {
                 .bind(ids::short_id())
                 .bind((*native).clone());
         }
-        q.execute(&self.pools.write).await.map_err(db_error)?;
+        q.execute(self.pools.write()?).await.map_err(db_error)?;
         Ok(())
     }
 
@@ -232,7 +227,10 @@ impl IdMap {
             return found;
         }
         let q = value.bind(sqlx::query(AssertSqlSafe(sql)).bind(self.tenant.clone()));
-        let row = q.fetch_optional(&self.pools.read).await.map_err(db_error)?;
+        let row = q
+            .fetch_optional(self.pools.read()?)
+            .await
+            .map_err(db_error)?;
         row.as_ref().map(mapped).transpose()
     }
 
@@ -243,8 +241,8 @@ impl IdMap {
         value: &IdValue,
     ) -> Option<Result<Option<(String, Mapped)>, BackendError>> {
         let found =
-            self.reader
-                .as_ref()?
+            self.pools
+                .reader()?
                 .row(sql, &[&self.tenant, value], RawMapping::from_sqlite)?;
         Some(found.map(RawMapping::decode).transpose())
     }
@@ -268,7 +266,7 @@ impl IdMap {
             .bind(ts(Utc::now()))
             .bind(self.tenant.clone())
             .bind(native.to_owned())
-            .execute(&self.pools.write)
+            .execute(self.pools.write()?)
             .await
             .map_err(db_error)?;
         Ok(())
@@ -281,7 +279,7 @@ impl IdMap {
             .bind(ts(Utc::now()))
             .bind(self.tenant.clone())
             .bind(native.to_owned())
-            .execute(&self.pools.write)
+            .execute(self.pools.write()?)
             .await
             .map_err(db_error)?;
         Ok(())

@@ -45,7 +45,7 @@ impl Journal {
              FROM migration_journal WHERE run = $1",
         )
         .bind(self.run.clone())
-        .fetch_all(&self.pools.read)
+        .fetch_all(self.pools.read()?)
         .await
         .map_err(db_error)?;
         rows.iter()
@@ -86,7 +86,7 @@ impl Journal {
         .bind(entry.source_native.clone())
         .bind(entry.target_native.clone())
         .bind(entry.fingerprint.clone())
-        .execute(&self.pools.write)
+        .execute(self.pools.write()?)
         .await
         .map_err(db_error)?;
         Ok(())
@@ -97,7 +97,7 @@ impl Journal {
         sqlx::query("DELETE FROM migration_journal WHERE run = $1 AND source_id = $2")
             .bind(self.run.clone())
             .bind(source.to_owned())
-            .execute(&self.pools.write)
+            .execute(self.pools.write()?)
             .await
             .map_err(db_error)?;
         Ok(())

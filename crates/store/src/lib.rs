@@ -6,16 +6,18 @@
 //! (deleted rows stay, scrubbed); an acknowledged write is committed with a full sync.
 
 mod checkpoint;
+mod fault;
 mod idmap;
 mod ids;
 mod journal;
 mod password;
+mod pools;
 mod reader;
 mod record;
 mod teams;
 mod tenant;
+mod warm;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use agentgw_core::BackendError;
@@ -26,6 +28,8 @@ pub use idmap::{IdMap, Mapped};
 pub use journal::{Journal, JournalEntry};
 pub use password::verify_password;
 pub use tenant::TenantStore;
+
+use pools::{Open, Pools};
 
 /// Why the store could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -42,10 +46,37 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+impl StoreError {
+    /// Whether trying again later may succeed: the database is down, full, or not answering.
+    /// A directory that cannot be made or a schema that does not match this build is a
+    /// mistake in the deployment, and waiting would only hide it.
+    fn passes(&self) -> bool {
+        use sqlx::migrate::MigrateError as M;
+        match self {
+            StoreError::Connect { .. } => true,
+            StoreError::Directory { .. } => false,
+            StoreError::Migrate(M::Execute(e) | M::ExecuteMigration(e, _)) => {
+                fault::classify(e).is_some()
+            }
+            StoreError::Migrate(_) => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Database {
     Sqlite,
     Postgres,
+}
+
+impl Database {
+    fn of(url: &str) -> Database {
+        if url.starts_with("sqlite:") {
+            Database::Sqlite
+        } else {
+            Database::Postgres
+        }
+    }
 }
 
 /// The embedded store: one database, many tenants.
@@ -53,25 +84,12 @@ enum Database {
 pub struct Store {
     pools: Pools,
     database: Database,
-    /// Inline point reads, for a SQLite file (see `reader`).
-    reader: Option<Arc<reader::Reader>>,
-    /// WAL checkpoints off the request path, for a SQLite file (see `checkpoint`).
-    checkpointer: Option<Arc<checkpoint::Checkpointer>>,
-}
-
-/// The connections a store's statements take. On a SQLite file, writes queue in order for one
-/// connection of their own and reads run beside it on others: SQLite lets one writer in at a
-/// time, and writers on several connections wait for its lock in its busy handler, sleeping up
-/// to 100 ms a turn in no order, so a durable create's p99 was hundreds of times its median.
-/// On PostgreSQL, which locks rows, and in memory, both are one pool.
-#[derive(Clone)]
-pub(crate) struct Pools {
-    pub(crate) read: AnyPool,
-    pub(crate) write: AnyPool,
 }
 
 /// How many connections read a SQLite file (beside the inline reader and the one writer).
 const SQLITE_READERS: u32 = 4;
+/// How many connections a gateway keeps to PostgreSQL, all opened before it accepts.
+const POSTGRES_CONNECTIONS: u32 = 8;
 
 /// A pool on the SQLite database at `url` with at most `max` connections, each durable (WAL,
 /// `synchronous = FULL`: a commit is on disk before it is acknowledged, through kill -9 and
@@ -173,67 +191,97 @@ async fn probe(url: &str) -> Result<(), StoreError> {
     }
 }
 
+/// Connect to the database at `url`, bring its schema up to date, and open and warm every
+/// connection the gateway keeps, so that no request waits for one being set up.
+async fn open(url: &str, database: Database) -> Result<Open, StoreError> {
+    let connect_error = |e: sqlx::Error| StoreError::Connect {
+        url: redact_url(url),
+        reason: e.to_string(),
+    };
+    match database {
+        Database::Sqlite => {
+            let in_memory = url.contains(":memory:");
+            let full_url = prepare_sqlite_url(url)?;
+            let read = sqlite_pool(&full_url, SQLITE_READERS, in_memory, in_memory)
+                .await
+                .map_err(connect_error)?;
+            let write = if in_memory {
+                read.clone()
+            } else {
+                sqlite_pool(&full_url, 1, false, true)
+                    .await
+                    .map_err(connect_error)?
+            };
+            SQLITE_MIGRATIONS.run(&write).await?;
+            let reader = reader::Reader::for_url(url);
+            // A file has a reader and its own writer; memory has neither.
+            let checkpointer = reader
+                .as_ref()
+                .map(|_| checkpoint::Checkpointer::start(read.clone(), write.clone()));
+            Ok(Open {
+                read,
+                write,
+                reader,
+                checkpointer,
+            })
+        }
+        Database::Postgres => {
+            // One connection first: a pool only says it timed out, the driver says why
+            // (refused, unknown host, bad password) — and at once when it can.
+            probe(url).await?;
+            let pool = warm::postgres_pool(POSTGRES_CONNECTIONS, CONNECT_TIMEOUT)
+                .connect_lazy(url)
+                .map_err(connect_error)?;
+            POSTGRES_MIGRATIONS.run(&pool).await?;
+            warm::fill(&pool, POSTGRES_CONNECTIONS)
+                .await
+                .map_err(connect_error)?;
+            Ok(Open {
+                read: pool.clone(),
+                write: pool,
+                reader: None,
+                checkpointer: None,
+            })
+        }
+    }
+}
+
 impl Store {
-    /// Open (creating if needed) the database at `url` and bring its schema up to date.
+    /// Open (creating if needed) the database at `url` and bring its schema up to date, or
+    /// fail at once: for commands (`migrate`) and tests.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         install_default_drivers();
-        let database = if url.starts_with("sqlite:") {
-            Database::Sqlite
-        } else {
-            Database::Postgres
-        };
-        let pools = match database {
-            Database::Sqlite => {
-                let in_memory = url.contains(":memory:");
-                let url = prepare_sqlite_url(url)?;
-                match sqlite_pool(&url, SQLITE_READERS, in_memory, in_memory).await {
-                    Ok(read) if in_memory => Ok(Pools {
-                        write: read.clone(),
-                        read,
-                    }),
-                    Ok(read) => sqlite_pool(&url, 1, false, true)
-                        .await
-                        .map(|write| Pools { read, write }),
-                    Err(e) => Err(e),
-                }
-            }
-            Database::Postgres => {
-                // One connection first: a pool only says it timed out, the driver says why
-                // (refused, unknown host, bad password) — and at once when it can.
-                probe(url).await?;
-                AnyPoolOptions::new()
-                    .max_connections(8)
-                    .acquire_timeout(CONNECT_TIMEOUT)
-                    .connect(url)
-                    .await
-                    .map(|pool| Pools {
-                        read: pool.clone(),
-                        write: pool,
-                    })
-            }
-        }
-        .map_err(|e| StoreError::Connect {
-            url: redact_url(url),
-            reason: e.to_string(),
-        })?;
-        match database {
-            Database::Sqlite => SQLITE_MIGRATIONS.run(&pools.write).await?,
-            Database::Postgres => POSTGRES_MIGRATIONS.run(&pools.write).await?,
-        }
-        let reader = match database {
-            Database::Sqlite => reader::Reader::for_url(url).map(Arc::new),
-            Database::Postgres => None,
-        };
-        // A file has a reader and its own writer; memory and PostgreSQL have neither.
-        let checkpointer = reader
-            .as_ref()
-            .map(|_| Arc::new(checkpoint::Checkpointer::start(pools.clone())));
+        let database = Database::of(url);
         Ok(Store {
-            pools,
+            pools: Pools::ready(open(url, database).await?),
             database,
-            reader,
-            checkpointer,
         })
+    }
+
+    /// As [`Store::connect`], but a database that cannot be reached now (down, refusing,
+    /// full) does not stop the gateway: the store answers 503 while a background task keeps
+    /// trying with capped back-off, and serves once it connects (migrations included). A
+    /// deployment mistake (a directory that cannot be made, a schema from another build) is
+    /// still an error at once.
+    pub async fn connect_or_wait(url: &str) -> Result<Store, StoreError> {
+        install_default_drivers();
+        let database = Database::of(url);
+        match open(url, database).await {
+            Ok(open) => Ok(Store {
+                pools: Pools::ready(open),
+                database,
+            }),
+            Err(e) if e.passes() => {
+                let pools = Pools::waiting(e.to_string());
+                let url = url.to_owned();
+                pools.retry(redact_url(&url), move || {
+                    let url = url.clone();
+                    async move { open(&url, database).await }
+                });
+                Ok(Store { pools, database })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The backend for one tenant's agents.
@@ -241,14 +289,13 @@ impl Store {
         TenantStore::new(
             self.pools.clone(),
             self.database == Database::Sqlite,
-            self.reader.clone(),
             tenant,
         )
     }
 
     /// The id map and shadow fields of the upstream `name`.
     pub fn id_map(&self, name: &str) -> IdMap {
-        IdMap::new(self.pools.clone(), self.reader.clone(), name)
+        IdMap::new(self.pools.clone(), name)
     }
 
     /// The journal of the migration `run` (`<from> -> <to>`).
@@ -256,24 +303,28 @@ impl Store {
         Journal::new(self.pools.clone(), run)
     }
 
-    /// Whether the database answers.
+    /// Whether the database answers; its outage (with the cause) when it does not.
     pub async fn ping(&self) -> Result<(), BackendError> {
         sqlx::query("SELECT 1")
-            .execute(&self.pools.read)
+            .execute(self.pools.read()?)
             .await
             .map(drop)
-            .map_err(record::db_error)
+            .map_err(fault::db_error)
     }
 
     /// Close every connection; on a SQLite file, first fold the WAL into the database.
     pub async fn close(&self) {
-        if self.checkpointer.is_some()
-            && let Err(e) = checkpoint::truncate(&self.pools.write).await
+        self.pools.stop_retrying();
+        let Ok(open) = self.pools.open() else {
+            return;
+        };
+        if open.checkpointer.is_some()
+            && let Err(e) = checkpoint::truncate(&open.write).await
         {
             tracing::warn!(error = %e, "closing the store: the WAL stays, to be replayed on open");
         }
-        self.pools.read.close().await;
-        self.pools.write.close().await;
+        open.read.close().await;
+        open.write.close().await;
     }
 }
 
@@ -317,7 +368,7 @@ mod tests {
         use record::IdValue;
         let dir = tempfile::tempdir()?;
         let store = Store::connect(&format!("sqlite://{}/s.db", dir.path().display())).await?;
-        assert!(store.reader.is_some());
+        assert!(store.pools.reader().is_some());
 
         let tenant = store.tenant("t");
         let new = NewAgent {
@@ -407,6 +458,138 @@ mod tests {
         );
         assert_eq!(size(&wal), 0, "closing folds the WAL in");
         Ok(())
+    }
+
+    /// A full database (SQLITE_FULL, here from `max_page_count` on the writer, so the test
+    /// needs no small filesystem; tests/e2e/storage.rs fills a real one) refuses writes with
+    /// a disk-full outage, changes nothing, keeps reads going, and takes writes again once
+    /// there is room.
+    #[tokio::test]
+    async fn a_full_database_refuses_writes_as_an_outage_and_recovers()
+    -> Result<(), Box<dyn std::error::Error>> {
+        use agentgw_core::{Backend, Outage};
+        use agentgw_model::{AgentId, NewAgent, Profile, ProfilePatch};
+        let dir = tempfile::tempdir()?;
+        let store = Store::connect(&format!("sqlite://{}/s.db", dir.path().display())).await?;
+        let tenant = store.tenant("t");
+        let new = |i: usize| NewAgent {
+            profile: Profile {
+                email: format!("full{i}@example.com"),
+                first_name: "x".repeat(200),
+                ..Profile::default()
+            },
+            password: None,
+        };
+        let first = tenant.create(new(0)).await?;
+        let write = store.pools.write()?;
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(write)
+            .await?;
+        sqlx::query(AssertSqlSafe(format!("PRAGMA max_page_count = {pages}")))
+            .execute(write)
+            .await?;
+
+        let mut made = 1;
+        let refused = loop {
+            match tenant.create(new(made)).await {
+                Ok(_) => made += 1,
+                Err(e) => break e,
+            }
+            assert!(made < 10_000, "the database never filled up");
+        };
+        assert!(
+            matches!(
+                refused,
+                BackendError::Unavailable {
+                    outage: Outage::DiskFull,
+                    ..
+                }
+            ),
+            "{refused:?}"
+        );
+        // Nothing half-written: the count and the list agree with the creates acknowledged.
+        let page = tenant.list(&agentgw_model::ListQuery::default()).await?;
+        assert_eq!((page.total, page.items.len()), (made as u64, made));
+        let id = AgentId::Int(first.ids.int);
+        assert_eq!(tenant.get(&id).await?, first, "reads go on");
+        let patch = ProfilePatch {
+            last_name: Some("y".repeat(255)),
+            ..ProfilePatch::default()
+        };
+        // An update or delete may still fit in the pages the database has; whatever it
+        // answers is an answer, never a 404 or a bug.
+        for result in [
+            tenant.update(&id, patch.clone()).await.map(drop),
+            tenant.delete(&id).await,
+        ] {
+            if let Err(e) = result {
+                assert!(matches!(e, BackendError::Unavailable { .. }), "{e:?}");
+            }
+        }
+
+        sqlx::query("PRAGMA max_page_count = 1073741823")
+            .execute(write)
+            .await?;
+        tenant.create(new(made)).await?;
+        Ok(())
+    }
+
+    /// A database that cannot be reached at start is waited for: the store answers 503 with
+    /// the cause until a background attempt succeeds, then serves.
+    #[tokio::test]
+    async fn a_store_that_cannot_be_opened_at_start_is_waited_for()
+    -> Result<(), Box<dyn std::error::Error>> {
+        use agentgw_core::{Backend, Outage};
+        let dir = tempfile::tempdir()?;
+        // A directory where the database file should be: SQLite cannot open it.
+        let path = dir.path().join("s.db");
+        std::fs::create_dir(&path)?;
+        let url = format!("sqlite://{}", path.display());
+        assert!(Store::connect(&url).await.is_err(), "fail-fast fails");
+        let store = Store::connect_or_wait(&url).await?;
+        let tenant = store.tenant("t");
+        let ping = store.ping().await;
+        assert!(
+            matches!(
+                ping,
+                Err(BackendError::Unavailable {
+                    outage: Outage::NotConnected,
+                    ..
+                })
+            ),
+            "{ping:?}"
+        );
+        assert!(matches!(
+            tenant.get(&agentgw_model::AgentId::Int(1)).await,
+            Err(BackendError::Unavailable { .. })
+        ));
+        std::fs::remove_dir(&path)?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while store.ping().await.is_err() {
+            assert!(std::time::Instant::now() < deadline, "never connected");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            tenant
+                .list(&agentgw_model::ListQuery::default())
+                .await?
+                .total,
+            0,
+            "migrated, then served"
+        );
+        store.close().await;
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_directory_that_cannot_be_made_is_an_error_at_once() {
+        let url = "sqlite:///proc/agentgw-no-such-dir/s.db";
+        let started = std::time::Instant::now();
+        assert!(matches!(
+            Store::connect_or_wait(url).await,
+            Err(StoreError::Directory { .. })
+        ));
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[test]

@@ -10,6 +10,8 @@ use sqlx::Row;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 
+pub(crate) use crate::fault::db_error;
+
 /// The document kept in `agents.doc`. `v` lets a later schema read older rows.
 #[derive(Serialize, Deserialize)]
 struct Doc {
@@ -213,28 +215,4 @@ impl rusqlite::ToSql for IdValue {
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .is_some_and(|d| d.is_unique_violation())
-}
-
-/// Database error codes that mean "busy or unreachable, try again", not a bug: SQLite's
-/// BUSY and LOCKED (primary codes, and BUSY_SNAPSHOT), PostgreSQL's serialisation failure,
-/// deadlock, lack of resources (class 53), operator intervention (57P0x) and connection
-/// exceptions (class 08).
-fn is_transient(code: &str) -> bool {
-    matches!(code, "5" | "6" | "517" | "40001" | "40P01")
-        || ["53", "57P0", "08"].iter().any(|p| code.starts_with(p))
-}
-
-/// Map a database error to the backend error a face renders (details are logged, not shown):
-/// a busy or unreachable database is a 503, anything else a 500.
-pub(crate) fn db_error(e: sqlx::Error) -> BackendError {
-    let transient = match &e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
-        sqlx::Error::Database(d) => d.code().is_some_and(|c| is_transient(&c)),
-        _ => false,
-    };
-    if transient {
-        BackendError::Unavailable(e.to_string())
-    } else {
-        BackendError::Internal(format!("database: {e}"))
-    }
 }

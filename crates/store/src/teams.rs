@@ -63,7 +63,7 @@ pub(crate) async fn named(
         if out.iter().any(|t| norm(&t.name) == key) {
             continue;
         }
-        let mut found = by_name(&pools.read, tenant, &key).await?;
+        let mut found = by_name(pools.read()?, tenant, &key).await?;
         if found.is_none() && create {
             sqlx::query(
                 "INSERT INTO teams (tenant, guid, name, name_norm, emoji, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -75,10 +75,10 @@ pub(crate) async fn named(
             .bind(&key)
             .bind(emoji_for(&key))
             .bind(ts(Utc::now()))
-            .execute(&pools.write)
+            .execute(pools.write()?)
             .await
             .map_err(db_error)?;
-            found = by_name(&pools.read, tenant, &key).await?;
+            found = by_name(pools.read()?, tenant, &key).await?;
         }
         out.extend(found);
     }

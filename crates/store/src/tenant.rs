@@ -6,7 +6,6 @@ use agentgw_model::{
     derive_username, parse_email, username_key,
 };
 use async_trait::async_trait;
-use std::sync::Arc;
 
 use chrono::Utc;
 use sqlx::AssertSqlSafe;
@@ -16,7 +15,6 @@ use sqlx::query::Query;
 use crate::Pools;
 use crate::ids;
 use crate::password::hash_password;
-use crate::reader::Reader;
 use crate::record::{
     COLUMNS, Derived, IdValue, RawRow, Stored, db_error, from_row, id_column, is_unique_violation,
     norm, ts,
@@ -34,8 +32,6 @@ pub struct TenantStore {
     /// SQLite: a writer locks the whole database (PostgreSQL locks the row), and `live_counts`
     /// has one row per tenant (PostgreSQL's is split in slots).
     sqlite: bool,
-    /// Inline reads by id, on a SQLite file.
-    reader: Option<Arc<Reader>>,
     tenant: String,
 }
 
@@ -192,16 +188,10 @@ pub(crate) fn fetch_sql(column: &str) -> String {
 }
 
 impl TenantStore {
-    pub(crate) fn new(
-        pools: Pools,
-        sqlite: bool,
-        reader: Option<Arc<Reader>>,
-        tenant: &str,
-    ) -> Self {
+    pub(crate) fn new(pools: Pools, sqlite: bool, tenant: &str) -> Self {
         TenantStore {
             pools,
             sqlite,
-            reader,
             tenant: tenant.to_owned(),
         }
     }
@@ -214,7 +204,7 @@ impl TenantStore {
         }
         let row = value
             .bind(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant))
-            .fetch_optional(&self.pools.read)
+            .fetch_optional(self.pools.read()?)
             .await
             .map_err(db_error)?
             .ok_or(BackendError::NotFound)?;
@@ -230,14 +220,14 @@ impl TenantStore {
             "SELECT SUM(live)::BIGINT AS live FROM live_counts WHERE tenant = $1"
         };
         let inline = self
-            .reader
-            .as_ref()
+            .pools
+            .reader()
             .and_then(|r| r.row(sql, &[&self.tenant], |row| row.get::<_, i64>(0)));
         let found = match inline {
             Some(found) => found,
             None => sqlx::query(sql)
                 .bind(&self.tenant)
-                .fetch_optional(&self.pools.read)
+                .fetch_optional(self.pools.read()?)
                 .await
                 .map_err(db_error)?
                 .map(|row| sqlx::Row::try_get::<Option<i64>, _>(&row, "live"))
@@ -256,8 +246,8 @@ impl TenantStore {
         value: &IdValue,
     ) -> Option<Result<Stored, BackendError>> {
         let found = self
-            .reader
-            .as_ref()?
+            .pools
+            .reader()?
             .row(sql, &[&self.tenant, value], RawRow::from_sqlite)?;
         Some(found.ok_or(BackendError::NotFound).and_then(RawRow::decode))
     }
@@ -283,7 +273,7 @@ impl TenantStore {
                 .bind(&self.tenant)
                 .bind(value.clone())
                 .bind(except)
-                .fetch_optional(&self.pools.read)
+                .fetch_optional(self.pools.read()?)
                 .await
                 .map_err(db_error)?;
             if taken.is_some() {
@@ -306,7 +296,7 @@ impl TenantStore {
         );
         let row = value
             .bind(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant))
-            .fetch_optional(&self.pools.read)
+            .fetch_optional(self.pools.read()?)
             .await
             .map_err(db_error)?
             .ok_or(BackendError::NotFound)?;
@@ -335,7 +325,7 @@ impl Backend for TenantStore {
                 sqlx::query(AssertSqlSafe(count_sql)).bind(&self.tenant),
                 &args,
             )
-            .fetch_one(&self.pools.read)
+            .fetch_one(self.pools.read()?)
             .await
             .map_err(db_error)?;
             sqlx::Row::try_get(&row, "n").map_err(db_error)?
@@ -369,7 +359,7 @@ impl Backend for TenantStore {
             bind_args(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant), &args),
             &window_args,
         );
-        let rows = q.fetch_all(&self.pools.read).await.map_err(db_error)?;
+        let rows = q.fetch_all(self.pools.read()?).await.map_err(db_error)?;
         // One row that cannot be read (written by an older version, or damaged) must not take
         // every list down with it: it is logged and left out; a GET of it is that agent's 500.
         let items = rows.iter().filter_map(readable).collect();
@@ -419,15 +409,22 @@ impl Backend for TenantStore {
             .bind(&self.tenant)
             .bind(guid.to_string())
             .bind(&short);
+            // `fetch_all`, not `fetch_one`: SQLite returns the new row at the statement's first
+            // step and commits at its last, and `fetch_one` stops after the row, so a commit
+            // that failed (a full disk) went unseen and the create answered a 404 for the id
+            // it had been given.
             let inserted = d
                 .bind_columns(insert)
                 .bind(hash.clone())
                 .bind(&now)
-                .fetch_one(&self.pools.write)
+                .fetch_all(self.pools.write()?)
                 .await;
             match inserted {
-                Ok(row) => {
-                    let id: i64 = sqlx::Row::try_get(&row, "id").map_err(db_error)?;
+                Ok(rows) => {
+                    let row = rows
+                        .first()
+                        .ok_or_else(|| BackendError::Internal("an insert returned no id".into()))?;
+                    let id: i64 = sqlx::Row::try_get(row, "id").map_err(db_error)?;
                     return self.get(&AgentId::Int(id)).await;
                 }
                 Err(e) if is_unique_violation(&e) => match self.taken_field(&d, None).await? {
@@ -460,7 +457,12 @@ impl Backend for TenantStore {
         } else {
             ("BEGIN", " FOR UPDATE")
         };
-        let mut tx = self.pools.write.begin_with(begin).await.map_err(db_error)?;
+        let mut tx = self
+            .pools
+            .write()?
+            .begin_with(begin)
+            .await
+            .map_err(db_error)?;
         let row = value
             .bind(sqlx::query(AssertSqlSafe(fetch_sql(column) + lock)).bind(&self.tenant))
             .fetch_optional(&mut *tx)
@@ -516,7 +518,7 @@ impl Backend for TenantStore {
             .bind(sqlx::query(AssertSqlSafe(sql)).bind(&self.tenant))
             .bind(ts(Utc::now()));
         match q
-            .execute(&self.pools.write)
+            .execute(self.pools.write()?)
             .await
             .map_err(db_error)?
             .rows_affected()
@@ -531,7 +533,7 @@ impl Backend for TenantStore {
     }
 
     async fn teams_by_guid(&self, guids: &[uuid::Uuid]) -> Result<Vec<Team>, BackendError> {
-        crate::teams::by_guid(&self.pools.read, &self.tenant, guids).await
+        crate::teams::by_guid(self.pools.read()?, &self.tenant, guids).await
     }
 }
 
