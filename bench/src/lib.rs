@@ -10,7 +10,7 @@ pub async fn seed(url: &str, count: u64) -> Result<f64, BackendError> {
     let started = std::time::Instant::now();
     let store = Store::connect(url)
         .await
-        .map_err(|e| BackendError::Unavailable(e.to_string()))?;
+        .map_err(|e| BackendError::unavailable(agentgw_core::Outage::Unreachable, e.to_string()))?;
     let tenant = store.tenant("default");
     let per_task = count.div_ceil(4);
     let tasks = (0..4u64).map(|t| {
