@@ -177,6 +177,7 @@ fn serve(path: &Path) -> anyhow::Result<()> {
         let provider = export
             .map(|(endpoint, name)| crate::otlp::start(&endpoint, &name))
             .transpose()?;
+        agentgw_core::trace::export_spans(provider.is_some());
         let _log = init_tracing_with("info", provider.as_ref().map(crate::otlp::tracer));
         let served = crate::server::serve(path, config).await;
         if let Some(provider) = provider {
@@ -219,11 +220,21 @@ fn init_tracing_with(
     // Colours only for a person at a terminal; files and collectors get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     // One log line per request must cost neither a write(2) nor a thread wake-up: see logs.rs.
-    // Should its thread not start, lines go straight to stderr: slower, never silent.
-    let (writer, guard) = match crate::logs::LogBuffer::start(std::io::stderr()) {
-        Ok((buffer, guard)) => (BoxMakeWriter::new(move || buffer.clone()), Some(guard)),
-        Err(_) => (BoxMakeWriter::new(std::io::stderr), None),
+    // Should its thread not start, lines go straight to stderr through fmt: slower, never silent.
+    let started = crate::logs::LogBuffer::start(std::io::stderr()).ok();
+    let (writer, requests, guard) = match started {
+        Some((buffer, guard)) => (
+            BoxMakeWriter::new({
+                let buffer = buffer.clone();
+                move || buffer.clone()
+            }),
+            Some(crate::access::RequestLines::new(buffer, json)),
+            Some(guard),
+        ),
+        None => (BoxMakeWriter::new(std::io::stderr), None, None),
     };
+    // The request line has a layer of its own (access.rs) when the buffer runs.
+    let own_line = requests.is_some();
     let lines = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(ansi);
@@ -231,11 +242,15 @@ fn init_tracing_with(
         lines.json().boxed()
     } else {
         lines.boxed()
-    };
+    }
+    .with_filter(tracing_subscriber::filter::filter_fn(move |meta| {
+        !(own_line && meta.target() == crate::access::TARGET)
+    }));
     let spans = export.map(|tracer| tracing_opentelemetry::layer().with_tracer(tracer));
     // A second init (tests in one process) is harmless: the first subscriber stays.
     let installed = tracing_subscriber::registry()
         .with(filter)
+        .with(requests)
         .with(lines)
         .with(spans)
         .try_init();
