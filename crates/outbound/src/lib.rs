@@ -55,6 +55,16 @@ impl Reply {
     }
 }
 
+/// The outcomes a call is counted by, in `CallMetrics::counts` order.
+const OUTCOMES: [&str; 5] = ["ok", "4xx", "5xx", "timeout", "connect_error"];
+
+/// One upstream's call metrics, each made on first use.
+#[derive(Default)]
+struct CallMetrics {
+    counts: [std::sync::OnceLock<metrics::Counter>; OUTCOMES.len()],
+    duration: std::sync::OnceLock<metrics::Histogram>,
+}
+
 /// One pooled reqwest client per thread that calls the upstream.
 ///
 /// Each actix worker is a single-threaded runtime, and a pooled connection's task lives on
@@ -80,6 +90,12 @@ impl Clients {
                 .timeout(self.timeout)
                 .connect_timeout(self.timeout)
                 .pool_max_idle_per_host(self.idle_per_host)
+                // An API answers, it does not redirect: a 3xx is the upstream's answer (an
+                // error for the face), never followed with the credentials. Retries are this
+                // client's own (idempotent calls only). Each layer cost every call a future.
+                .redirect(reqwest::redirect::Policy::none())
+                .retry(reqwest::retry::never())
+                .referer(false)
                 .build()
                 .map_err(|e| BackendError::Internal(format!("upstream `{}`: {e}", self.name)))
         })
@@ -121,8 +137,12 @@ impl Probe {
 #[derive(Clone)]
 pub struct Client {
     clients: Arc<Clients>,
-    base: String,
+    /// The upstream's base URL, parsed once: parsing it again for every call was a tenth of
+    /// a translated GET.
+    base: reqwest::Url,
     name: String,
+    /// This upstream's metric handles, made on first use (no registry lookup per call).
+    metrics: Arc<CallMetrics>,
     retries: u32,
     permits: Arc<Semaphore>,
 }
@@ -153,10 +173,14 @@ impl Client {
         };
         // Built once here so that a bad setting fails at start-up, not on the first call.
         clients.get()?;
+        let base = reqwest::Url::parse(&cfg.base_url).map_err(|e| {
+            BackendError::Internal(format!("upstream `{}`: base_url: {e}", cfg.name))
+        })?;
         Ok(Client {
             clients: Arc::new(clients),
-            base: cfg.base_url.clone(),
+            base,
             name: cfg.name.clone(),
+            metrics: Arc::new(CallMetrics::default()),
             retries: cfg.retries,
             permits: Arc::new(Semaphore::new(cfg.max_concurrency)),
         })
@@ -172,10 +196,29 @@ impl Client {
             Err(e) if e.is_timeout() => "timeout",
             Err(_) => "connect_error",
         };
-        metrics::counter!("agentgw_upstream_requests_total", "upstream" => self.name.clone(), "outcome" => label)
+        let i = OUTCOMES.iter().position(|o| *o == label).unwrap_or(0);
+        self.metrics.counts[i]
+            .get_or_init(|| {
+                metrics::counter!("agentgw_upstream_requests_total", "upstream" => self.name.clone(), "outcome" => label)
+            })
             .increment(1);
-        metrics::histogram!("agentgw_upstream_request_duration_seconds", "upstream" => self.name.clone())
+        self.metrics
+            .duration
+            .get_or_init(|| {
+                metrics::histogram!("agentgw_upstream_request_duration_seconds", "upstream" => self.name.clone())
+            })
             .record(took.as_secs_f64());
+    }
+
+    /// `base` with `path` appended to its path, and `query`.
+    fn url(&self, path: &str, query: &[(String, String)]) -> reqwest::Url {
+        let mut url = self.base.clone();
+        let joined = format!("{}{path}", self.base.path().trim_end_matches('/'));
+        url.set_path(&joined);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        url
     }
 
     /// The upstream's configured name (for messages).
@@ -213,7 +256,7 @@ impl Client {
             Method::GET | Method::PUT | Method::DELETE | Method::HEAD
         );
         let attempts = if idempotent { self.retries + 1 } else { 1 };
-        let url = format!("{}{}", self.base, path);
+        let url = self.url(path, query);
         let mut backoff = BACKOFF;
         let mut attempt = 0;
         loop {
@@ -225,21 +268,19 @@ impl Client {
                     .acquire()
                     .await
                     .map_err(|_| BackendError::Internal("upstream closed".into()))?;
-                let mut req = self
-                    .clients
-                    .get()?
-                    .request(method.clone(), &url)
-                    .query(query);
+                let mut req = self.clients.get()?.request(method.clone(), url.clone());
                 if let Some(b) = body {
                     req = req.json(b);
                 }
                 // The serving request's trace, a span of this call's own (W3C Trace Context).
-                let span = tracing::info_span!(
-                    "upstream call",
-                    otel.name = %format!("{method} {}", self.name),
-                    otel.kind = "client",
-                    upstream = %self.name,
-                );
+                let span = agentgw_core::trace::exported_span(|| {
+                    tracing::info_span!(
+                        "upstream call",
+                        otel.name = %format!("{method} {}", self.name),
+                        otel.kind = "client",
+                        upstream = %self.name,
+                    )
+                });
                 let header = span.in_scope(agentgw_core::TraceContext::outgoing_header);
                 req = req.header("traceparent", header);
                 let started = std::time::Instant::now();
