@@ -5,10 +5,10 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use actix_web::middleware::{NormalizePath, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use agentgw_core::{BackendError, Config};
-use agentgw_inbound::{Mount, RouteCtx, RouteTable, request_log};
+use agentgw_inbound::{Mount, NormalizePath, RouteCtx, RouteTable, request_log};
 use agentgw_store::Store;
 use anyhow::Context;
 use serde_json::json;
@@ -247,7 +247,7 @@ fn generation(
                 request_log(table.clone(), req, next)
             }))
             // Outermost: collapse `//` and drop a trailing `/` before routing (real clients send both).
-            .wrap(NormalizePath::trim())
+            .wrap(NormalizePath)
     })
     .shutdown_timeout(30)
     // Signals are the process's (serve): a generation is stopped by its successor or by them.

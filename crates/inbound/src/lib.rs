@@ -9,6 +9,7 @@ pub mod context;
 pub mod failure;
 pub mod kit;
 pub mod log;
+pub mod normalize;
 pub mod openapi;
 pub mod reply;
 
@@ -17,4 +18,5 @@ pub use body::{BodyError, FieldError, decode, json_object, parse_object, present
 pub use context::{Adapter, Mount, RouteCtx, route_scope};
 pub use failure::{Answer, Failure, answer};
 pub use log::{RouteTable, request_log};
+pub use normalize::NormalizePath;
 pub use reply::{error_builder, not_allowed, with_allow};
