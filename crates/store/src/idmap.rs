@@ -65,14 +65,15 @@ impl RawMapping {
         })
     }
 
+    /// By position in [`COLUMNS`], as `RawRow::from_sqlite`.
     fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawMapping> {
         Ok(RawMapping {
-            id: row.get("id")?,
-            guid: row.get("guid")?,
-            short_id: row.get("short_id")?,
-            native_id: row.get("native_id")?,
-            doc: row.get("doc")?,
-            created_at: row.get("created_at")?,
+            id: row.get(0)?,
+            guid: row.get(1)?,
+            short_id: row.get(2)?,
+            native_id: row.get(3)?,
+            doc: row.get(4)?,
+            created_at: row.get(5)?,
         })
     }
 

@@ -13,21 +13,21 @@
 //! Any failure here (a busy database, a connection that cannot open) is not an answer: the
 //! caller falls back to sqlx, which decides.
 
+use std::cell::RefCell;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, ToSql};
+use thread_local::ThreadLocal;
 
-/// Idle connections kept for reuse; more may be open while many threads read at once.
-const KEEP: usize = 8;
 /// How long a read waits on a lock before giving way to the sqlx path.
 const BUSY: Duration = Duration::from_millis(20);
 
-/// Read-only connections to one SQLite file.
+/// Read-only connections to one SQLite file, one per thread that reads: a shared pool behind
+/// a lock had the actix workers contend for it twice per read (a futex call per GET).
 pub(crate) struct Reader {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    conns: ThreadLocal<RefCell<Option<Connection>>>,
 }
 
 impl Reader {
@@ -40,7 +40,7 @@ impl Reader {
         }
         Some(Reader {
             path: PathBuf::from(file),
-            idle: Mutex::new(Vec::new()),
+            conns: ThreadLocal::new(),
         })
     }
 
@@ -67,14 +67,19 @@ impl Reader {
         params: &[&dyn ToSql],
         read: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
     ) -> rusqlite::Result<Option<T>> {
-        let conn = match self.take() {
+        let cell = self.conns.get_or_default();
+        // Never borrowed twice: a read runs to its end without yielding or calling back here.
+        let mut slot = cell
+            .try_borrow_mut()
+            .map_err(|_| rusqlite::Error::InvalidQuery)?;
+        let conn = match slot.take() {
             Some(conn) => conn,
             None => self.open()?,
         };
         let found = conn
             .prepare_cached(sql)
             .and_then(|mut stmt| stmt.query_row(params, read).optional());
-        self.give_back(conn);
+        *slot = Some(conn);
         found
     }
 
@@ -85,18 +90,6 @@ impl Reader {
         )?;
         conn.busy_timeout(BUSY)?;
         Ok(conn)
-    }
-
-    fn take(&self) -> Option<Connection> {
-        self.idle.lock().ok()?.pop()
-    }
-
-    fn give_back(&self, conn: Connection) {
-        if let Ok(mut idle) = self.idle.lock()
-            && idle.len() < KEEP
-        {
-            idle.push(conn);
-        }
     }
 }
 
