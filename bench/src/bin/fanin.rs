@@ -64,10 +64,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .as_array()
         .map_or(0, Vec::len);
     let peak = agentgw_bench::rss_kib(pid, "VmHWM:") as f64 / 1024.0;
+    // The machine's ceiling: the CPU both processes need, spread over every core. No fan-in
+    // on a machine they share can finish sooner.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let ceiling = (cpu_gateway + cpu_upstream) / cores;
     println!(
-        "fanin agents={agents} upstream_agents={seen} pages={page} sequential_s={sequential:.2} gateway_s={gateway:.2} first_call_s={warm:.2} speedup={:.2} peak_rss_mib={peak:.1} body_bytes={} cpu_gateway_s={cpu_gateway:.2} cpu_upstream_s={cpu_upstream:.2}",
+        "fanin agents={agents} upstream_agents={seen} pages={page} sequential_s={sequential:.2} gateway_s={gateway:.2} first_call_s={warm:.2} speedup={:.2} peak_rss_mib={peak:.1} body_bytes={} cpu_gateway_s={cpu_gateway:.2} cpu_upstream_s={cpu_upstream:.2} ceiling_s={ceiling:.2} vs_ceiling={:.2} gateway_us_per_agent={:.1}",
         sequential / gateway,
-        first.len()
+        first.len(),
+        gateway / ceiling.max(f64::EPSILON),
+        cpu_gateway * 1e6 / (agents.max(1) as f64)
     );
     Ok(())
 }
