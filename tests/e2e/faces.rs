@@ -36,6 +36,7 @@ pub fn face(adapter: &'static Adapter) -> Face {
             key: "e2e-key".into(),
             secret: Secret::new(format!("e2e-{name}-secret")),
         },
+        other => panic!("{name}: routes take no {other:?} credentials"),
     };
     Face {
         adapter,
@@ -72,6 +73,7 @@ impl Face {
             Credential::KeySecret { key, secret } => {
                 format!("{{ key = \"{key}\", secret = \"{}\" }}", secret.expose())
             }
+            other => panic!("routes take no {other:?} credentials"),
         }
     }
 

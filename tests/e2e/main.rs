@@ -22,6 +22,7 @@ mod migrate;
 mod ndoto;
 mod reload;
 mod server;
+mod signin;
 mod spans;
 mod storage;
 mod supporthub;

@@ -23,6 +23,11 @@ pub static ADAPTER: Adapter = Adapter {
         name: mapping::DIALECT,
         root: "/v4",
         credential: CredentialShape::Token,
+        upstream_credentials: &[
+            CredentialShape::Token,
+            CredentialShape::ApiKey,
+            CredentialShape::OAuth,
+        ],
         route_settings: Settings::decode::<NoSettings>,
         upstream_settings: Settings::decode::<NoSettings>,
         remote: outbound::remote,

@@ -38,8 +38,11 @@ const REQUIRES: &[Field] = &[
 const AGENTS: &str = "/v4/global/agents";
 
 /// The outbound client for a comm100 upstream (the adapter's constructor).
-pub fn remote(cfg: &UpstreamConfig) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
-    Ok(std::sync::Arc::new(Comm100Remote::new(cfg)?))
+pub fn remote(
+    cfg: &UpstreamConfig,
+    env: &agentgw_core::RemoteEnv,
+) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
+    Ok(std::sync::Arc::new(Comm100Remote::new(cfg, env)?))
 }
 
 /// A Comm100 upstream.
@@ -48,19 +51,42 @@ pub struct Comm100Remote {
 }
 
 impl Comm100Remote {
-    /// A client for `cfg` (Bearer token).
-    pub fn new(cfg: &UpstreamConfig) -> Result<Self, BackendError> {
-        let token = match &cfg.credential {
-            Credential::Token(t) => t.expose().to_owned(),
+    /// A client for `cfg`, signing in as Comm100 issues credentials ("Authentication" in
+    /// its API v4 guide): a bearer token as given; an API key as HTTP Basic `email:key` with
+    /// `siteId` on every call; or OAuth 2.0 access tokens renewed by the refresh-token grant.
+    pub fn new(cfg: &UpstreamConfig, env: &agentgw_core::RemoteEnv) -> Result<Self, BackendError> {
+        use base64::Engine;
+        let client = match &cfg.credential {
+            Credential::Token(t) => Client::new(
+                cfg,
+                vec![("authorization", format!("Bearer {}", t.expose()))],
+            )?,
+            Credential::ApiKey {
+                email,
+                key,
+                site_id,
+            } => {
+                let basic = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{email}:{}", key.expose()));
+                Client::new(cfg, vec![("authorization", format!("Basic {basic}"))])?
+                    .with_query(vec![("siteId".into(), site_id.to_string())])
+            }
+            Credential::OAuth(grant) => {
+                let oauth = agentgw_outbound::OAuth::new(
+                    &cfg.name,
+                    grant.clone(),
+                    env.tokens.clone(),
+                    cfg.timeout,
+                )?;
+                Client::new(cfg, Vec::new())?.with_sign_in(std::sync::Arc::new(oauth))
+            }
             _ => {
                 return Err(BackendError::Internal(
-                    "comm100 upstreams take { token }".into(),
+                    "comm100 upstreams take { token }, { api_key } or { oauth }".into(),
                 ));
             }
         };
-        Ok(Comm100Remote {
-            client: Client::new(cfg, vec![("authorization", format!("Bearer {token}"))])?,
-        })
+        Ok(Comm100Remote { client })
     }
 
     fn error(reply: &Reply) -> BackendError {
@@ -85,6 +111,10 @@ impl Comm100Remote {
 
 #[async_trait]
 impl Remote for Comm100Remote {
+    fn sign_in(&self) -> Option<agentgw_core::SignInState> {
+        self.client.sign_in_state()
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             pages: false,

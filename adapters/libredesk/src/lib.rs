@@ -22,6 +22,7 @@ pub static ADAPTER: Adapter = Adapter {
         name: mapping::DIALECT,
         root: "/api/v1/agents",
         credential: CredentialShape::KeySecret,
+        upstream_credentials: &[CredentialShape::KeySecret],
         route_settings: Settings::decode::<NoSettings>,
         upstream_settings: Settings::decode::<NoSettings>,
         remote: outbound::remote,

@@ -32,7 +32,10 @@ const REQUIRES: &[Field] = &[Field::FirstName];
 const AGENTS: &str = "/api/v1/agents";
 
 /// The outbound client for a libredesk upstream (the adapter's constructor).
-pub fn remote(cfg: &UpstreamConfig) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
+pub fn remote(
+    cfg: &UpstreamConfig,
+    _env: &agentgw_core::RemoteEnv,
+) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
     Ok(std::sync::Arc::new(LibredeskRemote::new(cfg)?))
 }
 

@@ -24,6 +24,7 @@ pub static ADAPTER: Adapter = Adapter {
         name: mapping::DIALECT,
         root: "/api/v1/livechat",
         credential: CredentialShape::UserToken,
+        upstream_credentials: &[CredentialShape::UserToken, CredentialShape::Login],
         route_settings: Settings::decode::<settings::RouteSettings>,
         upstream_settings: Settings::decode::<NoSettings>,
         remote: outbound::remote,

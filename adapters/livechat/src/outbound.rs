@@ -23,7 +23,12 @@ const USERS: &str = "/api/v1/livechat/users";
 const COUNT: u64 = 100;
 
 /// The outbound client for a livechat upstream (the adapter's constructor).
-pub fn remote(cfg: &UpstreamConfig) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
+pub fn remote(
+    cfg: &UpstreamConfig,
+    _env: &agentgw_core::RemoteEnv,
+) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
+    // A login's tokens are this process's own: Rocket.Chat lets a user hold many at once, so
+    // gateways need not share them (nothing is kept in the store).
     Ok(std::sync::Arc::new(LivechatRemote::new(cfg)?))
 }
 
@@ -34,20 +39,36 @@ pub struct LivechatRemote {
 }
 
 impl LivechatRemote {
-    /// A client for `cfg` (`X-User-Id` + `X-Auth-Token`).
+    /// A client for `cfg`: `X-User-Id` + `X-Auth-Token` of a personal access token, or of a
+    /// login (`POST /api/v1/login`) made when first needed and again when refused.
     pub fn new(cfg: &UpstreamConfig) -> Result<Self, BackendError> {
-        let (user, token) = match &cfg.credential {
-            Credential::UserToken { user_id, token } => {
-                (user_id.clone(), token.expose().to_owned())
+        let client = match &cfg.credential {
+            Credential::UserToken { user_id, token } => Client::new(
+                cfg,
+                vec![
+                    ("x-user-id", user_id.clone()),
+                    ("x-auth-token", token.expose().to_owned()),
+                ],
+            )?,
+            Credential::Login { user, password } => {
+                let login = Login {
+                    upstream: cfg.name.clone(),
+                    user: user.clone(),
+                    password: password.clone(),
+                    client: Client::new(cfg, Vec::new())?,
+                    now: std::sync::Mutex::new(LoginState::default()),
+                    logging_in: tokio::sync::Mutex::new(()),
+                };
+                Client::new(cfg, Vec::new())?.with_sign_in(Arc::new(login))
             }
             _ => {
                 return Err(BackendError::Internal(
-                    "livechat upstreams take { user_id, token }".into(),
+                    "livechat upstreams take { user_id, token } or { login }".into(),
                 ));
             }
         };
         Ok(LivechatRemote {
-            client: Client::new(cfg, vec![("x-user-id", user), ("x-auth-token", token)])?,
+            client,
             concurrency: cfg.max_concurrency,
         })
     }
@@ -143,8 +164,145 @@ impl LivechatRemote {
     }
 }
 
+/// Rocket.Chat's login: `POST /api/v1/login` `{user, password}` answers `data.authToken` and
+/// `data.userId`, used until a call is refused (401), then one new login for every caller.
+struct Login {
+    upstream: String,
+    user: String,
+    password: agentgw_core::Secret,
+    /// Calls the login endpoint (no credentials of its own).
+    client: Client,
+    now: std::sync::Mutex<LoginState>,
+    logging_in: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct LoginState {
+    session: Option<agentgw_outbound::Session>,
+    serial: u64,
+    state: agentgw_core::SignInState,
+    backoff: agentgw_outbound::Backoff,
+}
+
+impl Login {
+    fn current(&self) -> std::sync::MutexGuard<'_, LoginState> {
+        self.now
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The session held, unless it is the one `refused`.
+    fn held(&self, refused: Option<u64>) -> Option<agentgw_outbound::Session> {
+        let now = self.current();
+        now.session.clone().filter(|s| refused != Some(s.serial))
+    }
+
+    /// Log in, once for every caller waiting, unless a refused login still waits.
+    async fn login(&self, refused: Option<u64>) -> Result<agentgw_outbound::Session, BackendError> {
+        let _one = self.logging_in.lock().await;
+        if let Some(session) = self.held(refused) {
+            return Ok(session);
+        }
+        {
+            let now = self.current();
+            if let (Some(_), Some((_, why))) = (now.backoff.waiting(), &now.state.failed)
+                && now.state.failing
+            {
+                return Err(agentgw_outbound::refused_error(&self.upstream, why));
+            }
+        }
+        let body = json!({"user": self.user, "password": self.password.expose()});
+        let answer = self
+            .client
+            .call(Method::POST, "/api/v1/login", &[], Some(&body))
+            .await;
+        let made = match answer {
+            Ok(reply) if reply.ok() => {
+                let v = reply.value();
+                let (user, token) = (
+                    v["data"]["userId"].as_str(),
+                    v["data"]["authToken"].as_str(),
+                );
+                match (user, token) {
+                    (Some(u), Some(t)) => {
+                        session(u, t).ok_or_else(|| "a token not fit for a header".to_owned())
+                    }
+                    _ => Err("a login answer without data.userId and data.authToken".to_owned()),
+                }
+            }
+            Ok(reply) => Err(format!("login refused ({})", reply.status.as_u16())),
+            Err(e) => Err(e.to_string()),
+        };
+        let mut now = self.current();
+        match made {
+            Ok(mut session) => {
+                now.serial += 1;
+                session.serial = now.serial;
+                now.session = Some(session.clone());
+                now.state.renewed_at = Some(chrono::Utc::now());
+                now.state.failing = false;
+                now.backoff.reset();
+                Ok(session)
+            }
+            Err(why) => {
+                if now.state.failing {
+                    tracing::warn!(upstream = %self.upstream, reason = %why, "upstream login still refused");
+                } else {
+                    tracing::error!(upstream = %self.upstream, reason = %why, "upstream login refused: calls answer 502 until it works again (check the user and password, then reload)");
+                }
+                now.session = None;
+                now.state.failing = true;
+                now.state.failed = Some((chrono::Utc::now(), why.clone()));
+                now.backoff.failed();
+                Err(agentgw_outbound::refused_error(&self.upstream, &why))
+            }
+        }
+    }
+}
+
+/// The headers of a login's `userId` and `authToken`.
+fn session(user: &str, token: &str) -> Option<agentgw_outbound::Session> {
+    use agentgw_outbound::reqwest_header::{HeaderName, HeaderValue};
+    let mut token = HeaderValue::from_str(token).ok()?;
+    token.set_sensitive(true);
+    Some(agentgw_outbound::Session {
+        headers: vec![
+            (
+                HeaderName::from_static("x-user-id"),
+                HeaderValue::from_str(user).ok()?,
+            ),
+            (HeaderName::from_static("x-auth-token"), token),
+        ],
+        serial: 0,
+    })
+}
+
+#[async_trait]
+impl agentgw_outbound::SignIn for Login {
+    async fn session(&self) -> Result<agentgw_outbound::Session, BackendError> {
+        match self.held(None) {
+            Some(session) => Ok(session),
+            None => self.login(None).await,
+        }
+    }
+
+    async fn refused(&self, session: &agentgw_outbound::Session) -> Result<(), BackendError> {
+        self.login(Some(session.serial)).await.map(drop)
+    }
+
+    fn state(&self) -> agentgw_core::SignInState {
+        let mut state = self.current().state.clone();
+        state.kind = "login";
+        state
+    }
+}
+
 #[async_trait]
 impl Remote for LivechatRemote {
+    fn sign_in(&self) -> Option<agentgw_core::SignInState> {
+        self.client.sign_in_state()
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             pages: true,

@@ -23,6 +23,7 @@ pub static ADAPTER: Adapter = Adapter {
         name: mapping::DIALECT,
         root: "/api/v1/accounts",
         credential: CredentialShape::Token,
+        upstream_credentials: &[CredentialShape::Token],
         route_settings: Settings::decode::<settings::RouteSettings>,
         upstream_settings: Settings::decode::<settings::UpstreamSettings>,
         remote: outbound::remote,

@@ -44,7 +44,10 @@ fn account(cfg: &UpstreamConfig) -> i64 {
 }
 
 /// The outbound client for an ndoto upstream (the adapter's constructor).
-pub fn remote(cfg: &UpstreamConfig) -> Result<Arc<dyn Remote>, BackendError> {
+pub fn remote(
+    cfg: &UpstreamConfig,
+    _env: &agentgw_core::RemoteEnv,
+) -> Result<Arc<dyn Remote>, BackendError> {
     Ok(Arc::new(NdotoRemote::new(cfg)?))
 }
 

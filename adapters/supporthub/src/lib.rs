@@ -24,6 +24,7 @@ pub static ADAPTER: Adapter = Adapter {
         name: mapping::DIALECT,
         root: "/api/agents",
         credential: CredentialShape::Token,
+        upstream_credentials: &[CredentialShape::Token],
         route_settings: Settings::decode::<NoSettings>,
         upstream_settings: Settings::decode::<NoSettings>,
         remote: outbound::remote,

@@ -28,7 +28,10 @@ const REQUIRES: &[Field] = &[Field::FirstName, Field::LastName];
 const PAGE: u64 = 100;
 
 /// The outbound client for a supporthub upstream (the adapter's constructor).
-pub fn remote(cfg: &UpstreamConfig) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
+pub fn remote(
+    cfg: &UpstreamConfig,
+    _env: &agentgw_core::RemoteEnv,
+) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
     Ok(std::sync::Arc::new(SupporthubRemote::new(cfg)?))
 }
 

@@ -12,7 +12,7 @@ const BUCKETS: [f64; 14] = [
 ];
 
 /// Every metric agentgw keeps, with its help text.
-const DESCRIPTIONS: [(&str, &str); 10] = [
+const DESCRIPTIONS: [(&str, &str); 11] = [
     (
         "agentgw_build_info",
         "Always 1; the labels say which build is running.",
@@ -32,6 +32,10 @@ const DESCRIPTIONS: [(&str, &str); 10] = [
     (
         "agentgw_upstream_retries_total",
         "Calls to an upstream tried again, by upstream.",
+    ),
+    (
+        "agentgw_upstream_token_renewals_total",
+        "OAuth access tokens renewed for an upstream, by upstream and outcome: ok, refused.",
     ),
     (
         "agentgw_upstream_request_duration_seconds",

@@ -1,24 +1,59 @@
-//! Building a backend from configuration: the embedded store's tenant, or an upstream behind
-//! its outbound client. Shared by `serve` (per route) and `migrate` (per `--from`/`--to`).
+//! Building backends from configuration: the embedded store's tenants, and each upstream once
+//! behind its outbound client. Shared by `serve` (per generation) and `migrate` (per
+//! `--from`/`--to`).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use agentgw_core::{Backend, Config, MigrationTarget, RouteConfig};
+use agentgw_core::{Backend, Config, MigrationTarget, RemoteEnv, RouteConfig, SignInState};
 use agentgw_store::Store;
 use agentgw_upstream::UpstreamBackend;
 use anyhow::bail;
 
-/// The backend of an upstream named in the configuration.
-pub fn upstream(
-    config: &Config,
+/// The upstreams of one configuration, each built once: the routes over one upstream share
+/// its connections, its concurrency limit and its sign-in (one OAuth token, one login).
+pub struct Upstreams {
+    built: BTreeMap<String, Arc<UpstreamBackend>>,
+}
+
+impl Upstreams {
+    /// Every `[upstreams.NAME]` of `config`, their renewable tokens kept in `store`.
+    pub fn build(config: &Config, store: &Store) -> anyhow::Result<Upstreams> {
+        let env = RemoteEnv {
+            tokens: Arc::new(store.clone()),
+        };
+        let mut built = BTreeMap::new();
+        for (name, upstream) in &config.upstreams {
+            built.insert(name.clone(), one(upstream, store, &env)?);
+        }
+        Ok(Upstreams { built })
+    }
+
+    /// The upstream named `name`.
+    pub fn get(&self, name: &str) -> anyhow::Result<Arc<UpstreamBackend>> {
+        match self.built.get(name) {
+            Some(u) => Ok(u.clone()),
+            None => bail!("no [upstreams.{name}] in the configuration"),
+        }
+    }
+
+    /// How each upstream with expiring credentials is signed in.
+    pub fn sign_ins(&self) -> Vec<(String, SignInState)> {
+        self.built
+            .iter()
+            .filter_map(|(name, u)| u.sign_in().map(|s| (name.clone(), s)))
+            .collect()
+    }
+}
+
+/// The backend of one upstream.
+fn one(
+    upstream: &agentgw_core::UpstreamConfig,
     store: &Store,
-    name: &str,
-) -> anyhow::Result<Arc<dyn MigrationTarget>> {
-    let Some(upstream) = config.upstreams.get(name) else {
-        bail!("no [upstreams.{name}] in the configuration")
-    };
-    let client = (upstream.dialect.remote)(upstream)
-        .map_err(|e| anyhow::anyhow!("upstream `{name}`: {e}"))?;
+    env: &RemoteEnv,
+) -> anyhow::Result<Arc<UpstreamBackend>> {
+    let client = (upstream.dialect.remote)(upstream, env)
+        .map_err(|e| anyhow::anyhow!("upstream `{}`: {e}", upstream.name))?;
     Ok(Arc::new(UpstreamBackend::new(
         &upstream.name,
         upstream.dialect.name,
@@ -30,13 +65,13 @@ pub fn upstream(
 
 /// The backend behind a route.
 pub fn for_route(
-    config: &Config,
+    upstreams: &Upstreams,
     store: &Store,
     route: &RouteConfig,
 ) -> anyhow::Result<Arc<dyn Backend>> {
     match &route.upstream {
         None => Ok(Arc::new(store.tenant(&route.tenant))),
-        Some(name) => Ok(upstream(config, store, name)?),
+        Some(name) => Ok(upstreams.get(name)?),
     }
 }
 
@@ -49,6 +84,14 @@ pub fn by_name(
     match name.strip_prefix("embedded:") {
         Some("") => bail!("`embedded:` needs a tenant name, e.g. embedded:default"),
         Some(tenant) => Ok(Arc::new(store.tenant(tenant))),
-        None => upstream(config, store, name),
+        None => match config.upstreams.get(name) {
+            Some(upstream) => {
+                let env = RemoteEnv {
+                    tokens: Arc::new(store.clone()),
+                };
+                Ok(one(upstream, store, &env)?)
+            }
+            None => bail!("no [upstreams.{name}] in the configuration"),
+        },
     }
 }

@@ -168,6 +168,7 @@ fn generation(
     store: &Store,
     listener: &std::net::TcpListener,
 ) -> anyhow::Result<actix_web::dev::Server> {
+    let upstreams = Arc::new(crate::backends::Upstreams::build(config, store)?);
     let mut mounted = Vec::new();
     for route in &config.routes {
         if route.credentials.uses_dev_defaults() {
@@ -177,7 +178,7 @@ fn generation(
             .with_context(|| format!("no adapter for {}", route.dialect))?;
         let prefix = route.prefix.trim_end_matches('/');
         let openapi = agentgw_inbound::openapi::served(&(adapter.openapi)(), prefix);
-        let backend = crate::backends::for_route(config, store, route)?;
+        let backend = crate::backends::for_route(&upstreams, store, route)?;
         let ctx = RouteCtx {
             name: route.name.clone(),
             dialect: route.dialect.name,
@@ -222,6 +223,7 @@ fn generation(
         let mut app = App::new()
             .app_data(web::Data::new(ready_store.clone()))
             .app_data(web::Data::from(ready_upstreams.clone()))
+            .app_data(web::Data::from(upstreams.clone()))
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz));
         for m in mounted.iter() {
@@ -269,7 +271,11 @@ struct ReadyCheck {
 
 /// Ready while the store answers and every upstream with `ready_check` answers HTTP; a 503
 /// names what is down.
-async fn readyz(store: web::Data<Store>, upstreams: web::Data<Vec<ReadyCheck>>) -> HttpResponse {
+async fn readyz(
+    store: web::Data<Store>,
+    upstreams: web::Data<Vec<ReadyCheck>>,
+    built: web::Data<crate::backends::Upstreams>,
+) -> HttpResponse {
     // The store logs its own outages (once per cause and interval), not once per probe.
     let store_up = store.ping().await;
     let checks = upstreams
@@ -280,6 +286,13 @@ async fn readyz(store: web::Data<Store>, upstreams: web::Data<Vec<ReadyCheck>>) 
         if let Err(why) = result {
             tracing::warn!(upstream = %u.name, reason = %why, "readiness check failed: upstream");
             down.insert(u.name.clone(), json!(why));
+        }
+    }
+    // An upstream whose sign-in is refused answers every call with 502 until it works again.
+    for (name, state) in built.sign_ins() {
+        if state.failing {
+            let why = state.failed.map(|(_, why)| why).unwrap_or_default();
+            down.insert(name, json!(format!("sign-in refused: {why}")));
         }
     }
     if store_up.is_ok() && down.is_empty() {

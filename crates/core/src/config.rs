@@ -11,7 +11,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::credentials::RawCredential;
+use crate::credentials::{RawCredential, resolve_secrets};
 use crate::{Credential, CredentialSet, Dialect, Settings};
 
 /// Why a configuration could not be used.
@@ -163,11 +163,16 @@ impl RawConfig {
             Some(Value::Array(items)) => items
                 .into_iter()
                 .enumerate()
-                .filter_map(|(i, v)| {
+                .filter_map(|(i, mut v)| {
                     let place = match v["name"].as_str() {
                         Some(name) => format!("routes[{i}] (`{name}`)"),
                         None => format!("routes[{i}]"),
                     };
+                    if let Some(Value::Array(credentials)) = v.get_mut("credentials") {
+                        for (j, c) in credentials.iter_mut().enumerate() {
+                            resolve_secrets(c, &format!("{place} credentials[{j}]"), problems);
+                        }
+                    }
                     decode(&place, v, problems)
                 })
                 .collect(),
@@ -180,8 +185,12 @@ impl RawConfig {
             None => BTreeMap::new(),
             Some(Value::Object(map)) => map
                 .into_iter()
-                .filter_map(|(name, v)| {
-                    decode(&format!("[upstreams.{name}]"), v, problems).map(|u| (name, u))
+                .filter_map(|(name, mut v)| {
+                    let place = format!("[upstreams.{name}]");
+                    if let Some(c) = v.get_mut("credentials") {
+                        resolve_secrets(c, &format!("{place} credentials"), problems);
+                    }
+                    decode(&place, v, problems).map(|u| (name, u))
                 })
                 .collect(),
             Some(_) => {
@@ -533,7 +542,7 @@ fn upstream(
     })?;
     let credential = u
         .credentials
-        .with_shape(dialect.credential)
+        .with_shapes(dialect.upstream_credentials)
         .map_err(|p| problems.push(format!("credentials {p}")))
         .ok();
     let settings = (dialect.upstream_settings)(u.settings)
@@ -686,13 +695,17 @@ mod tests {
             }
         }
     }
-    fn no_remote(_: &UpstreamConfig) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
+    fn no_remote(
+        _: &UpstreamConfig,
+        _: &crate::RemoteEnv,
+    ) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
         Err(BackendError::Unsupported("remotes in this test"))
     }
     static ALPHA: Dialect = Dialect {
         name: "alpha",
         root: "/api/alpha",
         credential: CredentialShape::Token,
+        upstream_credentials: &[CredentialShape::Token],
         route_settings: Settings::decode::<AlphaSettings>,
         upstream_settings: Settings::decode::<NoSettings>,
         remote: no_remote,
@@ -701,6 +714,7 @@ mod tests {
         name: "beta",
         root: "/",
         credential: CredentialShape::UserToken,
+        upstream_credentials: &[CredentialShape::UserToken],
         route_settings: Settings::decode::<NoSettings>,
         upstream_settings: Settings::decode::<AlphaSettings>,
         remote: no_remote,

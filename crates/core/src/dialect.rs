@@ -15,8 +15,10 @@ use crate::{BackendError, CredentialShape, Remote, UpstreamConfig};
 /// common ones); every problem is listed.
 pub type DecodeSettings = fn(Map<String, Value>) -> Result<Settings, Vec<String>>;
 
-/// Builds a dialect's outbound client for an upstream.
-pub type MakeRemote = fn(&UpstreamConfig) -> Result<Arc<dyn Remote>, BackendError>;
+/// Builds a dialect's outbound client for an upstream (`RemoteEnv`: where renewable tokens
+/// are kept).
+pub type MakeRemote =
+    fn(&UpstreamConfig, &crate::RemoteEnv) -> Result<Arc<dyn Remote>, BackendError>;
 
 /// One dialect, as its adapter describes it.
 pub struct Dialect {
@@ -25,8 +27,11 @@ pub struct Dialect {
     /// The first path segment(s) every request of the dialect starts with, below its route's
     /// prefix: two routes whose roots overlap would shadow each other.
     pub root: &'static str,
-    /// The shape of its credentials, on routes and on upstreams alike.
+    /// The shape of the credentials its routes accept.
     pub credential: CredentialShape,
+    /// The shapes its upstreams may be called with: how the real vendor issues credentials
+    /// (a static token, an API key, an OAuth grant, a login).
+    pub upstream_credentials: &'static [CredentialShape],
     /// A route's options of this dialect.
     pub route_settings: DecodeSettings,
     /// An upstream's options of this dialect.

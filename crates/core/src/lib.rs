@@ -9,6 +9,7 @@ pub mod dialect;
 pub mod error;
 pub mod remote;
 pub mod secret;
+pub mod tokens;
 pub mod trace;
 
 pub use backend::{Backend, Batches, Listed, MigrationTarget};
@@ -16,9 +17,12 @@ pub use config::{
     Config, ConfigError, Dialects, PasswordPolicy, RouteConfig, ServerConfig, StoreConfig,
     UpstreamConfig, UpstreamDefaults,
 };
-pub use credentials::{Credential, CredentialSet, CredentialShape, RawCredential};
+pub use credentials::{
+    Credential, CredentialSet, CredentialShape, OAuthGrant, RawCredential, resolve_secrets,
+};
 pub use dialect::{DecodeSettings, Dialect, DialectSettings, MakeRemote, NoSettings, Settings};
 pub use error::{BackendError, Outage};
 pub use remote::{Capabilities, FilterSupport, Remote, RemoteAgent, RemotePage, Verbs};
 pub use secret::Secret;
+pub use tokens::{MemoryTokens, RemoteEnv, Renewal, SignInState, TokenKeeper, Tokens};
 pub use trace::TraceContext;

@@ -80,6 +80,11 @@ pub trait Remote: Send + Sync + 'static {
     /// The order its list answers in.
     fn native_order(&self) -> SortOrder;
 
+    /// How signing in stands, for a remote whose credentials expire (OAuth, a login).
+    fn sign_in(&self) -> Option<crate::SignInState> {
+        None
+    }
+
     /// Agents matching the filters it supports (see the trait docs).
     async fn list(&self, query: &ListQuery) -> Result<RemotePage, BackendError>;
 

@@ -4,8 +4,14 @@
 //! every failure turned into a `BackendError` that says where it came from. Credentials go in
 //! headers and are never logged.
 
+mod signin;
+
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Header types of the sessions a [`SignIn`] makes.
+pub use reqwest::header as reqwest_header;
+pub use signin::{Backoff, OAuth, Session, SignIn, refused_error};
 
 use agentgw_core::{BackendError, Outage, UpstreamConfig};
 use reqwest::StatusCode;
@@ -143,6 +149,10 @@ pub struct Client {
     name: String,
     /// This upstream's metric handles, made on first use (no registry lookup per call).
     metrics: Arc<CallMetrics>,
+    /// Credentials that expire (OAuth, a login): asked for before each call.
+    sign_in: Option<Arc<dyn SignIn>>,
+    /// Query pairs every call carries (Comm100's `siteId` with an API key).
+    always: Arc<Vec<(String, String)>>,
     retries: u32,
     permits: Arc<Semaphore>,
 }
@@ -181,6 +191,8 @@ impl Client {
             base,
             name: cfg.name.clone(),
             metrics: Arc::new(CallMetrics::default()),
+            sign_in: None,
+            always: Arc::new(Vec::new()),
             retries: cfg.retries,
             permits: Arc::new(Semaphore::new(cfg.max_concurrency)),
         })
@@ -215,8 +227,10 @@ impl Client {
         let mut url = self.base.clone();
         let joined = format!("{}{path}", self.base.path().trim_end_matches('/'));
         url.set_path(&joined);
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
+        if !query.is_empty() || !self.always.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query)
+                .extend_pairs(self.always.iter());
         }
         url
     }
@@ -224,6 +238,24 @@ impl Client {
     /// The upstream's configured name (for messages).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Every call signs in through `sign_in` (its headers added per call; a 401 renews the
+    /// session once and the call is sent again).
+    pub fn with_sign_in(mut self, sign_in: Arc<dyn SignIn>) -> Client {
+        self.sign_in = Some(sign_in);
+        self
+    }
+
+    /// Every call carries these query pairs too.
+    pub fn with_query(mut self, pairs: Vec<(String, String)>) -> Client {
+        self.always = Arc::new(pairs);
+        self
+    }
+
+    /// How the sign-in stands, for credentials that expire.
+    pub fn sign_in_state(&self) -> Option<agentgw_core::SignInState> {
+        self.sign_in.as_ref().map(|s| s.state())
     }
 
     /// Like `call`, but a non-2xx answer becomes the error `on_error` reads from it.
@@ -259,9 +291,16 @@ impl Client {
         let url = self.url(path, query);
         let mut backoff = BACKOFF;
         let mut attempt = 0;
+        // A refused session is renewed once per call; the call is then sent again (a 401 did
+        // nothing upstream, so even a POST may be).
+        let mut renewed = false;
         loop {
             attempt += 1;
             let last = attempt >= attempts;
+            let session = match &self.sign_in {
+                Some(sign_in) => Some(sign_in.session().await?),
+                None => None,
+            };
             let outcome = {
                 let _permit = self
                     .permits
@@ -269,6 +308,11 @@ impl Client {
                     .await
                     .map_err(|_| BackendError::Internal("upstream closed".into()))?;
                 let mut req = self.clients.get()?.request(method.clone(), url.clone());
+                if let Some(session) = &session {
+                    for (name, value) in &session.headers {
+                        req = req.header(name.clone(), value.clone());
+                    }
+                }
                 if let Some(b) = body {
                     req = req.json(b);
                 }
@@ -288,6 +332,15 @@ impl Client {
                 self.record(&outcome, started.elapsed());
                 outcome
             };
+            if let (Ok(res), Some(session), Some(sign_in)) = (&outcome, &session, &self.sign_in)
+                && res.status() == StatusCode::UNAUTHORIZED
+                && !renewed
+            {
+                renewed = true;
+                attempt -= 1;
+                sign_in.refused(session).await?;
+                continue;
+            }
             let wait = match outcome {
                 Err(e) if e.is_timeout() => {
                     if last {
@@ -387,6 +440,7 @@ mod tests {
 
     fn no_remote(
         _: &UpstreamConfig,
+        _: &agentgw_core::RemoteEnv,
     ) -> Result<std::sync::Arc<dyn agentgw_core::Remote>, BackendError> {
         Err(BackendError::Unsupported("remotes in this test"))
     }
@@ -394,6 +448,7 @@ mod tests {
         name: "test",
         root: "/",
         credential: CredentialShape::Token,
+        upstream_credentials: &[CredentialShape::Token],
         route_settings: Settings::decode::<NoSettings>,
         upstream_settings: Settings::decode::<NoSettings>,
         remote: no_remote,

@@ -16,6 +16,7 @@ mod reader;
 mod record;
 mod teams;
 mod tenant;
+mod tokens;
 mod warm;
 
 use std::time::Duration;

@@ -104,6 +104,11 @@ impl UpstreamBackend {
         }
     }
 
+    /// How the upstream's sign-in stands, for credentials that expire.
+    pub fn sign_in(&self) -> Option<agentgw_core::SignInState> {
+        self.remote.sign_in()
+    }
+
     fn agent(&self, remote: RemoteAgent, mapped: Mapped) -> Agent {
         let profile = match &mapped.shadow {
             Some(shadow) => {

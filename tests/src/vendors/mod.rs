@@ -1,5 +1,5 @@
 //! Fakes of the real vendors behind agentgw's outbound clients: small, stateful HTTP servers
-//! that answer as Chatwoot, Rocket.Chat and Libredesk do (their documented paths, headers,
+//! that answer as Chatwoot, Rocket.Chat, Libredesk and Comm100 do (their documented paths, headers,
 //! bodies and refusals), written from the vendors' contracts and independent of agentgw's own
 //! faces. Each keeps its agents in memory, checks the credentials its vendor uses, and lets a
 //! test read what it ended up holding and every request it was sent.
@@ -9,6 +9,7 @@
 //! a gateway against [`Fake::base`] and assert on [`Fake::with`] / [`Fake::requests`].
 
 pub mod chatwoot;
+pub mod comm100;
 pub mod libredesk;
 pub mod rocketchat;
 

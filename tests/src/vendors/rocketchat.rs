@@ -13,7 +13,11 @@
 //!   lacks the role; an unknown id is 400 `User not found`.
 //! - `DELETE /api/v1/livechat/users/{type}/{_id}`: takes the role away (the user stays) →
 //!   `{success: true}`; an unknown id is 400 `{success: false}`.
-//! - Auth: `X-User-Id` + `X-Auth-Token`, else 401 "You must be logged in to do this.".
+//! - Auth: `X-User-Id` + `X-Auth-Token` — a personal access token, or the `userId` and
+//!   `authToken` of a login — else 401 "You must be logged in to do this.".
+//! - `POST /api/v1/login` `{user, password}` → `{status: "success", data: {userId, authToken,
+//!   me}}`; a login token expires after the server's login expiration (the fake's lifetime);
+//!   a wrong user or password is 401 `{status: "error", error: "Unauthorized"}`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -83,12 +87,20 @@ impl User {
     }
 }
 
-/// A fake Rocket.Chat answering one user id and token.
+/// A fake Rocket.Chat answering one user id and token (and, when set, one user's logins).
 pub struct RocketChat {
     user_id: String,
     token: String,
     users: BTreeMap<String, User>,
     minted: u64,
+    /// The user who may log in: name, password, its id, and how long a login lasts.
+    login: Option<(String, String, String, std::time::Duration)>,
+    /// Login tokens issued, and when each expires.
+    sessions: std::collections::HashMap<String, std::time::Instant>,
+    /// Login requests answered, refused ones included.
+    pub logins: u64,
+    /// Calls refused for their credentials.
+    pub unauthorized: u64,
 }
 
 fn failure(error: &str, error_type: &str) -> Reply {
@@ -159,7 +171,68 @@ impl RocketChat {
             token: token.to_owned(),
             users: BTreeMap::new(),
             minted: 0,
+            login: None,
+            sessions: std::collections::HashMap::new(),
+            logins: 0,
+            unauthorized: 0,
         }
+    }
+
+    /// Let `user` log in with `password`; each login token lasts `lifetime`.
+    pub fn allow_login(&mut self, user: &str, password: &str, lifetime: std::time::Duration) {
+        let id = self.mint();
+        self.login = Some((user.to_owned(), password.to_owned(), id, lifetime));
+    }
+
+    /// Change the login user's password (every login token stays until it expires).
+    pub fn set_password(&mut self, password: &str) {
+        if let Some(login) = &mut self.login {
+            login.1 = password.to_owned();
+        }
+    }
+
+    fn log_in(&mut self, request: &Request) -> Reply {
+        self.logins += 1;
+        let body = request.body.as_ref().and_then(|b| b.as_ref().ok());
+        let given = (
+            body.and_then(|b| b["user"].as_str()),
+            body.and_then(|b| b["password"].as_str()),
+        );
+        match &self.login {
+            Some((user, password, id, lifetime))
+                if given == (Some(user.as_str()), Some(password.as_str())) =>
+            {
+                let (id, lifetime) = (id.clone(), *lifetime);
+                let token = format!("{}{}", self.mint(), self.mint());
+                self.sessions
+                    .insert(token.clone(), std::time::Instant::now() + lifetime);
+                Reply::json(
+                    200,
+                    json!({"status": "success", "data": {"userId": id, "authToken": token, "me": {"_id": id}}}),
+                )
+            }
+            _ => Reply::json(
+                401,
+                json!({"status": "error", "error": "Unauthorized", "message": "Unauthorized"}),
+            ),
+        }
+    }
+
+    /// Whether the request carries a personal access token, or a live login's.
+    fn authenticated(&self, request: &Request) -> bool {
+        let (user, token) = (request.header("x-user-id"), request.header("x-auth-token"));
+        let personal = user == Some(self.user_id.as_str()) && token == Some(self.token.as_str());
+        let logged_in = match (&self.login, token) {
+            (Some((_, _, id, _)), Some(token)) => {
+                user == Some(id.as_str())
+                    && self
+                        .sessions
+                        .get(token)
+                        .is_some_and(|until| *until > std::time::Instant::now())
+            }
+            _ => false,
+        };
+        personal || logged_in
     }
 
     fn mint(&mut self) -> String {
@@ -321,9 +394,11 @@ impl RocketChat {
 
 impl Vendor for RocketChat {
     fn respond(&mut self, request: &Request) -> Reply {
-        let authenticated = request.header("x-user-id") == Some(self.user_id.as_str())
-            && request.header("x-auth-token") == Some(self.token.as_str());
-        if !authenticated {
+        if request.method == "POST" && request.path == "/api/v1/login" {
+            return self.log_in(request);
+        }
+        if !self.authenticated(request) {
+            self.unauthorized += 1;
             let message = "You must be logged in to do this.";
             return Reply::json(
                 401,
