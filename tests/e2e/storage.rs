@@ -468,6 +468,10 @@ async fn a_database_restarted_under_load_costs_503s_and_no_acknowledged_write() 
         "{} creates acknowledged, {refused} refused across the restart",
         acknowledged.len()
     );
-    assert!(acknowledged.len() > 4, "writes went on after the restart");
+    // Writes work again once the database is back (a request that waited through the gap
+    // may have taken the writers' whole window on a loaded machine).
+    let (status, body, _) = create(&gw, 9_000_000).await;
+    assert_eq!(status, 200, "a write after the restart: {body}");
+    acknowledged.push(9_000_000);
     all_there(&gw, &acknowledged, 0).await;
 }

@@ -18,10 +18,11 @@ fn gateway_b() -> Gateway {
 fn gateway_a(b: &Gateway, upstream: &Face) -> Gateway {
     let dir = tempfile::tempdir().expect("tempdir");
     let extra = format!(
-        "[upstreams.up]\ndialect = \"{name}\"\nbase_url = \"{base}/{name}\"\ncredentials = {cred}\ntimeout_ms = 10000\n\
+        "[upstreams.up]\ndialect = \"{name}\"\nbase_url = \"{base}/{name}{path}\"\ncredentials = {cred}\ntimeout_ms = 10000\n\
          [upstreams.up.defaults]\ntime_zone = \"UTC\"\ndatetime_format = \"YYYY-MM-DD HH:mm:ss\"\nemail_domain = \"example.com\"\nlast_name = \"(none)\"\npassword = \"generate\"\n",
         name = upstream.name(),
         base = b.base,
+        path = upstream.kit().upstream_path,
         cred = upstream.credential_toml(),
     );
     let store = format!("sqlite://{}/a.db", dir.path().display());

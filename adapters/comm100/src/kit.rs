@@ -34,6 +34,7 @@ fn seen(v: &Value) -> Seen {
 pub static KIT: Kit = Kit {
     headers,
     route_options: "",
+    upstream_path: "",
     create: |p| Call::with("POST", AGENTS, body(p, p.last, true)),
     id_of: |v| v["id"].as_str().map(str::to_owned),
     member: |id| format!("{AGENTS}/{id}"),

@@ -571,6 +571,7 @@ mod tests {
                 .unwrap_or_default(),
             name: "Sales".into(),
             emoji: "x".into(),
+            ..Team::default()
         };
         // What a comm100 client would PUT for this agent, applied to a canonical agent.
         let mut body = seed.clone();

@@ -83,6 +83,7 @@ async fn teams(
                 guid: Default::default(),
                 name: n.clone(),
                 emoji: String::new(),
+                ..Team::default()
             })
             .collect()),
         Err(e) => Err(e.into()),

@@ -34,6 +34,7 @@ fn seen(v: &Value) -> Seen {
 pub static KIT: Kit = Kit {
     headers,
     route_options: "",
+    upstream_path: "",
     create: |p| Call::with("POST", AGENTS, body(p, p.last)),
     id_of: |v| id_text(&v["id"]),
     member: |id| format!("{AGENTS}/{id}"),

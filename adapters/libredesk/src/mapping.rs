@@ -490,6 +490,7 @@ mod tests {
             guid: uuid::Uuid::nil(),
             name: "Support Team".into(),
             emoji: "🛠️".into(),
+            ..Team::default()
         };
         let ours = serde_json::to_value(wire::Envelope::success(to_full(&agent(), &[team])))
             .unwrap_or(Value::Null);

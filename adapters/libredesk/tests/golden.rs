@@ -42,6 +42,7 @@ fn create_response_from_upstream_and_rendered() {
             guid: uuid::Uuid::from_u128(i as u128 + 1),
             name: name.clone(),
             emoji: "💬".into(),
+            ..Team::default()
         })
         .collect();
     let shown = (

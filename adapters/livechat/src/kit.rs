@@ -40,6 +40,7 @@ fn listed(v: &Value) -> (Vec<Value>, bool) {
 pub static KIT: Kit = Kit {
     headers,
     route_options: "policy = { unknown_username = \"create\", email_domain = \"example.com\" }",
+    upstream_path: "",
     create: |p: &Person<'_>| {
         Call::with(
             "POST",

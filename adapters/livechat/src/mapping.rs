@@ -288,12 +288,15 @@ pub fn from_upstream(u: wire::User, manager: bool) -> RemoteAgent {
 /// The register body a real Rocket.Chat takes for an agent (upstream mode): its username,
 /// derived from the email when it has none.
 pub fn to_upstream_register(p: &Profile) -> wire::Register {
+    // Rocket.Chat usernames are letters, digits, `.`, `_` and `-`: another one (an identity
+    // provider's `userName` is often an email) is registered as its derived form.
+    let given = p.username.as_deref().filter(|u| !u.is_empty());
     wire::Register {
-        username: p
-            .username
-            .clone()
-            .filter(|u| !u.is_empty())
-            .unwrap_or_else(|| derive_username(&p.email)),
+        username: match given {
+            Some(u) if is_valid_username(u) => u.to_owned(),
+            Some(u) => derive_username(u),
+            None => derive_username(&p.email),
+        },
     }
 }
 

@@ -33,6 +33,7 @@ fn seen(v: &Value) -> Seen {
 pub static KIT: Kit = Kit {
     headers,
     route_options: "",
+    upstream_path: "",
     create,
     id_of: |v| id_text(&v["id"]),
     member: |id| format!("{AGENTS}/{id}"),

@@ -115,6 +115,30 @@ pub trait Backend: Send + Sync + 'static {
         let _ = guids;
         Err(BackendError::Unsupported("teams"))
     }
+
+    /// Every team of the tenant, oldest first.
+    async fn all_teams(&self) -> Result<Vec<Team>, BackendError> {
+        Err(BackendError::Unsupported("teams"))
+    }
+
+    /// Give the team `guid` a name and an external id in the registry (agents' memberships
+    /// are the caller's to follow); a name another team has is `Conflict { field: "name" }`.
+    async fn change_team(
+        &self,
+        guid: uuid::Uuid,
+        name: &str,
+        external_id: Option<&str>,
+    ) -> Result<Team, BackendError> {
+        let _ = (guid, name, external_id);
+        Err(BackendError::Unsupported("teams"))
+    }
+
+    /// Delete the team `guid` from the registry (agents' memberships are the caller's to
+    /// remove first).
+    async fn delete_team(&self, guid: uuid::Uuid) -> Result<(), BackendError> {
+        let _ = guid;
+        Err(BackendError::Unsupported("teams"))
+    }
 }
 
 /// One agent as `agentgw migrate` lists it: its helpdesk's own id beside its profile.

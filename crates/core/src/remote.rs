@@ -18,6 +18,8 @@ pub struct FilterSupport {
     pub role: bool,
     pub availability: bool,
     pub state: bool,
+    /// A condition (a SCIM filter) as a whole.
+    pub condition: bool,
 }
 
 /// Which verbs beyond CRUD a remote has (the others answer "not supported").

@@ -77,6 +77,9 @@ pub struct Kit {
     /// Route options (TOML keys) a route needs for the shared tests (livechat must create on
     /// register); empty for most.
     pub route_options: &'static str,
+    /// Where an upstream of this dialect starts below a route's prefix (its `base_url`):
+    /// empty for most; a SCIM service provider's base URL ends in `/v2`.
+    pub upstream_path: &'static str,
     /// Create `person` (with a password where the dialect needs one).
     pub create: fn(&Person<'_>) -> Call,
     /// The agent in a create answer or a GET of its member path (`None` when the face says

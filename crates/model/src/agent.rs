@@ -108,6 +108,8 @@ pub struct Profile {
     pub notifications: Flags,
     pub last_login_at: Option<DateTime<Utc>>,
     pub last_active_at: Option<DateTime<Utc>>,
+    /// An identity provider's own id for the agent (SCIM `externalId`), kept exactly.
+    pub external_id: Option<String>,
     pub extensions: Extensions,
 }
 
@@ -161,13 +163,23 @@ pub struct Agent {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A team (libredesk team, comm100 department) of a tenant: named, with ids of both kinds.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A team (libredesk team, comm100 department, SCIM group) of a tenant: named, with ids of
+/// both kinds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Team {
     pub id: i64,
     pub guid: Uuid,
     pub name: String,
     pub emoji: String,
+    /// When the team was made (unknown for a team a backend does not keep).
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Its last rename or change of members.
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
+    /// An identity provider's own id for it (a SCIM Group's `externalId`).
+    #[serde(default)]
+    pub external_id: Option<String>,
 }
 
 /// What a create carries: the profile and, where the dialect has one, the initial password.

@@ -30,13 +30,15 @@ pub enum Field {
     Notifications,
     LastLogin,
     LastActive,
+    /// An identity provider's own id for the agent (SCIM `externalId`).
+    ExternalId,
 }
 
 /// Copies one field of a profile into another.
 type CopyField = fn(&Profile, &mut Profile);
 
 /// How each field is copied from one profile to another: one row per field.
-const COPY: [(Field, CopyField); 24] = [
+const COPY: [(Field, CopyField); 25] = [
     (Field::Email, |f, t| t.email = f.email.clone()),
     (Field::FirstName, |f, t| t.first_name = f.first_name.clone()),
     (Field::LastName, |f, t| t.last_name = f.last_name.clone()),
@@ -75,14 +77,17 @@ const COPY: [(Field, CopyField); 24] = [
     (Field::LastActive, |f, t| {
         t.last_active_at = f.last_active_at
     }),
+    (Field::ExternalId, |f, t| {
+        t.external_id = f.external_id.clone()
+    }),
 ];
 
 impl Field {
     /// Every field.
-    pub const ALL: [Field; 24] = {
-        let mut all = [Field::Email; 24];
+    pub const ALL: [Field; 25] = {
+        let mut all = [Field::Email; 25];
         let mut i = 0;
-        while i < 24 {
+        while i < 25 {
             all[i] = COPY[i].0;
             i += 1;
         }
@@ -123,6 +128,7 @@ impl Field {
             Field::Notifications => "notifications",
             Field::LastLogin => "last_login_at",
             Field::LastActive => "last_active_at",
+            Field::ExternalId => "external_id",
         }
     }
 }
@@ -150,7 +156,7 @@ mod tests {
     #[test]
     fn all_fields_are_distinct_and_copied() {
         let set: std::collections::HashSet<_> = Field::ALL.iter().collect();
-        assert_eq!(set.len(), 24);
+        assert_eq!(set.len(), 25);
         let from = Profile {
             title: Some("Lead".into()),
             email: "a@b.co".into(),

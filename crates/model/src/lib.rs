@@ -4,6 +4,7 @@
 //! wire types into these types and back; backends store or forward them.
 
 mod agent;
+mod condition;
 mod email;
 mod field;
 mod flags;
@@ -18,6 +19,7 @@ mod zone;
 pub use agent::{
     AccountState, Agent, AgentId, AgentIds, Availability, NewAgent, Profile, Role, Team,
 };
+pub use condition::{Attr, Condition, Op, Operand, comparable};
 pub use email::{
     AddressProblem, MAX_EMAIL_BYTES, email_key, is_valid_email, parse_email, parse_username,
     username_key,

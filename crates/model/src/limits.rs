@@ -174,7 +174,7 @@ impl Refusal {
 type Text = fn(&Profile) -> Option<&str>;
 
 /// Every text field of a profile, its canonical name and its limit: one row per field.
-const TEXTS: [(&str, Text, TextLimit); 13] = [
+const TEXTS: [(&str, Text, TextLimit); 14] = [
     ("email", |p| Some(&p.email), line(254)),
     ("first_name", |p| Some(&p.first_name), NAME),
     ("last_name", |p| Some(&p.last_name), NAME),
@@ -200,6 +200,7 @@ const TEXTS: [(&str, Text, TextLimit); 13] = [
         |p| p.time_zone.as_ref().map(|z| z.as_str()),
         NAME,
     ),
+    ("external_id", |p| p.external_id.as_deref(), NAME),
 ];
 
 fn check_flags(field: &str, flags: &crate::Flags) -> Result<(), Refusal> {

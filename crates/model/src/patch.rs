@@ -33,6 +33,7 @@ pub struct ProfilePatch {
     pub notifications: Option<Flags>,
     pub last_login_at: Option<Option<DateTime<Utc>>>,
     pub last_active_at: Option<Option<DateTime<Utc>>>,
+    pub external_id: Option<Option<String>>,
     /// (dialect, fields) to merge into that dialect's extensions.
     pub extensions: Option<(String, Map<String, Value>)>,
     /// A new password; the embedded store replaces the stored hash.
@@ -43,7 +44,7 @@ pub struct ProfilePatch {
 type ClearField = fn(&mut ProfilePatch);
 
 /// How each field is left out of a patch: one row per field.
-const CLEAR: [(Field, ClearField); 24] = [
+const CLEAR: [(Field, ClearField); 25] = [
     (Field::Email, |p| p.email = None),
     (Field::FirstName, |p| p.first_name = None),
     (Field::LastName, |p| p.last_name = None),
@@ -68,6 +69,7 @@ const CLEAR: [(Field, ClearField); 24] = [
     (Field::Notifications, |p| p.notifications = None),
     (Field::LastLogin, |p| p.last_login_at = None),
     (Field::LastActive, |p| p.last_active_at = None),
+    (Field::ExternalId, |p| p.external_id = None),
 ];
 
 fn set<T>(slot: &mut T, value: Option<T>) {
@@ -104,6 +106,7 @@ impl ProfilePatch {
             notifications: Some(p.notifications.clone()),
             last_login_at: Some(p.last_login_at),
             last_active_at: Some(p.last_active_at),
+            external_id: Some(p.external_id.clone()),
             extensions: None,
             password: None,
         }
@@ -158,6 +161,7 @@ impl ProfilePatch {
         }
         set(&mut profile.last_login_at, self.last_login_at);
         set(&mut profile.last_active_at, self.last_active_at);
+        set(&mut profile.external_id, self.external_id);
         if let Some((dialect, fields)) = self.extensions {
             profile.extensions.merge(&dialect, fields);
         }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{Agent, Availability, Role};
+use crate::{Agent, Availability, Condition, Role};
 
 /// Which agents a list returns. Text filters are partial and case-insensitive.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,6 +22,10 @@ pub struct Filter {
     pub except_short_id: Option<String>,
     /// Leaves out offline agents.
     pub hide_offline: bool,
+    /// Only agents in the team of this name (case-insensitive).
+    pub team: Option<String>,
+    /// Only agents meeting this condition (a SCIM filter), besides every filter above.
+    pub condition: Option<Condition>,
 }
 
 /// What a list is ordered by; ties are broken by integer id in the same direction.
@@ -106,8 +110,10 @@ impl Filter {
             &self.username,
         ]
         .into_iter()
+        .chain([&self.team])
         .flatten()
         .any(|t| t.chars().any(char::is_control))
+            || self.condition.as_ref().is_some_and(Condition::has_control)
     }
 
     /// Whether an agent passes every filter (the same rules the store applies in SQL).
@@ -135,6 +141,11 @@ impl Filter {
                 .as_ref()
                 .is_none_or(|id| *id != agent.ids.short)
             && !(self.hide_offline && p.availability == Availability::Offline)
+            && self.team.as_ref().is_none_or(|team| {
+                let team = team.trim().to_lowercase();
+                p.teams.iter().any(|t| t.trim().to_lowercase() == team)
+            })
+            && self.condition.as_ref().is_none_or(|c| c.matches(agent))
     }
 }
 

@@ -153,6 +153,8 @@ pub struct Client {
     sign_in: Option<Arc<dyn SignIn>>,
     /// Query pairs every call carries (Comm100's `siteId` with an API key).
     always: Arc<Vec<(String, String)>>,
+    /// The media type of request bodies (JSON unless the dialect has its own).
+    media_type: &'static str,
     retries: u32,
     permits: Arc<Semaphore>,
 }
@@ -193,6 +195,7 @@ impl Client {
             metrics: Arc::new(CallMetrics::default()),
             sign_in: None,
             always: Arc::new(Vec::new()),
+            media_type: "application/json",
             retries: cfg.retries,
             permits: Arc::new(Semaphore::new(cfg.max_concurrency)),
         })
@@ -244,6 +247,12 @@ impl Client {
     /// session once and the call is sent again).
     pub fn with_sign_in(mut self, sign_in: Arc<dyn SignIn>) -> Client {
         self.sign_in = Some(sign_in);
+        self
+    }
+
+    /// Request bodies are sent as `media_type` (SCIM's `application/scim+json`).
+    pub fn with_media_type(mut self, media_type: &'static str) -> Client {
+        self.media_type = media_type;
         self
     }
 
@@ -314,7 +323,9 @@ impl Client {
                     }
                 }
                 if let Some(b) = body {
-                    req = req.json(b);
+                    req = req
+                        .header(reqwest::header::CONTENT_TYPE, self.media_type)
+                        .json(b);
                 }
                 // The serving request's trace, a span of this call's own (W3C Trace Context).
                 let span = agentgw_core::trace::exported_span(|| {

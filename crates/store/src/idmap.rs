@@ -33,6 +33,10 @@ pub struct Mapped {
     pub shadow: Option<Profile>,
     /// When the gateway first saw it (for upstreams that do not say when it was created).
     pub first_seen: DateTime<Utc>,
+    /// Since when the agent is parked: deactivated, so removed from an upstream that has no
+    /// disabled state, and kept whole here (`shadow` is then its entire profile) until it is
+    /// reactivated or deleted.
+    pub parked: Option<DateTime<Utc>>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -40,6 +44,17 @@ struct Doc {
     v: u32,
     #[serde(default)]
     profile: Option<Profile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    parked: Option<DateTime<Utc>>,
+}
+
+/// A parked agent's native id: no upstream agent has it, so the gateway ids stay resolvable
+/// (and unique) while the upstream has no agent for them.
+const PARKED: &str = "parked:";
+
+/// Whether `native` is a parked agent's stand-in rather than an upstream's id.
+pub fn is_parked(native: &str) -> bool {
+    native.starts_with(PARKED)
 }
 
 /// The `COLUMNS` of one mapping row as the database gave them, before decoding.
@@ -82,7 +97,7 @@ impl RawMapping {
         // shows what the upstream says, and the next write through the gateway replaces them.
         let doc: Doc = serde_json::from_str(&self.doc).unwrap_or_else(|e| {
             tracing::error!(id = self.id, error = %e, "an upstream agent's shadow fields cannot be read; ignored");
-            Doc { v: 1, profile: None }
+            Doc { v: 1, profile: None, parked: None }
         });
         let first_seen = crate::record::parse_ts(&self.created_at)?;
         Ok((
@@ -98,6 +113,7 @@ impl RawMapping {
                 },
                 shadow: doc.profile,
                 first_seen,
+                parked: doc.parked,
             },
         ))
     }
@@ -108,6 +124,16 @@ fn mapped(row: &AnyRow) -> Result<(String, Mapped), BackendError> {
 }
 
 const COLUMNS: &str = "id, guid, short_id, native_id, doc, created_at";
+
+/// A mapping row's document.
+fn document(profile: &Profile, parked: Option<DateTime<Utc>>) -> Result<String, BackendError> {
+    serde_json::to_string(&Doc {
+        v: 1,
+        profile: Some(profile.clone()),
+        parked,
+    })
+    .map_err(|e| BackendError::Internal(e.to_string()))
+}
 
 /// The live mapping whose `column` (an id column) is `$2`.
 pub(crate) fn resolve_sql(column: &str) -> String {
@@ -255,13 +281,28 @@ impl IdMap {
 
     /// Keep `shadow` as the fields the gateway holds for this upstream agent.
     pub async fn save_shadow(&self, native: &str, shadow: &Profile) -> Result<(), BackendError> {
+        self.save(native, shadow, None).await
+    }
+
+    /// Keep `profile` as the whole of a parked agent (parked since `since`).
+    pub async fn save_parked(
+        &self,
+        parked: &str,
+        profile: &Profile,
+        since: DateTime<Utc>,
+    ) -> Result<(), BackendError> {
+        self.save(parked, profile, Some(since)).await
+    }
+
+    async fn save(
+        &self,
+        native: &str,
+        shadow: &Profile,
+        parked: Option<DateTime<Utc>>,
+    ) -> Result<(), BackendError> {
         let _timer = crate::tenant::QueryTimer::start("idmap_shadow");
         shadow.check_limits()?;
-        let doc = serde_json::to_string(&Doc {
-            v: 1,
-            profile: Some(shadow.clone()),
-        })
-        .map_err(|e| BackendError::Internal(e.to_string()))?;
+        let doc = document(shadow, parked)?;
         sqlx::query("UPDATE agents SET doc = $1, updated_at = $2, version = version + 1 WHERE tenant = $3 AND deleted = 0 AND native_id = $4")
             .bind(doc)
             .bind(ts(Utc::now()))
@@ -271,6 +312,108 @@ impl IdMap {
             .await
             .map_err(db_error)?;
         Ok(())
+    }
+
+    /// The teams of the upstream's agents (kept by the gateway, as a tenant's are), named
+    /// `names`; with `create`, missing ones are made.
+    pub async fn teams(
+        &self,
+        names: &[String],
+        create: bool,
+    ) -> Result<Vec<agentgw_model::Team>, BackendError> {
+        crate::teams::named(&self.pools, &self.tenant, names, create).await
+    }
+
+    /// The upstream's teams with these GUIDs.
+    pub async fn teams_by_guid(
+        &self,
+        guids: &[uuid::Uuid],
+    ) -> Result<Vec<agentgw_model::Team>, BackendError> {
+        crate::teams::by_guid(self.pools.read()?, &self.tenant, guids).await
+    }
+
+    /// Every team of the upstream's agents.
+    pub async fn all_teams(&self) -> Result<Vec<agentgw_model::Team>, BackendError> {
+        crate::teams::all(self.pools.read()?, &self.tenant).await
+    }
+
+    /// Rename one of the upstream's teams, and give it an external id.
+    pub async fn change_team(
+        &self,
+        guid: uuid::Uuid,
+        name: &str,
+        external_id: Option<&str>,
+    ) -> Result<agentgw_model::Team, BackendError> {
+        crate::teams::change(&self.pools, &self.tenant, guid, name, external_id).await
+    }
+
+    /// Delete one of the upstream's teams.
+    pub async fn delete_team(&self, guid: uuid::Uuid) -> Result<(), BackendError> {
+        crate::teams::delete(&self.pools, &self.tenant, guid).await
+    }
+
+    /// Park the agent whose native id was `native` (the upstream no longer has it): its
+    /// gateway ids stay, `profile` is kept whole. Returns its mapping.
+    pub async fn park(&self, native: &str, profile: &Profile) -> Result<Mapped, BackendError> {
+        let _timer = crate::tenant::QueryTimer::start("idmap_park");
+        profile.check_limits()?;
+        let now = Utc::now();
+        let doc = document(profile, Some(now))?;
+        let sql = format!(
+            "UPDATE agents SET native_id = '{PARKED}' || guid, doc = $1, updated_at = $2, version = version + 1 \
+             WHERE tenant = $3 AND deleted = 0 AND native_id = $4 RETURNING {COLUMNS}"
+        );
+        // fetch_all, not fetch_one: a failed commit must be its error, not "no row".
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(doc)
+            .bind(ts(now))
+            .bind(self.tenant.clone())
+            .bind(native.to_owned())
+            .fetch_all(self.pools.write()?)
+            .await
+            .map_err(db_error)?;
+        let row = rows.first().ok_or(BackendError::NotFound)?;
+        Ok(mapped(row)?.1)
+    }
+
+    /// A parked agent is back upstream as `native`, the gateway keeping `shadow` for it.
+    pub async fn unpark(
+        &self,
+        parked: &str,
+        native: &str,
+        shadow: &Profile,
+    ) -> Result<Mapped, BackendError> {
+        let _timer = crate::tenant::QueryTimer::start("idmap_unpark");
+        let doc = document(shadow, None)?;
+        let sql = format!(
+            "UPDATE agents SET native_id = $1, doc = $2, updated_at = $3, version = version + 1 \
+             WHERE tenant = $4 AND deleted = 0 AND native_id = $5 RETURNING {COLUMNS}"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(native.to_owned())
+            .bind(doc)
+            .bind(ts(Utc::now()))
+            .bind(self.tenant.clone())
+            .bind(parked.to_owned())
+            .fetch_all(self.pools.write()?)
+            .await
+            .map_err(db_error)?;
+        let row = rows.first().ok_or(BackendError::NotFound)?;
+        Ok(mapped(row)?.1)
+    }
+
+    /// Every parked agent of the upstream (few: those deactivated and not yet deleted).
+    pub async fn parked(&self) -> Result<Vec<Mapped>, BackendError> {
+        let _timer = crate::tenant::QueryTimer::start("idmap_parked");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0 AND native_id LIKE '{PARKED}%' ORDER BY id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(self.tenant.clone())
+            .fetch_all(self.pools.read()?)
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(|r| mapped(r).map(|(_, m)| m)).collect()
     }
 
     /// The upstream agent is gone: its gateway ids are retired, never handed out again.

@@ -14,6 +14,7 @@ mod password;
 mod pools;
 mod reader;
 mod record;
+mod search;
 mod teams;
 mod tenant;
 mod tokens;
@@ -25,7 +26,7 @@ use agentgw_core::BackendError;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, AssertSqlSafe, Executor};
 
-pub use idmap::{IdMap, Mapped};
+pub use idmap::{IdMap, Mapped, is_parked};
 pub use journal::{Journal, JournalEntry};
 pub use password::verify_password;
 pub use tenant::TenantStore;
@@ -192,6 +193,18 @@ async fn probe(url: &str) -> Result<(), StoreError> {
     }
 }
 
+/// Derive the columns rows stored by an older build lack (see `record::rederive`).
+async fn rederive(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    let done = record::rederive(pool).await?;
+    if done > 0 {
+        tracing::info!(
+            rows = done,
+            "store: derived the new search columns of the rows already stored"
+        );
+    }
+    Ok(())
+}
+
 /// Connect to the database at `url`, bring its schema up to date, and open and warm every
 /// connection the gateway keeps, so that no request waits for one being set up.
 async fn open(url: &str, database: Database) -> Result<Open, StoreError> {
@@ -214,6 +227,7 @@ async fn open(url: &str, database: Database) -> Result<Open, StoreError> {
                     .map_err(connect_error)?
             };
             SQLITE_MIGRATIONS.run(&write).await?;
+            rederive(&write).await.map_err(connect_error)?;
             let reader = reader::Reader::for_url(url);
             // A file has a reader and its own writer; memory has neither.
             let checkpointer = reader
@@ -234,6 +248,7 @@ async fn open(url: &str, database: Database) -> Result<Open, StoreError> {
                 .connect_lazy(url)
                 .map_err(connect_error)?;
             POSTGRES_MIGRATIONS.run(&pool).await?;
+            rederive(&pool).await.map_err(connect_error)?;
             warm::fill(&pool, POSTGRES_CONNECTIONS)
                 .await
                 .map_err(connect_error)?;

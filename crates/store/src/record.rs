@@ -33,6 +33,75 @@ pub(crate) struct Derived {
     pub confirmed: i64,
     pub banned: i64,
     pub doc: String,
+    /// Kept exactly (SCIM's `externalId` compares case-exactly).
+    pub external_id: Option<String>,
+    pub active: i64,
+    /// Each team name lowercased, every one between newlines (see migration 0009/0010).
+    pub teams_norm: String,
+}
+
+/// The version of the derived columns this build writes; rows below it are derived again
+/// when the store opens (`rederive`).
+pub(crate) const DERIVED_VERSION: i64 = 1;
+
+/// The derived columns `external_id`, `active` and `teams_norm` of a stored document, for a
+/// row stored before this build derived them; `None` when the document cannot be read.
+pub(crate) fn derive_again(doc: &str) -> Option<(Option<String>, i64, String)> {
+    let doc: Doc = serde_json::from_str(doc).ok()?;
+    let p = doc.profile;
+    Some((
+        p.external_id.filter(|e| !e.is_empty()),
+        i64::from(p.state.active),
+        teams_norm(&p.teams),
+    ))
+}
+
+/// Fill the derived columns of every row stored before this build derived them, a batch at
+/// a time; a row a write derives meanwhile is left as that write made it.
+pub(crate) async fn rederive(pool: &sqlx::AnyPool) -> Result<u64, sqlx::Error> {
+    let mut done = 0u64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, doc FROM agents WHERE deleted = 0 AND derived < $1 ORDER BY id LIMIT 500",
+        )
+        .bind(DERIVED_VERSION)
+        .fetch_all(pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        let mut tx = pool.begin().await?;
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            let doc: String = row.try_get("doc")?;
+            // An id-map row, or a damaged one, keeps the defaults (and is not read again).
+            let (external_id, active, teams) =
+                derive_again(&doc).unwrap_or((None, 1, "\n".to_owned()));
+            sqlx::query(
+                "UPDATE agents SET external_id = $1, active = $2, teams_norm = $3, derived = $4 \
+                 WHERE id = $5 AND derived < $4",
+            )
+            .bind(external_id)
+            .bind(active)
+            .bind(teams)
+            .bind(DERIVED_VERSION)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        done += rows.len() as u64;
+    }
+}
+
+/// `teams` as the `teams_norm` column holds them: `\nname\nother\n`.
+pub(crate) fn teams_norm(teams: &[String]) -> String {
+    let mut out = String::from("\n");
+    for team in teams {
+        out.push_str(&norm(team).replace('\n', " "));
+        out.push('\n');
+    }
+    out
 }
 
 /// Lowercase for case-insensitive matching (Unicode-aware, same on SQLite and PostgreSQL).
@@ -65,6 +134,9 @@ impl Derived {
             confirmed: i64::from(profile.state.confirmed),
             banned: i64::from(profile.state.banned),
             doc,
+            external_id: profile.external_id.clone().filter(|e| !e.is_empty()),
+            active: i64::from(profile.state.active),
+            teams_norm: teams_norm(&profile.teams),
         })
     }
 }
@@ -72,7 +144,8 @@ impl Derived {
 impl Derived {
     /// Bind every derived column, in the order `email_norm`, `username_norm`,
     /// `first_name_norm`, `last_name_norm`, `display_name_norm`, `role`, `availability`,
-    /// `confirmed`, `banned`, `doc`: the INSERT and the UPDATE list them the same way.
+    /// `confirmed`, `banned`, `doc`, `external_id`, `active`, `teams_norm`, `derived`: the
+    /// INSERT and the UPDATE list them the same way.
     pub fn bind_columns<'q>(
         &self,
         q: Query<'q, sqlx::Any, AnyArguments>,
@@ -87,6 +160,10 @@ impl Derived {
             .bind(self.confirmed)
             .bind(self.banned)
             .bind(self.doc.clone())
+            .bind(self.external_id.clone())
+            .bind(self.active)
+            .bind(self.teams_norm.clone())
+            .bind(DERIVED_VERSION)
     }
 }
 

@@ -24,6 +24,12 @@ fn emoji_for(name_norm: &str) -> &'static str {
 fn team(row: &AnyRow) -> Result<Team, BackendError> {
     use sqlx::Row;
     let guid: String = row.try_get("guid").map_err(db_error)?;
+    let time = |column: &str| {
+        row.try_get::<Option<String>, _>(column)
+            .ok()
+            .flatten()
+            .and_then(|t| agentgw_model::parse_time(&t))
+    };
     Ok(Team {
         id: row.try_get("id").map_err(db_error)?,
         guid: guid
@@ -31,6 +37,12 @@ fn team(row: &AnyRow) -> Result<Team, BackendError> {
             .map_err(|e| BackendError::Internal(format!("bad stored team guid: {e}")))?,
         name: row.try_get("name").map_err(db_error)?,
         emoji: row.try_get("emoji").map_err(db_error)?,
+        created_at: time("created_at"),
+        updated_at: time("updated_at"),
+        external_id: row
+            .try_get::<Option<String>, _>("external_id")
+            .ok()
+            .flatten(),
     })
 }
 
@@ -40,7 +52,7 @@ async fn by_name(
     name_norm: &str,
 ) -> Result<Option<Team>, BackendError> {
     let row =
-        sqlx::query("SELECT id, guid, name, emoji FROM teams WHERE tenant = $1 AND name_norm = $2")
+        sqlx::query("SELECT id, guid, name, emoji, created_at, updated_at, external_id FROM teams WHERE tenant = $1 AND name_norm = $2")
             .bind(tenant)
             .bind(name_norm)
             .fetch_optional(pool)
@@ -66,7 +78,7 @@ pub(crate) async fn named(
         let mut found = by_name(pools.read()?, tenant, &key).await?;
         if found.is_none() && create {
             sqlx::query(
-                "INSERT INTO teams (tenant, guid, name, name_norm, emoji, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                "INSERT INTO teams (tenant, guid, name, name_norm, emoji, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
                  ON CONFLICT DO NOTHING",
             )
             .bind(tenant)
@@ -94,7 +106,7 @@ pub(crate) async fn by_guid(
     let mut out = Vec::new();
     for guid in guids {
         let row =
-            sqlx::query("SELECT id, guid, name, emoji FROM teams WHERE tenant = $1 AND guid = $2")
+            sqlx::query("SELECT id, guid, name, emoji, created_at, updated_at, external_id FROM teams WHERE tenant = $1 AND guid = $2")
                 .bind(tenant)
                 .bind(guid.to_string())
                 .fetch_optional(pool)
@@ -105,4 +117,68 @@ pub(crate) async fn by_guid(
         }
     }
     Ok(out)
+}
+
+/// Every team of the tenant, oldest first.
+pub(crate) async fn all(pool: &AnyPool, tenant: &str) -> Result<Vec<Team>, BackendError> {
+    let rows = sqlx::query("SELECT id, guid, name, emoji, created_at, updated_at, external_id FROM teams WHERE tenant = $1 ORDER BY id")
+        .bind(tenant)
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
+    rows.iter().map(team).collect()
+}
+
+/// Give the team `guid` the name `name` and the external id `external_id` (its ids and emoji
+/// stay; unchanged values only mark it changed now); a name another team has is a conflict.
+pub(crate) async fn change(
+    pools: &Pools,
+    tenant: &str,
+    guid: uuid::Uuid,
+    name: &str,
+    external_id: Option<&str>,
+) -> Result<Team, BackendError> {
+    let name = name.trim();
+    let renamed = sqlx::query(
+        "UPDATE teams SET name = $1, name_norm = $2, updated_at = $3, external_id = $4 WHERE tenant = $5 AND guid = $6",
+    )
+    .bind(name)
+    .bind(norm(name))
+    .bind(ts(Utc::now()))
+    .bind(external_id.map(str::to_owned))
+    .bind(tenant)
+    .bind(guid.to_string())
+        .execute(pools.write()?)
+        .await;
+    match renamed {
+        Ok(done) if done.rows_affected() == 0 => Err(BackendError::NotFound),
+        Ok(_) => by_guid(pools.read()?, tenant, &[guid])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(BackendError::NotFound),
+        Err(e) if crate::record::is_unique_violation(&e) => {
+            Err(BackendError::Conflict { field: "name" })
+        }
+        Err(e) => Err(db_error(e)),
+    }
+}
+
+/// Delete the team `guid` from the registry (its ids are never handed out again: GUIDs are
+/// random, integer ids only ever grow).
+pub(crate) async fn delete(
+    pools: &Pools,
+    tenant: &str,
+    guid: uuid::Uuid,
+) -> Result<(), BackendError> {
+    let done = sqlx::query("DELETE FROM teams WHERE tenant = $1 AND guid = $2")
+        .bind(tenant)
+        .bind(guid.to_string())
+        .execute(pools.write()?)
+        .await
+        .map_err(db_error)?;
+    if done.rows_affected() == 0 {
+        return Err(BackendError::NotFound);
+    }
+    Ok(())
 }

@@ -19,6 +19,7 @@ use crate::record::{
     COLUMNS, Derived, IdValue, RawRow, Stored, db_error, from_row, id_column, is_unique_violation,
     norm, ts,
 };
+use crate::search::{self, Arg, Sql};
 
 /// How often a create is retried when a generated id collides.
 const ATTEMPTS: usize = 5;
@@ -80,12 +81,6 @@ impl Drop for QueryTimer {
     }
 }
 
-/// A bound value of a list filter.
-enum Arg {
-    Text(String),
-    Int(i64),
-}
-
 /// `%term%` for LIKE, with LIKE's own wildcards escaped.
 fn like(term: &str) -> String {
     let escaped = norm(term)
@@ -96,7 +91,7 @@ fn like(term: &str) -> String {
 }
 
 /// The WHERE clause (after tenant and liveness) and its arguments for a list query.
-fn where_clause(q: &ListQuery) -> (String, Vec<Arg>) {
+fn where_clause(q: &ListQuery, sqlite: bool) -> (String, Vec<Arg>) {
     let f = &q.filter;
     let mut sql = String::new();
     let mut args = Vec::new();
@@ -157,6 +152,20 @@ fn where_clause(q: &ListQuery) -> (String, Vec<Arg>) {
             Arg::Text(Availability::Offline.as_str().into()),
             &mut args,
         );
+    }
+    let mut more = Sql {
+        sqlite,
+        args: &mut args,
+    };
+    if let Some(team) = &f.team {
+        let cond = search::in_team(&mut more, team);
+        sql.push_str(" AND ");
+        sql.push_str(&cond);
+    }
+    if let Some(condition) = &f.condition {
+        let cond = search::condition(&mut more, condition);
+        sql.push_str(" AND ");
+        sql.push_str(&cond);
     }
     (sql, args)
 }
@@ -337,7 +346,7 @@ impl Backend for TenantStore {
                 total: 0,
             });
         }
-        let (cond, args) = where_clause(query);
+        let (cond, args) = where_clause(query, self.sqlite);
         let total: i64 = if cond.is_empty() {
             self.live_count().await?
         } else {
@@ -425,8 +434,9 @@ impl Backend for TenantStore {
             let (guid, short) = (ids::guid(), ids::short_id());
             let insert = sqlx::query(
                 "INSERT INTO agents (tenant, guid, short_id, email_norm, username_norm, first_name_norm, last_name_norm, \
-                 display_name_norm, role, availability, confirmed, banned, doc, password_hash, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
+                 display_name_norm, role, availability, confirmed, banned, doc, external_id, active, teams_norm, derived, password_hash, \
+                 created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) RETURNING id",
             )
             .bind(&self.tenant)
             .bind(guid.to_string())
@@ -499,8 +509,9 @@ impl Backend for TenantStore {
         let update = sqlx::query(AssertSqlSafe(format!(
             "UPDATE agents SET email_norm = $1, username_norm = $2, first_name_norm = $3, last_name_norm = $4, \
              display_name_norm = $5, role = $6, availability = $7, confirmed = $8, banned = $9, doc = $10, \
-             password_hash = COALESCE($11, password_hash), updated_at = $12, version = version + 1 \
-             WHERE id = $13 AND deleted = 0 RETURNING {COLUMNS}"
+             external_id = $11, active = $12, teams_norm = $13, derived = $14, \
+             password_hash = COALESCE($15, password_hash), updated_at = $16, version = version + 1 \
+             WHERE id = $17 AND deleted = 0 RETURNING {COLUMNS}"
         )));
         let updated = d
             .bind_columns(update)
@@ -533,7 +544,7 @@ impl Backend for TenantStore {
         // The row stays (its ids stay taken forever); personal data and the hash go.
         let sql = format!(
             "UPDATE agents SET deleted = 1, email_norm = NULL, username_norm = NULL, first_name_norm = '', \
-             last_name_norm = '', display_name_norm = '', password_hash = NULL, doc = '{{\"v\":1,\"profile\":{{}}}}', \
+             last_name_norm = '', display_name_norm = '', external_id = NULL, teams_norm = '', password_hash = NULL, doc = '{{\"v\":1,\"profile\":{{}}}}', \
              updated_at = $3, version = version + 1 WHERE tenant = $1 AND deleted = 0 AND {column} = $2"
         );
         let q = value
@@ -556,6 +567,23 @@ impl Backend for TenantStore {
 
     async fn teams_by_guid(&self, guids: &[uuid::Uuid]) -> Result<Vec<Team>, BackendError> {
         crate::teams::by_guid(self.pools.read()?, &self.tenant, guids).await
+    }
+
+    async fn all_teams(&self) -> Result<Vec<Team>, BackendError> {
+        crate::teams::all(self.pools.read()?, &self.tenant).await
+    }
+
+    async fn change_team(
+        &self,
+        guid: uuid::Uuid,
+        name: &str,
+        external_id: Option<&str>,
+    ) -> Result<Team, BackendError> {
+        crate::teams::change(&self.pools, &self.tenant, guid, name, external_id).await
+    }
+
+    async fn delete_team(&self, guid: uuid::Uuid) -> Result<(), BackendError> {
+        crate::teams::delete(&self.pools, &self.tenant, guid).await
     }
 }
 

@@ -14,7 +14,7 @@ use agentgw_core::{
 };
 use agentgw_model::{
     Agent, AgentId, Field, Filter, FlagKind, Flags, ListQuery, NewAgent, Page, Password, Profile,
-    ProfilePatch, Ranked, TimeZone, derive_username, merge_shadow,
+    ProfilePatch, Ranked, Team, TimeZone, derive_username, merge_shadow,
 };
 use agentgw_store::{IdMap, Mapped};
 use async_trait::async_trait;
@@ -51,9 +51,12 @@ fn pushable(filter: &Filter, can: FilterSupport) -> bool {
         && (filter.role.is_none() || can.role)
         && (filter.availability.is_none() || can.availability)
         && ((filter.confirmed.is_none() && filter.banned.is_none()) || can.state)
-        // Short ids are the gateway's own, and no remote has "not offline": both stay here.
+        && (filter.condition.is_none() || can.condition)
+        // Short ids and teams are the gateway's own, and no remote has "not offline": these
+        // stay here.
         && filter.except_short_id.is_none()
         && !filter.hide_offline
+        && filter.team.is_none()
 }
 
 /// The part of a filter the remote applies itself (the gateway re-checks everything after).
@@ -70,6 +73,8 @@ fn pushable_part(filter: &Filter, can: FilterSupport) -> Filter {
         banned: filter.banned.filter(|_| can.state),
         except_short_id: None,
         hide_offline: false,
+        team: None,
+        condition: filter.condition.clone().filter(|_| can.condition),
     }
 }
 
@@ -109,6 +114,86 @@ impl UpstreamBackend {
         self.remote.sign_in()
     }
 
+    /// Whether a deactivated agent is parked: the upstream has no disabled state (ndoto,
+    /// livechat), and deactivation must still mean no access there.
+    fn parks(&self) -> bool {
+        !self.remote.holds().contains(&Field::Active)
+    }
+
+    /// A parked agent, as the gateway keeps it.
+    fn parked_agent(mapped: Mapped) -> Agent {
+        let updated = mapped.parked.unwrap_or(mapped.first_seen);
+        Agent {
+            ids: mapped.ids,
+            profile: mapped.shadow.unwrap_or_default(),
+            created_at: mapped.first_seen,
+            updated_at: updated,
+        }
+    }
+
+    /// The parked agents `filter` matches (none when this upstream never parks).
+    async fn parked_matching(&self, filter: &Filter) -> Result<Vec<Agent>, BackendError> {
+        if !self.parks() {
+            return Ok(Vec::new());
+        }
+        let mut agents: Vec<Agent> = self
+            .map
+            .parked()
+            .await?
+            .into_iter()
+            .map(Self::parked_agent)
+            .collect();
+        agents.retain(|a| filter.matches(a));
+        Ok(agents)
+    }
+
+    /// Deactivate a live agent of an upstream that cannot disable: removed there, kept whole
+    /// here with the same gateway ids.
+    async fn park(&self, native: &str, desired: &Profile) -> Result<Agent, BackendError> {
+        desired.check_limits()?;
+        match self.remote.delete(native).await {
+            Ok(()) | Err(BackendError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+        Ok(Self::parked_agent(self.map.park(native, desired).await?))
+    }
+
+    /// Change a parked agent: still inactive, the kept profile changes; reactivated, it is
+    /// created at the upstream again and its gateway ids point there.
+    async fn update_parked(
+        &self,
+        parked: &str,
+        mapped: Mapped,
+        mut patch: ProfilePatch,
+    ) -> Result<Agent, BackendError> {
+        let password = patch.password.take();
+        let mut desired = mapped.shadow.clone().unwrap_or_default();
+        patch.apply(&mut desired);
+        if !desired.state.active {
+            if password.is_some() {
+                // The gateway keeps no password in clear, and the upstream has no agent to
+                // give it to.
+                return Err(self.deactivated());
+            }
+            desired.check_limits()?;
+            let since = mapped.parked.unwrap_or_else(chrono::Utc::now);
+            self.map.save_parked(parked, &desired, since).await?;
+            return Ok(Self::parked_agent(Mapped {
+                shadow: Some(desired),
+                ..mapped
+            }));
+        }
+        let new = self.complete(NewAgent {
+            profile: desired,
+            password,
+        })?;
+        let shadow = shadow_of(&new.profile, self.remote.holds(), self.dialect);
+        shadow.check_limits()?;
+        let created = self.remote.create(&new).await?;
+        let mapped = self.map.unpark(parked, &created.id, &shadow).await?;
+        Ok(self.agent(created, mapped))
+    }
+
     fn agent(&self, remote: RemoteAgent, mapped: Mapped) -> Agent {
         let profile = match &mapped.shadow {
             Some(shadow) => {
@@ -140,8 +225,34 @@ impl UpstreamBackend {
         self.map.resolve(id).await?.ok_or(BackendError::NotFound)
     }
 
+    /// The native id of an agent the upstream has: a parked one has none (reactivate it
+    /// first).
+    async fn live(&self, id: &AgentId) -> Result<String, BackendError> {
+        let (native, mapped) = self.resolve(id).await?;
+        if mapped.parked.is_some() {
+            return Err(self.deactivated());
+        }
+        Ok(native)
+    }
+
+    fn deactivated(&self) -> BackendError {
+        BackendError::Invalid {
+            field: "active".into(),
+            message: format!(
+                "the agent is deactivated, so the upstream `{}` has no such agent: reactivate it first",
+                self.name
+            ),
+        }
+    }
+
     /// Read the agent from the upstream; a 404 there retires the mapping.
     async fn fetch(&self, native: &str) -> Result<RemoteAgent, BackendError> {
+        if agentgw_store::is_parked(native) {
+            // Never asked upstream, and never retired for its 404: the agent is kept here.
+            return Err(BackendError::Internal(
+                "a parked agent was read from its upstream".into(),
+            ));
+        }
         match self.remote.get(native).await {
             Err(BackendError::NotFound) => {
                 self.map.retire(native).await?;
@@ -238,7 +349,9 @@ impl UpstreamBackend {
 impl Backend for UpstreamBackend {
     async fn list(&self, query: &ListQuery) -> Result<agentgw_model::Page, BackendError> {
         let caps = self.remote.capabilities();
-        if caps.pages
+        let parked = self.parked_matching(&query.filter).await?;
+        if parked.is_empty()
+            && caps.pages
             && query.window.is_some()
             && pushable(&query.filter, caps.filters)
             && self.remote.native_order() == query.sort
@@ -265,6 +378,11 @@ impl Backend for UpstreamBackend {
             sort: self.remote.native_order(),
             window: None,
         };
+        let parked_filter = filter.clone();
+        // Parked agents are no longer upstream: they come last, from the id map.
+        let parked =
+            futures_util::stream::once(async move { self.parked_matching(&parked_filter).await })
+                .try_filter(|agents| std::future::ready(!agents.is_empty()));
         Box::pin(
             self.remote
                 .scan(query)
@@ -274,12 +392,16 @@ impl Backend for UpstreamBackend {
                 .map_ok(move |mut agents| {
                     agents.retain(|a| filter.matches(a));
                     agents
-                }),
+                })
+                .chain(parked),
         )
     }
 
     async fn get(&self, id: &AgentId) -> Result<Agent, BackendError> {
         let (native, mapped) = self.resolve(id).await?;
+        if mapped.parked.is_some() {
+            return Ok(Self::parked_agent(mapped));
+        }
         Ok(self.agent(self.fetch(&native).await?, mapped))
     }
 
@@ -303,10 +425,18 @@ impl Backend for UpstreamBackend {
 
     async fn update(&self, id: &AgentId, mut patch: ProfilePatch) -> Result<Agent, BackendError> {
         let (native, mapped) = self.resolve(id).await?;
+        if mapped.parked.is_some() {
+            return self.update_parked(&native, mapped, patch).await;
+        }
         let current = self.agent(self.fetch(&native).await?, mapped.clone());
         let password = patch.password.take();
         let mut desired = current.profile.clone();
         patch.apply(&mut desired);
+        // Any write that leaves an agent inactive parks it, also one made inactive before
+        // parking existed (kept in its shadow while it stayed at the upstream).
+        if self.parks() && !desired.state.active {
+            return self.park(&native, &desired).await;
+        }
         let shadow = shadow_of(&desired, self.remote.holds(), self.dialect);
         shadow.check_limits()?;
         let updated = self
@@ -324,7 +454,10 @@ impl Backend for UpstreamBackend {
     }
 
     async fn delete(&self, id: &AgentId) -> Result<(), BackendError> {
-        let (native, _) = self.resolve(id).await?;
+        let (native, mapped) = self.resolve(id).await?;
+        if mapped.parked.is_some() {
+            return self.map.retire(&native).await;
+        }
         match self.remote.delete(&native).await {
             Ok(()) | Err(BackendError::NotFound) => self.map.retire(&native).await,
             Err(e) => Err(e),
@@ -332,17 +465,45 @@ impl Backend for UpstreamBackend {
     }
 
     async fn change_password(&self, id: &AgentId, password: Password) -> Result<(), BackendError> {
-        let (native, _) = self.resolve(id).await?;
+        let native = self.live(id).await?;
         self.remote.change_password(&native, &password).await
     }
 
+    // Teams are the gateway's, as for a tenant of the store: kept beside the id map, so that
+    // team ids (libredesk teams, comm100 departments, SCIM groups) are stable over an upstream
+    // too; an upstream that holds teams holds them by name.
+    async fn teams(&self, names: &[String], create: bool) -> Result<Vec<Team>, BackendError> {
+        self.map.teams(names, create).await
+    }
+
+    async fn teams_by_guid(&self, guids: &[uuid::Uuid]) -> Result<Vec<Team>, BackendError> {
+        self.map.teams_by_guid(guids).await
+    }
+
+    async fn all_teams(&self) -> Result<Vec<Team>, BackendError> {
+        self.map.all_teams().await
+    }
+
+    async fn change_team(
+        &self,
+        guid: uuid::Uuid,
+        name: &str,
+        external_id: Option<&str>,
+    ) -> Result<Team, BackendError> {
+        self.map.change_team(guid, name, external_id).await
+    }
+
+    async fn delete_team(&self, guid: uuid::Uuid) -> Result<(), BackendError> {
+        self.map.delete_team(guid).await
+    }
+
     async fn unlock(&self, id: &AgentId) -> Result<(), BackendError> {
-        let (native, _) = self.resolve(id).await?;
+        let native = self.live(id).await?;
         self.remote.unlock(&native).await
     }
 
     async fn flags(&self, id: &AgentId, kind: FlagKind) -> Result<Flags, BackendError> {
-        let (native, _) = self.resolve(id).await?;
+        let native = self.live(id).await?;
         self.remote.flags(&native, kind).await
     }
 
@@ -352,7 +513,7 @@ impl Backend for UpstreamBackend {
         kind: FlagKind,
         changes: Flags,
     ) -> Result<Flags, BackendError> {
-        let (native, _) = self.resolve(id).await?;
+        let native = self.live(id).await?;
         self.remote.set_flags(&native, kind, changes).await
     }
 }
