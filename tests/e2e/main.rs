@@ -21,6 +21,7 @@ mod metrics;
 mod migrate;
 mod ndoto;
 mod reload;
+mod scim;
 mod server;
 mod signin;
 mod spans;

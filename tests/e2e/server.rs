@@ -237,7 +237,7 @@ fn check_config_refuses_bad_configs_with_a_clear_message() {
         ),
         (
             base.replace("dialect = \"ndoto\"", "dialect = \"comm101\""),
-            "unknown dialect `comm101` (known: ndoto, livechat, supporthub, libredesk, comm100)",
+            "unknown dialect `comm101` (known: ndoto, livechat, supporthub, libredesk, comm100, scim)",
         ),
         (base.replace("[server]", "[server"), "TOML parse error"),
         (

@@ -5,12 +5,13 @@ use agentgw_core::Dialect;
 use agentgw_inbound::Adapter;
 
 /// Every adapter, in the order `check-config` and the docs list them.
-pub static ADAPTERS: [&Adapter; 5] = [
+pub static ADAPTERS: [&Adapter; 6] = [
     &agentgw_ndoto::ADAPTER,
     &agentgw_livechat::ADAPTER,
     &agentgw_supporthub::ADAPTER,
     &agentgw_libredesk::ADAPTER,
     &agentgw_comm100::ADAPTER,
+    &agentgw_scim::ADAPTER,
 ];
 
 /// The dialects of every adapter, for configuration.
