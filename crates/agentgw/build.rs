@@ -3,17 +3,28 @@
 //! so `cargo test`'s closing summary counts them instead of reporting them as passed.
 //! `mount_tests` likewise for the cases that fill a small filesystem of their own: they need
 //! CAP_SYS_ADMIN to mount a tmpfs, and run where this process has it, and always under CI.
+//! `browser_tests` likewise for the status page's browser test: it runs where Debian's
+//! `chromedriver` and npm's `axe-core` are installed (`.ci/run` installs both), and always
+//! under CI.
 
 fn main() {
     println!("cargo::rerun-if-env-changed=AGENTGW_TEST_POSTGRES_URL");
     println!("cargo::rerun-if-env-changed=CI");
     println!("cargo::rustc-check-cfg=cfg(postgres_tests)");
     println!("cargo::rustc-check-cfg=cfg(mount_tests)");
+    println!("cargo::rustc-check-cfg=cfg(browser_tests)");
+    println!("cargo::rerun-if-changed=/usr/bin/chromedriver");
+    println!("cargo::rerun-if-changed=../../target/browser/node_modules/axe-core/axe.min.js");
     if std::env::var_os("AGENTGW_TEST_POSTGRES_URL").is_some() || std::env::var_os("CI").is_some() {
         println!("cargo::rustc-cfg=postgres_tests");
     }
     if std::env::var_os("CI").is_some() || can_mount() {
         println!("cargo::rustc-cfg=mount_tests");
+    }
+    let browser = std::path::Path::new("/usr/bin/chromedriver").exists()
+        && std::path::Path::new("../../target/browser/node_modules/axe-core/axe.min.js").exists();
+    if std::env::var_os("CI").is_some() || browser {
+        println!("cargo::rustc-cfg=browser_tests");
     }
 }
 

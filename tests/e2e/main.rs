@@ -9,6 +9,7 @@ fn gateway() -> agentgw_tests::Gateway {
     agentgw_tests::Gateway::start(BIN)
 }
 
+mod browser;
 mod comm100;
 mod contracts;
 mod faces;
@@ -25,6 +26,7 @@ mod scim;
 mod server;
 mod signin;
 mod spans;
+mod status;
 mod storage;
 mod supporthub;
 mod upstream;

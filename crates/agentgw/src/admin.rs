@@ -1,8 +1,12 @@
-//! The admin listener: Prometheus metrics at `/metrics`, on its own address (`[admin] listen`),
-//! never on the public port. The `metrics` facade is called where things happen (the request
-//! log, the outbound client, the store); this module installs the recorder and renders it.
+//! The admin listener, on its own address (`[admin] listen`), never on the public port:
+//! Prometheus metrics at `/metrics` and the status page at `/` (see `status`), both behind
+//! `[admin] token` when one is set. The `metrics` facade is called where things happen (the
+//! request log, the outbound client, the store); this module installs the recorder and
+//! renders it.
 
-use actix_web::{App, HttpResponse, HttpServer, web};
+use std::sync::Arc;
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
@@ -12,7 +16,7 @@ const BUCKETS: [f64; 14] = [
 ];
 
 /// Every metric agentgw keeps, with its help text.
-const DESCRIPTIONS: [(&str, &str); 11] = [
+pub(crate) const DESCRIPTIONS: [(&str, &str); 12] = [
     (
         "agentgw_build_info",
         "Always 1; the labels say which build is running.",
@@ -36,6 +40,10 @@ const DESCRIPTIONS: [(&str, &str); 11] = [
     (
         "agentgw_upstream_token_renewals_total",
         "OAuth access tokens renewed for an upstream, by upstream and outcome: ok, refused.",
+    ),
+    (
+        "agentgw_upstream_up",
+        "1 when the upstream answered its last background check (every 15 s; any HTTP answer), 0 when it did not.",
     ),
     (
         "agentgw_upstream_request_duration_seconds",
@@ -77,22 +85,57 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     Ok(handle)
 }
 
-/// The admin server on `listen`, serving `/metrics` from `handle`; it stops when the main
-/// server does (no signal handling of its own).
-pub fn server(listen: &str, handle: PrometheusHandle) -> anyhow::Result<actix_web::dev::Server> {
+/// A 401 for a request without the admin token, or `None` to serve it.
+fn refused(req: &HttpRequest, status: &crate::status::Status) -> Option<HttpResponse> {
+    let authorization = req
+        .headers()
+        .get("authorization")
+        .and_then(|h| h.to_str().ok());
+    (!status.admits(authorization)).then(|| {
+        HttpResponse::Unauthorized()
+            .insert_header(("WWW-Authenticate", "Bearer realm=\"agentgw admin\""))
+            .body("the admin listener needs its bearer token ([admin] token)")
+    })
+}
+
+async fn metrics_text(
+    req: HttpRequest,
+    handle: web::Data<PrometheusHandle>,
+    status: web::Data<crate::status::Status>,
+) -> HttpResponse {
+    if let Some(refusal) = refused(&req, &status) {
+        return refusal;
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(handle.render())
+}
+
+async fn status_page(
+    req: HttpRequest,
+    status: web::Data<crate::status::Status>,
+    query: web::Query<crate::status::Query>,
+) -> HttpResponse {
+    if let Some(refusal) = refused(&req, &status) {
+        return refusal;
+    }
+    crate::status::page(req, status, query).await
+}
+
+/// The admin server on `listen`: `/metrics` from `handle`, the status page from `status`;
+/// it stops when the main server does (no signal handling of its own).
+pub fn server(
+    listen: &str,
+    handle: PrometheusHandle,
+    status: Arc<crate::status::Status>,
+) -> anyhow::Result<actix_web::dev::Server> {
+    status.watch();
     let server = HttpServer::new(move || {
-        let handle = handle.clone();
-        App::new().route(
-            "/metrics",
-            web::get().to(move || {
-                let text = handle.render();
-                async move {
-                    HttpResponse::Ok()
-                        .content_type("text/plain; version=0.0.4; charset=utf-8")
-                        .body(text)
-                }
-            }),
-        )
+        App::new()
+            .app_data(web::Data::new(handle.clone()))
+            .app_data(web::Data::from(status.clone()))
+            .route("/metrics", web::get().to(metrics_text))
+            .route("/", web::get().to(status_page))
     })
     .workers(1)
     .disable_signals()
@@ -103,4 +146,85 @@ pub fn server(listen: &str, handle: PrometheusHandle) -> anyhow::Result<actix_we
         println!("agentgw admin listening on http://{addr}");
     }
     Ok(server.run())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DESCRIPTIONS;
+
+    /// Every `agentgw_…` name in `text`, without a histogram's series suffixes.
+    fn names(text: &str) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        let mut rest = text;
+        while let Some(i) = rest.find("agentgw_") {
+            let tail = &rest[i..];
+            let end = tail
+                .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+                .unwrap_or(tail.len());
+            let name = &tail[..end];
+            let base = ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|s| name.strip_suffix(s))
+                .unwrap_or(name);
+            out.insert(base.to_owned());
+            rest = &tail[end..];
+        }
+        out
+    }
+
+    fn read(path: &str) -> String {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn the_dashboard_and_the_alerts_name_only_metrics_the_gateway_exports() {
+        let exported: std::collections::BTreeSet<String> =
+            DESCRIPTIONS.iter().map(|(n, _)| (*n).to_owned()).collect();
+        for file in ["docs/grafana/agentgw.json", "docs/prometheus/alerts.yml"] {
+            let named = names(&read(file));
+            assert!(named.len() >= 5, "{file} names only {named:?}");
+            let unknown: Vec<&String> = named.difference(&exported).collect();
+            assert!(
+                unknown.is_empty(),
+                "{file} names metrics the gateway does not export: {unknown:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_metric_recorded_in_the_code_is_described() {
+        let described: Vec<&str> = DESCRIPTIONS.iter().map(|(n, _)| *n).collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut recorded = std::collections::BTreeSet::new();
+        let mut dirs = vec![root.join("crates"), root.join("adapters")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    for macro_name in ["counter!(", "gauge!(", "histogram!("] {
+                        for (i, _) in text.match_indices(macro_name) {
+                            let call = text[i + macro_name.len()..].trim_start();
+                            if let Some(name) =
+                                call.strip_prefix('"').and_then(|c| c.split('"').next())
+                                && name.starts_with("agentgw_")
+                            {
+                                recorded.insert(name.to_owned());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(recorded.len() >= 10, "{recorded:?}");
+        for name in &recorded {
+            assert!(
+                described.contains(&name.as_str()),
+                "{name} is recorded but not described"
+            );
+        }
+    }
 }

@@ -93,6 +93,22 @@ pub(crate) fn load(path: &Path) -> anyhow::Result<Config> {
 fn check_config(path: &Path) -> anyhow::Result<()> {
     let config = load(path)?;
     println!("store {}", agentgw_store::redact_url(&config.store.url));
+    if let Some(admin) = &config.admin {
+        let guarded = if admin.token.is_some() {
+            "token required"
+        } else {
+            "no token"
+        };
+        println!("admin {} ({guarded})", admin.listen);
+        if admin.beyond_loopback() && admin.token.is_none() {
+            // Not an error: a private network may be enough. But the page and /metrics then
+            // answer anyone who reaches the address.
+            println!(
+                "warning: [admin] listens on {} beyond loopback without a token: anyone who reaches it reads the status page and /metrics; set [admin] token (or token_file / token_env)",
+                admin.listen
+            );
+        }
+    }
     if config.routes.is_empty() {
         println!("no [[routes]]: nothing to serve (a file for `migrate`)");
     } else {

@@ -10,6 +10,7 @@ mod logs;
 mod migrate;
 mod otlp;
 mod server;
+mod status;
 
 pub use adapters::{ADAPTERS, adapter, dialects};
 pub use cli::run;

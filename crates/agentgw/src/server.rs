@@ -44,9 +44,14 @@ pub async fn serve(path: &Path, mut config: Config) -> anyhow::Result<()> {
     // never closes the port.
     let listener = std::net::TcpListener::bind(&config.server.listen)
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
-    let current = generation(&config, &store, &listener)?;
-    let admin = match (&config.admin, metrics) {
-        (Some(admin), Some(handle)) => Some(crate::admin::server(&admin.listen, handle)?),
+    let (current, upstreams) = generation(&config, &store, &listener)?;
+    let status = metrics.as_ref().map(|handle| {
+        crate::status::Status::new(&config, upstreams, store.clone(), handle.clone())
+    });
+    let admin = match (&config.admin, metrics, &status) {
+        (Some(admin), Some(handle), Some(status)) => {
+            Some(crate::admin::server(&admin.listen, handle, status.clone())?)
+        }
         _ => None,
     };
     let addr = listener.local_addr().context("listening address")?;
@@ -69,7 +74,10 @@ pub async fn serve(path: &Path, mut config: Config) -> anyhow::Result<()> {
     loop {
         tokio::select! {
             _ = hangup.recv() => match reload(path, &config, &store, &listener) {
-                Ok((next, server)) => {
+                Ok((next, server, upstreams)) => {
+                    if let Some(status) = &status {
+                        status.reloaded(&next, upstreams);
+                    }
                     let old = std::mem::replace(&mut handle, server.handle());
                     running = actix_web::rt::spawn(server);
                     draining.retain(|d: &tokio::task::JoinHandle<()>| !d.is_finished());
@@ -77,9 +85,14 @@ pub async fn serve(path: &Path, mut config: Config) -> anyhow::Result<()> {
                     config = next;
                     tracing::info!(routes = config.routes.len(), "configuration reloaded");
                 }
-                Err(e) => tracing::error!(
-                    "configuration reload refused; the running configuration stays: {e:#}"
-                ),
+                Err(e) => {
+                    tracing::error!(
+                        "configuration reload refused; the running configuration stays: {e:#}"
+                    );
+                    if let Some(status) = &status {
+                        status.refused(&e);
+                    }
+                }
             },
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
@@ -124,7 +137,11 @@ fn reload(
     running: &Config,
     store: &Store,
     listener: &std::net::TcpListener,
-) -> anyhow::Result<(Config, actix_web::dev::Server)> {
+) -> anyhow::Result<(
+    Config,
+    actix_web::dev::Server,
+    Arc<crate::backends::Upstreams>,
+)> {
     let next = crate::cli::load(path)?;
     let fixed = [
         (
@@ -158,17 +175,19 @@ fn reload(
     if next.routes.is_empty() {
         anyhow::bail!("no [[routes]]: the gateway would serve nothing");
     }
-    let server = generation(&next, store, listener)?;
-    Ok((next, server))
+    let (server, upstreams) = generation(&next, store, listener)?;
+    Ok((next, server, upstreams))
 }
 
-/// One generation of the public server: `config`'s routes on (a copy of) `listener`.
+/// One generation of the public server: `config`'s routes on (a copy of) `listener`, and the
+/// upstreams it built (the status page reads their sign-in).
 fn generation(
     config: &Config,
     store: &Store,
     listener: &std::net::TcpListener,
-) -> anyhow::Result<actix_web::dev::Server> {
+) -> anyhow::Result<(actix_web::dev::Server, Arc<crate::backends::Upstreams>)> {
     let upstreams = Arc::new(crate::backends::Upstreams::build(config, store)?);
+    let built = upstreams.clone();
     let mut mounted = Vec::new();
     for route in &config.routes {
         if route.credentials.uses_dev_defaults() {
@@ -256,7 +275,7 @@ fn generation(
     .disable_signals()
     .listen(listener.try_clone().context("listening socket")?)
     .context("listening socket")?;
-    Ok(server.run())
+    Ok((server.run(), built))
 }
 
 async fn healthz() -> HttpResponse {

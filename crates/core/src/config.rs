@@ -38,12 +38,25 @@ pub struct ServerConfig {
     pub request_timeout_ms: u64,
 }
 
-/// `[admin]`: the operators' listener (Prometheus `/metrics`), apart from the public port.
+/// `[admin]`: the operators' listener (Prometheus `/metrics`, the status page), apart from the
+/// public port.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdminConfig {
-    /// Where `/metrics` is served, e.g. `127.0.0.1:9464`.
+    /// Where `/metrics` and the status page are served, e.g. `127.0.0.1:9464`.
     pub listen: String,
+    /// A bearer token every admin path then asks for (`token_file` / `token_env` too).
+    #[serde(default)]
+    pub token: Option<crate::Secret>,
+}
+
+impl AdminConfig {
+    /// Whether the listener is reachable from other machines (not loopback).
+    pub fn beyond_loopback(&self) -> bool {
+        self.listen
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| !a.ip().is_loopback())
+    }
 }
 
 /// `[tracing]`: span export. Absent (or no `otlp_endpoint`): nothing is exported.
@@ -149,9 +162,10 @@ impl RawConfig {
         let server = top
             .remove("server")
             .and_then(|v| decode("[server]", v, problems));
-        let admin = top
-            .remove("admin")
-            .and_then(|v| decode("[admin]", v, problems));
+        let admin = top.remove("admin").and_then(|mut v| {
+            crate::credentials::resolve_secrets(&mut v, "[admin]", problems);
+            decode("[admin]", v, problems)
+        });
         let tracing = top
             .remove("tracing")
             .and_then(|v| decode("[tracing]", v, problems));

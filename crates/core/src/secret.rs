@@ -13,6 +13,12 @@ impl Secret {
         Secret(value.into())
     }
 
+    /// Whether `given` is this secret, compared in constant time.
+    pub fn matches(&self, given: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        bool::from(self.0.as_bytes().ct_eq(given.as_bytes()))
+    }
+
     /// The secret itself, for a constant-time comparison or an outbound header only.
     pub fn expose(&self) -> &str {
         &self.0

@@ -15,6 +15,7 @@ mod pools;
 mod reader;
 mod record;
 mod search;
+pub mod status;
 mod teams;
 mod tenant;
 mod tokens;
