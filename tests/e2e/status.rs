@@ -277,3 +277,65 @@ fn check_config_warns_of_an_open_admin_listener_without_a_token() {
     assert!(status.success() && !out.contains("warning"), "{out}");
     assert!(!out.contains(ADMIN_TOKEN), "the token is never printed");
 }
+
+#[tokio::test]
+async fn migrations_show_their_last_run_and_a_watch_in_progress() {
+    let gw = start(false);
+    for who in ["ada", "grace"] {
+        let res = client()
+            .post(gw.url("/ndoto/api/v1/accounts/1/agents"))
+            .header("api_access_token", ROUTE_TOKEN)
+            .json(&serde_json::json!({"name": format!("{who} Example"), "email": format!("{who}@example.com"), "role": "agent"}))
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(res.status().as_u16(), 200);
+    }
+    let config = gw.dir.path().join("agentgw.toml");
+    let config = config.to_string_lossy();
+    let args = [
+        "migrate",
+        "--config",
+        &config,
+        "--from",
+        "embedded:default",
+        "--to",
+        "embedded:copy",
+    ];
+    let (status, out, err) = run_cli(crate::BIN, &args);
+    assert!(status.success(), "{out}\n{err}");
+    let pair = "embedded:default -> embedded:copy";
+    let v = json(&gw, "?format=json", None).await;
+    let m = v["migrations"]["pairs"]
+        .as_array()
+        .and_then(|p| p.iter().find(|m| m["run"] == pair))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(m["agents"], 2, "{v:#}");
+    assert_eq!(m["last_run"]["number"], 1);
+    assert_eq!(m["last_run"]["result"]["create"], 2);
+    assert_eq!(m["last_run"]["failures"], 0);
+    assert!(m["last_run"]["finished_at"].is_string());
+    assert!(m["watching"].is_null(), "a single run is no watch");
+
+    // A --watch in progress, seen from the gateway (another process on the same store).
+    let mut watch = std::process::Command::new(crate::BIN)
+        .args(args)
+        .args(["--watch", "--interval", "1s"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("migrate --watch");
+    let seen = until(&gw, None, "the watch", |v| {
+        v["migrations"]["pairs"].as_array().is_some_and(|p| {
+            p.iter()
+                .any(|m| m["run"] == pair && m["watching"]["runs"].as_i64().is_some_and(|n| n >= 3))
+        })
+    })
+    .await;
+    let _ = watch.kill();
+    let _ = watch.wait();
+    let (_, html) = page(&gw, "", None).await;
+    assert!(html.contains("--watch every 1 s"), "{html}");
+    assert!(seen.to_string().contains("\"interval_seconds\":1"));
+}

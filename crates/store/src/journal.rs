@@ -92,6 +92,43 @@ impl Journal {
         Ok(())
     }
 
+    /// A run of this migration begins (`watch_every`: seconds between the runs of a --watch);
+    /// its number, one more than the last.
+    pub async fn run_started(&self, watch_every: Option<u64>) -> Result<i64, BackendError> {
+        let rows = sqlx::query(
+            "INSERT INTO migration_runs (run, number, started_at, watch_every) \
+             SELECT $1, COALESCE(MAX(number), 0) + 1, $2, $3 FROM migration_runs WHERE run = $1 \
+             RETURNING number",
+        )
+        .bind(self.run.clone())
+        .bind(ts(Utc::now()))
+        .bind(watch_every.and_then(|s| i64::try_from(s).ok()))
+        .fetch_all(self.pools.write()?)
+        .await
+        .map_err(db_error)?;
+        rows.first()
+            .ok_or_else(|| BackendError::Internal("a run was not recorded".into()))?
+            .try_get("number")
+            .map_err(db_error)
+    }
+
+    /// Run `number` ended; `summary` is JSON (agents per action, or an error).
+    pub async fn run_finished(
+        &self,
+        number: i64,
+        summary: &serde_json::Value,
+    ) -> Result<(), BackendError> {
+        sqlx::query("UPDATE migration_runs SET finished_at = $1, summary = $2 WHERE run = $3 AND number = $4")
+            .bind(ts(Utc::now()))
+            .bind(summary.to_string())
+            .bind(self.run.clone())
+            .bind(number)
+            .execute(self.pools.write()?)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
     /// Forget `source`: it is gone at the source and no longer on the target.
     pub async fn forget(&self, source: &str) -> Result<(), BackendError> {
         sqlx::query("DELETE FROM migration_journal WHERE run = $1 AND source_id = $2")

@@ -51,6 +51,32 @@ pub struct JournalPair {
     pub last_write: Option<String>,
     /// Journaled agents by the last action taken on them.
     pub actions: Vec<Count>,
+    /// The last run recorded (dry runs are not).
+    pub last_run: Option<RunView>,
+    /// A `--watch` whose last run is recent enough for it to be going on.
+    pub watching: Option<Watching>,
+}
+
+/// One run of a migration.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunView {
+    pub number: i64,
+    pub started_at: String,
+    /// `None` while it runs.
+    pub finished_at: Option<String>,
+    /// Agents per action (`create`, `update`, `delete`, `skip`, `cannot`, `failed`), or
+    /// `{"error": …}` for a run that could not read a side.
+    pub result: Option<serde_json::Value>,
+    /// Agents that could not be migrated or failed.
+    pub failures: i64,
+}
+
+/// A `--watch` in progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct Watching {
+    /// Its runs so far (the last run's number).
+    pub runs: i64,
+    pub interval_seconds: i64,
 }
 
 impl Store {
@@ -133,6 +159,8 @@ impl Store {
                     agents: 0,
                     last_write: None,
                     actions: Vec::new(),
+                    last_run: None,
+                    watching: None,
                 });
             }
             if let Some(pair) = pairs.last_mut() {
@@ -144,6 +172,83 @@ impl Store {
                 });
             }
         }
+        for (run, last, every) in self.last_runs().await? {
+            let index = match pairs.iter().position(|p| p.run == run) {
+                Some(i) => i,
+                None => {
+                    pairs.push(JournalPair {
+                        run,
+                        agents: 0,
+                        last_write: None,
+                        actions: Vec::new(),
+                        last_run: None,
+                        watching: None,
+                    });
+                    pairs.len() - 1
+                }
+            };
+            let pair = &mut pairs[index];
+            // A watch is going on while its last run runs, or ended less than an interval
+            // (and a minute of slack) ago.
+            let recent = |at: &str| {
+                chrono::DateTime::parse_from_rfc3339(at).is_ok_and(|t| {
+                    let idle = chrono::Utc::now().signed_duration_since(t).num_seconds();
+                    every.is_some_and(|e| idle <= e + 60)
+                })
+            };
+            let going = every.is_some()
+                && match &last.finished_at {
+                    None => recent(&last.started_at),
+                    Some(at) => recent(at),
+                };
+            pair.watching = going.then(|| Watching {
+                runs: last.number,
+                interval_seconds: every.unwrap_or(0),
+            });
+            pair.last_run = Some(last);
+        }
+        pairs.sort_by(|a, b| a.run.cmp(&b.run));
         Ok(pairs)
+    }
+
+    /// The last run of every migration, with its watch interval.
+    async fn last_runs(&self) -> Result<Vec<(String, RunView, Option<i64>)>, BackendError> {
+        let rows = sqlx::query(
+            "SELECT r.run, r.number, r.started_at, r.finished_at, r.summary, r.watch_every \
+             FROM migration_runs r \
+             JOIN (SELECT run, MAX(number) AS last FROM migration_runs GROUP BY run) m \
+               ON m.run = r.run AND m.last = r.number \
+             ORDER BY r.run",
+        )
+        .fetch_all(self.pools.read()?)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|r| {
+                let summary: Option<String> = r.try_get("summary").map_err(db_error)?;
+                let result: Option<serde_json::Value> =
+                    summary.and_then(|s| serde_json::from_str(&s).ok());
+                let failures = ["cannot", "failed"]
+                    .iter()
+                    .filter_map(|k| {
+                        result
+                            .as_ref()
+                            .and_then(|v| v.get(*k))
+                            .and_then(serde_json::Value::as_i64)
+                    })
+                    .sum();
+                Ok((
+                    r.try_get("run").map_err(db_error)?,
+                    RunView {
+                        number: r.try_get("number").map_err(db_error)?,
+                        started_at: r.try_get("started_at").map_err(db_error)?,
+                        finished_at: r.try_get("finished_at").map_err(db_error)?,
+                        result,
+                        failures,
+                    },
+                    r.try_get("watch_every").map_err(db_error)?,
+                ))
+            })
+            .collect()
     }
 }

@@ -167,7 +167,10 @@ pub async fn run(config: Config, args: MigrateArgs) -> anyhow::Result<bool> {
     let complete = if args.watch {
         watch(&migration, &args, &mut stop).await
     } else {
-        let summary = once(&migration, &args, &stop, true).await?;
+        let number = record_start(&migration, &args, None).await;
+        let result = once(&migration, &args, &stop, true).await;
+        record_end(&migration, number, &result).await;
+        let summary = result?;
         summary.print(&args.from, &args.to, args.dry_run);
         if let Some(path) = &args.report {
             summary.write_json(path, &args.from, &args.to, args.dry_run)?;
@@ -185,7 +188,10 @@ async fn watch(migration: &Migration, args: &MigrateArgs, stop: &mut Stop) -> bo
     for n in 1.. {
         let started = Instant::now();
         let at = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
-        match once(migration, args, stop, false).await {
+        let number = record_start(migration, args, Some(args.interval)).await;
+        let result = once(migration, args, stop, false).await;
+        record_end(migration, number, &result).await;
+        match result {
             Ok(summary) => {
                 // Stopping a watch mid-run is how it ends: the agents not looked at are
                 // picked up by the next run, so only failures make the exit code.
@@ -236,6 +242,38 @@ async fn watch(migration: &Migration, args: &MigrateArgs, stop: &mut Stop) -> bo
         }
     }
     complete
+}
+
+/// Record in the store that a run begins, for the gateway's status page (not for a dry run,
+/// which writes nothing); a run that cannot be recorded still runs.
+async fn record_start(m: &Migration, args: &MigrateArgs, watch: Option<Duration>) -> Option<i64> {
+    if args.dry_run {
+        return None;
+    }
+    m.journal
+        .run_started(watch.map(|d| d.as_secs().max(1)))
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "this run is not recorded for the status page"))
+        .ok()
+}
+
+/// Record how run `number` ended: agents per action, or why it could not run.
+async fn record_end(m: &Migration, number: Option<i64>, result: &anyhow::Result<Summary>) {
+    let Some(number) = number else { return };
+    let summary = match result {
+        Ok(summary) => {
+            let mut counts = serde_json::Map::new();
+            for action in report::Action::ALL {
+                counts.insert(action.name().to_owned(), summary.count(action).into());
+            }
+            counts.insert("not_started".into(), summary.not_started.into());
+            serde_json::Value::Object(counts)
+        }
+        Err(e) => serde_json::json!({ "error": format!("{e:#}") }),
+    };
+    if let Err(e) = m.journal.run_finished(number, &summary).await {
+        tracing::warn!(error = %e, "this run's end is not recorded for the status page");
+    }
 }
 
 /// One run: read both sides, say how they stand, then do the work.

@@ -426,6 +426,7 @@ struct Page<'a> {
     v: &'a View,
     routes: Vec<RouteCells>,
     upstreams: Vec<UpstreamCells>,
+    migrations: Vec<MigrationCells>,
     sorts: Vec<SortLink>,
     toggle: String,
     refresh: Option<u32>,
@@ -461,6 +462,37 @@ struct UpstreamCells {
     retries: u64,
     id_map: String,
     token: String,
+}
+
+/// A migration pair's row as printed.
+struct MigrationCells {
+    run: String,
+    agents: i64,
+    last_write: String,
+    actions: String,
+    last_run: String,
+    watching: String,
+}
+
+/// A run's result as read: `create 3, update 1, …` or its error.
+fn result_text(result: Option<&serde_json::Value>) -> String {
+    match result {
+        None => "running".into(),
+        Some(v) => match v.get("error").and_then(serde_json::Value::as_str) {
+            Some(e) => format!("not run: {e}"),
+            None => v
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter(|(_, n)| n.as_i64().unwrap_or(0) > 0)
+                        .map(|(k, n)| format!("{} {n}", k.replace('_', " ")))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| "nothing to do".into()),
+        },
+    }
 }
 
 /// A column the routes can be sorted by.
@@ -549,6 +581,42 @@ impl<'a> Page<'a> {
                 },
             })
             .collect();
+        let migrations = v
+            .migrations
+            .pairs
+            .iter()
+            .map(|m| MigrationCells {
+                run: m.run.clone(),
+                agents: m.agents,
+                last_write: m.last_write.clone().unwrap_or_else(|| "–".into()),
+                actions: m
+                    .actions
+                    .iter()
+                    .map(|a| format!("{} {}", a.name, a.count))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                last_run: m.last_run.as_ref().map_or_else(
+                    || "–".into(),
+                    |r| {
+                        let when = r.finished_at.as_deref().unwrap_or(&r.started_at);
+                        format!(
+                            "run {} at {when}: {}",
+                            r.number,
+                            result_text(r.result.as_ref())
+                        )
+                    },
+                ),
+                watching: m.watching.as_ref().map_or_else(
+                    || "–".into(),
+                    |w| {
+                        format!(
+                            "--watch every {} s, {} runs so far",
+                            w.interval_seconds, w.runs
+                        )
+                    },
+                ),
+            })
+            .collect();
         let sorts = [
             ("name", "Name"),
             ("rate", "Requests/s"),
@@ -566,6 +634,7 @@ impl<'a> Page<'a> {
             v,
             routes,
             upstreams,
+            migrations,
             sorts,
             toggle: link(&v.shown, v.shown.sort, !v.shown.only_failing),
             refresh: v.shown.refresh,
