@@ -38,6 +38,8 @@ pub struct Count {
 pub struct Pool {
     pub open: u32,
     pub idle: u32,
+    /// Open and running a statement now.
+    pub in_use: u32,
 }
 
 /// One `--from → --to` pair of the migration journal.
@@ -86,9 +88,13 @@ impl Store {
             Database::Sqlite => "sqlite",
             Database::Postgres => "postgresql",
         };
-        let pool = |p: &sqlx::AnyPool| Pool {
-            open: p.size(),
-            idle: u32::try_from(p.num_idle()).unwrap_or(u32::MAX),
+        let pool = |p: &sqlx::AnyPool| {
+            let (open, idle) = (p.size(), u32::try_from(p.num_idle()).unwrap_or(u32::MAX));
+            Pool {
+                open,
+                idle,
+                in_use: open.saturating_sub(idle),
+            }
         };
         let (read_pool, write_pool) = match self.pools.open() {
             Ok(open) => (pool(&open.read), pool(&open.write)),
