@@ -148,6 +148,16 @@ async fn the_page_and_its_json_say_what_serves_what_fails_and_why() {
     assert_eq!(legacy["last_error"], "connection failed");
     assert_eq!(legacy["dialect"], "comm100");
     assert_eq!(v["store"]["kind"], "sqlite");
+    assert_eq!(
+        v["store"]["writes_in_flight"], 0,
+        "nothing is being written now"
+    );
+    assert!(
+        v["store"]["read_pool"]["idle"]
+            .as_u64()
+            .is_some_and(|n| n >= 1),
+        "{v}"
+    );
 
     // Only what is failing.
     let failing = json(&gw, "?format=json&failing=1", None).await;

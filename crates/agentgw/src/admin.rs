@@ -16,7 +16,7 @@ const BUCKETS: [f64; 14] = [
 ];
 
 /// Every metric agentgw keeps, with its help text.
-pub(crate) const DESCRIPTIONS: [(&str, &str); 12] = [
+pub(crate) const DESCRIPTIONS: [(&str, &str); 13] = [
     (
         "agentgw_build_info",
         "Always 1; the labels say which build is running.",
@@ -56,6 +56,10 @@ pub(crate) const DESCRIPTIONS: [(&str, &str); 12] = [
     (
         "agentgw_store_errors_total",
         "Store errors by cause: disk_full, read_only, io_error, locked, unreachable, too_many_connections, restarting, overloaded, contention, pool_exhausted, not_connected (each answered 503), other (500).",
+    ),
+    (
+        "agentgw_store_writes_in_flight",
+        "Store writes started and not yet answered; on a SQLite file one runs and the rest wait for the writer.",
     ),
     (
         "agentgw_password_hash_queue_depth",

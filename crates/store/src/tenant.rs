@@ -45,6 +45,9 @@ pub(crate) struct QueryTimer {
 
 impl QueryTimer {
     pub(crate) fn start(op: &'static str) -> QueryTimer {
+        if is_write(op) {
+            writes_in_flight().increment(1.0);
+        }
         QueryTimer {
             op,
             started: std::time::Instant::now(),
@@ -52,9 +55,21 @@ impl QueryTimer {
     }
 }
 
+/// Whether `op` writes (on a SQLite file: takes the one writer connection).
+fn is_write(op: &str) -> bool {
+    !matches!(op, "list" | "get" | "idmap_resolve" | "idmap_parked")
+}
+
+/// `agentgw_store_writes_in_flight`: writes started and not yet answered. On a SQLite file one
+/// runs and the rest wait for the writer, so this is its queue (plus one).
+fn writes_in_flight() -> &'static metrics::Gauge {
+    static GAUGE: std::sync::OnceLock<metrics::Gauge> = std::sync::OnceLock::new();
+    GAUGE.get_or_init(|| metrics::gauge!("agentgw_store_writes_in_flight"))
+}
+
 /// Every `op` a [`QueryTimer`] names, each with its histogram made on first use: a lookup in
 /// the metrics registry (hashing the name and labels) cost 1,500 instructions per store call.
-static OPS: [(&str, std::sync::OnceLock<metrics::Histogram>); 9] = [
+static OPS: [(&str, std::sync::OnceLock<metrics::Histogram>); 12] = [
     ("list", std::sync::OnceLock::new()),
     ("get", std::sync::OnceLock::new()),
     ("create", std::sync::OnceLock::new()),
@@ -64,11 +79,17 @@ static OPS: [(&str, std::sync::OnceLock<metrics::Histogram>); 9] = [
     ("idmap_resolve", std::sync::OnceLock::new()),
     ("idmap_shadow", std::sync::OnceLock::new()),
     ("idmap_retire", std::sync::OnceLock::new()),
+    ("idmap_park", std::sync::OnceLock::new()),
+    ("idmap_parked", std::sync::OnceLock::new()),
+    ("idmap_unpark", std::sync::OnceLock::new()),
 ];
 
 impl Drop for QueryTimer {
     fn drop(&mut self) {
         let took = self.started.elapsed().as_secs_f64();
+        if is_write(self.op) {
+            writes_in_flight().decrement(1.0);
+        }
         match OPS.iter().find(|(op, _)| *op == self.op) {
             Some((op, histogram)) => histogram
                 .get_or_init(

@@ -159,6 +159,8 @@ pub struct Snapshot {
     pub upstreams: BTreeMap<String, UpstreamCounts>,
     /// Passwords waiting for a hashing thread (a gauge).
     pub hash_queue: f64,
+    /// Store writes started and not yet answered (a gauge).
+    pub writes_in_flight: f64,
     pub hash_refused: f64,
 }
 
@@ -222,6 +224,7 @@ impl Snapshot {
                         .add(le, line.value);
                 }
                 "agentgw_password_hash_queue_depth" => s.hash_queue = line.value,
+                "agentgw_store_writes_in_flight" => s.writes_in_flight = line.value,
                 "agentgw_password_hash_refused_total" => s.hash_refused += line.value,
                 _ => {}
             }
@@ -324,6 +327,7 @@ agentgw_request_duration_seconds_bucket{route="ndoto",dialect="ndoto",method="GE
 agentgw_upstream_requests_total{upstream="legacy",outcome="connect_error"} 3
 agentgw_upstream_requests_total{upstream="we \"quote\"",outcome="ok"} 1
 agentgw_password_hash_queue_depth 2
+agentgw_store_writes_in_flight 3
 "#;
 
     #[test]
@@ -334,6 +338,7 @@ agentgw_password_hash_queue_depth 2
         assert_eq!(s.upstreams["legacy"].failed, 3.0);
         assert_eq!(s.upstreams["we \"quote\""].calls, 1.0);
         assert_eq!(s.hash_queue, 2.0);
+        assert_eq!(s.writes_in_flight, 3.0);
         // Half the observations are under 1 ms; the median is at 1 ms, p99 inside (1, 10] ms.
         assert_eq!(ndoto.latency.quantile(0.5), Some(0.001));
         let p99 = ndoto.latency.quantile(0.99).unwrap_or_default();

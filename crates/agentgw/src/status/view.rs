@@ -127,6 +127,8 @@ pub struct StoreView {
     pub status: StoreStatus,
     /// Passwords waiting for a hashing thread.
     pub hash_queue: u64,
+    /// Writes started and not yet answered (SQLite: one runs, the rest queue for the writer).
+    pub writes_in_flight: u64,
     /// Passwords refused (503) in the last 5 minutes because that queue was full.
     pub hash_refused_5m: u64,
 }
@@ -411,6 +413,7 @@ impl Status {
             store: StoreView {
                 status: store,
                 hash_queue: latest.hash_queue.max(0.0) as u64,
+                writes_in_flight: latest.writes_in_flight.max(0.0) as u64,
                 hash_refused_5m: last_5m.hash_refused.max(0.0) as u64,
             },
             migrations: Migrations { pairs, problem },
