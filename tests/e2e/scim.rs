@@ -781,3 +781,57 @@ credentials = [{{ token = "{SCIM_TOKEN}" }}]
     assert_eq!(status, 404);
     assert_eq!(at_helpdesk().await, 0);
 }
+
+#[tokio::test]
+async fn a_user_created_inactive_over_an_ndoto_upstream_gets_no_agent_there_until_activated() {
+    let helpdesk = crate::gateway();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\n[store]\nurl = \"sqlite://{}/front.db\"\n[upstreams.helpdesk]\ndialect = \"ndoto\"\nbase_url = \"{}/ndoto\"\naccount_id = 1\ncredentials = {{ token = \"{TOKEN}\" }}\n[[routes]]\nname = \"scim\"\ndialect = \"scim\"\nprefix = \"/scim\"\nbackend = \"helpdesk\"\ncredentials = [{{ token = \"{SCIM_TOKEN}\" }}]\n",
+        dir.path().display(),
+        helpdesk.base
+    );
+    let front = Gateway::start_in(crate::BIN, dir, &cfg, Vec::new());
+    let at_helpdesk = || async {
+        let (_, agents) = read(
+            client()
+                .get(helpdesk.url("/ndoto/api/v1/accounts/1/agents"))
+                .header("api_access_token", TOKEN)
+                .send()
+                .await
+                .expect("helpdesk"),
+        )
+        .await;
+        agents.as_array().map(Vec::len).unwrap_or(0)
+    };
+    let (status, user) = scim(
+        &front,
+        Method::POST,
+        "/Users",
+        Some(
+            json!({"schemas": [USER], "userName": "later@example.com", "active": false,
+                    "name": {"givenName": "Not", "familyName": "Yet"}}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{user}");
+    assert_eq!(user["active"], false);
+    let id = user["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(at_helpdesk().await, 0, "no access before activation");
+    let (_, found) = scim(
+        &front,
+        Method::GET,
+        "/Users?filter=userName%20eq%20%22later%40example.com%22",
+        None,
+    )
+    .await;
+    assert_eq!(found["totalResults"], 1, "{found}");
+    let on = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "active", "value": true}]});
+    let (status, user) = scim(&front, Method::PATCH, &format!("/Users/{id}"), Some(on)).await;
+    assert_eq!(
+        (status, user["active"].clone()),
+        (200, json!(true)),
+        "{user}"
+    );
+    assert_eq!(at_helpdesk().await, 1, "created there on activation");
+}

@@ -376,6 +376,33 @@ impl IdMap {
         Ok(mapped(row)?.1)
     }
 
+    /// A new agent created parked (inactive, on an upstream that cannot disable): gateway ids
+    /// of its own, `profile` kept whole, nothing at the upstream yet.
+    pub async fn create_parked(&self, profile: &Profile) -> Result<Mapped, BackendError> {
+        let _timer = crate::tenant::QueryTimer::start("idmap_park");
+        profile.check_limits()?;
+        let now = Utc::now();
+        let guid = ids::guid().to_string();
+        let sql = format!(
+            "INSERT INTO agents (tenant, guid, short_id, native_id, role, availability, confirmed, banned, doc, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'agent', 'online', 0, 0, $5, $6, $6) RETURNING {COLUMNS}"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(self.tenant.clone())
+            .bind(guid.clone())
+            .bind(ids::short_id())
+            .bind(format!("{PARKED}{guid}"))
+            .bind(document(profile, Some(now))?)
+            .bind(ts(now))
+            .fetch_all(self.pools.write()?)
+            .await
+            .map_err(db_error)?;
+        let row = rows
+            .first()
+            .ok_or_else(|| BackendError::Internal("a parked agent was not stored".into()))?;
+        Ok(mapped(row)?.1)
+    }
+
     /// A parked agent is back upstream as `native`, the gateway keeping `shadow` for it.
     pub async fn unpark(
         &self,

@@ -406,6 +406,17 @@ impl Backend for UpstreamBackend {
     }
 
     async fn create(&self, new: NewAgent) -> Result<Agent, BackendError> {
+        // Created inactive on an upstream that cannot disable: it must not get access there,
+        // so it starts parked, and is created there (defaults filled then) when activated.
+        if self.parks() && !new.profile.state.active {
+            if new.password.is_some() && self.remote.requires_password() {
+                // The upstream would need it, and nothing here keeps a password in clear.
+                return Err(self.deactivated());
+            }
+            return Ok(Self::parked_agent(
+                self.map.create_parked(&new.profile).await?,
+            ));
+        }
         let new = self.complete(new)?;
         // What the gateway will keep is checked before the upstream is written, so a refusal
         // changes nothing anywhere.
