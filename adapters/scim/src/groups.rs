@@ -236,24 +236,12 @@ async fn search_body(
     payload: web::Payload,
 ) -> Result<HttpResponse, ScimError> {
     authorize(&req, &ctx)?;
-    let body = json_object(&req, payload, &ctx).await?;
-    let Value::Object(body) = mapping::canonical_search(Value::Object(body)) else {
-        return Err(ScimError::bad(
-            ScimType::InvalidSyntax,
-            "the body is a JSON object",
-        ));
-    };
-    search(&ctx, &req, Search::from_body(decode(body)?)).await
+    let search_request = Search::from_request(&req, payload, &ctx).await?;
+    search(&ctx, &req, search_request).await
 }
 
 fn read_group(body: Map<String, Value>) -> Result<Group, ScimError> {
-    let Value::Object(body) = mapping::canonical_keys(Value::Object(body)) else {
-        return Err(ScimError::bad(
-            ScimType::InvalidSyntax,
-            "the body is a JSON object",
-        ));
-    };
-    let group: Group = decode(body)?;
+    let group: Group = decode(mapping::canonical_object(body))?;
     let name = group
         .display_name
         .as_deref()

@@ -235,6 +235,16 @@ impl Search {
         Ok(s)
     }
 
+    /// From a `.search` request's body (keys in any case).
+    pub async fn from_request(
+        req: &HttpRequest,
+        payload: web::Payload,
+        ctx: &RouteCtx,
+    ) -> Result<Search, ScimError> {
+        let body = json_object(req, payload, ctx).await?;
+        Ok(Search::from_body(decode(mapping::canonical_search(body))?))
+    }
+
     /// From a `.search` body.
     pub fn from_body(body: wire::SearchRequest) -> Search {
         Search {
@@ -434,13 +444,7 @@ async fn user(ctx: &RouteCtx, agent: &Agent, base: &str) -> Value {
 
 /// A body as a User: attribute names in RFC 7643's case, then decoded.
 fn read_user(body: Map<String, Value>) -> Result<User, ScimError> {
-    let Value::Object(body) = mapping::canonical_keys(Value::Object(body)) else {
-        return Err(ScimError::bad(
-            ScimType::InvalidSyntax,
-            "the body is a JSON object",
-        ));
-    };
-    Ok(decode::<User>(body)?)
+    Ok(decode::<User>(mapping::canonical_object(body))?)
 }
 
 /// Users matching `search`, as SCIM lists them.
@@ -488,15 +492,8 @@ async fn search_users(
     payload: web::Payload,
 ) -> Result<HttpResponse, ScimError> {
     authorize(&req, &ctx)?;
-    let body = json_object(&req, payload, &ctx).await?;
-    let Value::Object(body) = mapping::canonical_search(Value::Object(body)) else {
-        return Err(ScimError::bad(
-            ScimType::InvalidSyntax,
-            "the body is a JSON object",
-        ));
-    };
-    let request: wire::SearchRequest = decode(body)?;
-    search(&ctx, &req, Search::from_body(request)).await
+    let search_request = Search::from_request(&req, payload, &ctx).await?;
+    search(&ctx, &req, search_request).await
 }
 
 /// A search across every resource type (RFC 7644 §3.4.3) is not offered: Users and Groups

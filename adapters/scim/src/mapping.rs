@@ -90,14 +90,7 @@ pub fn canonical_name(name: &str) -> Option<&'static str> {
 /// `value`'s attribute names in RFC 7643's case, at every level (other keys stay as they are).
 pub fn canonical_keys(value: Value) -> Value {
     match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| {
-                    let key = canonical_name(&k).map_or(k, str::to_owned);
-                    (key, canonical_keys(v))
-                })
-                .collect(),
-        ),
+        Value::Object(map) => Value::Object(canonical_object(map)),
         Value::Array(items) => Value::Array(items.into_iter().map(canonical_keys).collect()),
         other => other,
     }
@@ -116,8 +109,18 @@ fn rename_keys(map: Map<String, Value>, names: &[&str]) -> Map<String, Value> {
         .collect()
 }
 
+/// A body's attribute names in RFC 7643's case, at every level.
+pub fn canonical_object(body: Map<String, Value>) -> Map<String, Value> {
+    body.into_iter()
+        .map(|(k, v)| {
+            let key = canonical_name(&k).map_or(k, str::to_owned);
+            (key, canonical_keys(v))
+        })
+        .collect()
+}
+
 /// A `.search` body's keys in RFC 7644's case.
-pub fn canonical_search(value: Value) -> Value {
+pub fn canonical_search(body: Map<String, Value>) -> Map<String, Value> {
     const SEARCH: [&str; 8] = [
         "schemas",
         "filter",
@@ -128,10 +131,7 @@ pub fn canonical_search(value: Value) -> Value {
         "sortBy",
         "sortOrder",
     ];
-    match value {
-        Value::Object(map) => Value::Object(rename_keys(map, &SEARCH)),
-        other => other,
-    }
+    rename_keys(body, &SEARCH)
 }
 
 /// A PATCH body's keys (and each operation's) in RFC 7644's case.
