@@ -7,44 +7,12 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use agentgw_tests::{Gateway, client, closed_port, repo_root};
+use agentgw_tests::{Gateway, client, repo_root};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
-const ROUTE_TOKEN: &str = "e2e-browser-route-token-3d8e";
-
-fn config(dir: &std::path::Path) -> String {
-    format!(
-        r#"
-[server]
-listen = "127.0.0.1:0"
-[admin]
-listen = "127.0.0.1:0"
-[store]
-url = "sqlite://{}/agentgw.db"
-[upstreams.legacy]
-dialect = "comm100"
-base_url = "http://127.0.0.1:{}/comm100"
-credentials = {{ token = "e2e-browser-upstream-secret" }}
-timeout_ms = 1000
-retries = 0
-[[routes]]
-name = "agents"
-dialect = "ndoto"
-prefix = "/ndoto"
-account_ids = [1]
-credentials = [{{ token = "{ROUTE_TOKEN}" }}]
-[[routes]]
-name = "old-livechat"
-dialect = "livechat"
-prefix = "/legacy"
-backend = "legacy"
-credentials = [{{ user_id = "ops", token = "{ROUTE_TOKEN}" }}]
-"#,
-        dir.display(),
-        closed_port()
-    )
-}
+// The status tests' gateway: two routes, one over an upstream that is down.
+use crate::status::{ROUTE_TOKEN, config};
 
 /// A chromedriver on a free loopback port, stopped on drop.
 struct Driver {
@@ -152,7 +120,7 @@ async fn the_status_page_reads_right_in_a_browser_with_and_without_javascript() 
     });
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = config(dir.path());
+    let cfg = config(dir.path(), false, "");
     let gw = Gateway::start_in(crate::BIN, dir, &cfg, Vec::new());
     let c = client();
     for _ in 0..3 {

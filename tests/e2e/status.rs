@@ -8,10 +8,12 @@ use agentgw_tests::{Gateway, client, closed_port, run_cli};
 use serde_json::Value;
 
 const ADMIN_TOKEN: &str = "e2e-admin-token-77b1";
-const ROUTE_TOKEN: &str = "e2e-status-route-token-1c9a";
+pub(crate) const ROUTE_TOKEN: &str = "e2e-status-route-token-1c9a";
 const UPSTREAM_TOKEN: &str = "e2e-status-upstream-secret-5e2f";
 
-fn config(dir: &std::path::Path, admin_token: bool, extra: &str) -> String {
+/// Two routes (ndoto on the store, livechat over a comm100 upstream that is down), `[admin]`
+/// with a token or not, and `extra` TOML.
+pub(crate) fn config(dir: &std::path::Path, admin_token: bool, extra: &str) -> String {
     let token = if admin_token {
         format!("token = \"{ADMIN_TOKEN}\"")
     } else {
