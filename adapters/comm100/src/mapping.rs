@@ -143,8 +143,20 @@ pub(crate) fn time(t: DateTime<Utc>) -> String {
     format_time(t, Precision::Ticks)
 }
 
-fn default_of(json: &str) -> Value {
-    serde_json::from_str(json).unwrap_or(Value::Null)
+/// The value extension `name` shows when never set. [`EXTENSIONS`]' defaults are parsed
+/// once: parsing them for every agent rendered was a third of a comm100 GET by id.
+fn default_of(name: &str) -> Value {
+    static PARSED: std::sync::LazyLock<Vec<(&'static str, Value)>> =
+        std::sync::LazyLock::new(|| {
+            EXTENSIONS
+                .iter()
+                .map(|(name, _, json)| (*name, serde_json::from_str(json).unwrap_or(Value::Null)))
+                .collect()
+        });
+    PARSED
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map_or(Value::Null, |(_, v)| v.clone())
 }
 
 /// Render a canonical agent; `departments` are the registry's teams for its team names.
@@ -152,13 +164,13 @@ pub fn to_wire(agent: &Agent, departments: &[Team]) -> wire::Agent {
     let p = &agent.profile;
     let extra = EXTENSIONS
         .iter()
-        .map(|(name, _, default)| {
+        .map(|(name, _, _)| {
             (
                 (*name).to_owned(),
                 p.extensions
                     .get(DIALECT, name)
                     .cloned()
-                    .unwrap_or_else(|| default_of(default)),
+                    .unwrap_or_else(|| default_of(name)),
             )
         })
         .collect();
@@ -349,7 +361,7 @@ pub fn validate(input: wire::AgentInput, write: Write) -> Result<Validated, Inva
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut extensions = Map::new();
-    for (name, kind, default) in EXTENSIONS {
+    for (name, kind, _) in EXTENSIONS {
         let value = match input.extra.get(name) {
             Some(given) if kind.accepts(given) => given.clone(),
             Some(_) => {
@@ -358,7 +370,7 @@ pub fn validate(input: wire::AgentInput, write: Write) -> Result<Validated, Inva
                     kind.described()
                 )));
             }
-            None => default_of(default),
+            None => default_of(name),
         };
         extensions.insert(name.to_owned(), value);
     }
@@ -444,7 +456,7 @@ fn non_empty(s: &str) -> Option<String> {
 }
 
 /// An agent a real Comm100 answered, as the canonical model sees it (upstream mode).
-pub fn from_upstream(w: wire::Agent) -> RemoteAgent {
+pub fn from_upstream(mut w: wire::Agent) -> RemoteAgent {
     let mut profile = Profile {
         email: w.email,
         first_name: w.first_name,
@@ -474,16 +486,14 @@ pub fn from_upstream(w: wire::Agent) -> RemoteAgent {
     };
     // Only values of the documented type are kept: an odd one from the upstream stays there,
     // not stored by the gateway and handed to every other face.
-    let kept: Map<String, Value> = EXTENSIONS
-        .iter()
-        .filter_map(|(name, kind, _)| {
-            w.extra
-                .get(*name)
-                .filter(|v| kind.accepts(v))
-                .map(|v| ((*name).to_owned(), v.clone()))
-        })
-        .collect();
-    profile.extensions.merge(DIALECT, kept);
+    // The answer's own map is kept, filtered in place: cloning the values into a new map
+    // was a tenth of a translated GET.
+    w.extra.retain(|name, value| {
+        EXTENSIONS
+            .iter()
+            .any(|(known, kind, _)| known == name && kind.accepts(value))
+    });
+    profile.extensions.merge(DIALECT, w.extra);
     RemoteAgent {
         id: w.id,
         profile,
@@ -543,6 +553,19 @@ pub fn to_upstream(p: &Profile, password: Option<&Password>) -> wire::AgentInput
 mod tests {
     use super::*;
     use agentgw_model::AgentIds;
+
+    #[test]
+    fn every_extension_default_is_json_of_its_kind() {
+        for (name, kind, json) in EXTENSIONS {
+            let parsed: Value = serde_json::from_str(json).expect("a default is JSON");
+            assert_eq!(default_of(name), parsed, "{name}");
+            assert!(
+                parsed.is_null() || kind.accepts(&parsed) || json == r#""""#,
+                "{name}'s default {json} is not {}",
+                kind.described()
+            );
+        }
+    }
     use serde_json::json;
 
     fn fixture(name: &str) -> Value {
