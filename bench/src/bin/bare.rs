@@ -20,10 +20,10 @@ fn body() -> String {
 async fn agent(pool: web::Data<sqlx::PgPool>, id: web::Path<i64>) -> HttpResponse {
     type Row = (i64, String, String, String, String, String);
     let row: Result<Option<Row>, _> = sqlx::query_as(BY_ID)
-    .bind("default")
-    .bind(id.into_inner())
-    .fetch_optional(pool.get_ref())
-    .await;
+        .bind("default")
+        .bind(id.into_inner())
+        .fetch_optional(pool.get_ref())
+        .await;
     match row {
         Ok(Some((_, _, _, doc, _, _))) => HttpResponse::Ok()
             .content_type("application/json")
@@ -49,7 +49,8 @@ async fn sqlite_agent(file: web::Data<String>, id: web::Path<i64>) -> HttpRespon
         if slot.is_none() {
             *slot = Some(rusqlite::Connection::open_with_flags(
                 file.get_ref(),
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?);
         }
         let Some(conn) = slot.as_ref() else {
