@@ -376,6 +376,9 @@ fn check_config_names_a_missing_secret_file_or_variable_and_never_a_secret() {
 #[tokio::test]
 async fn migrate_signs_in_the_same_way_and_its_tokens_outlive_one_access_token() {
     let fake = comm100_oauth(Duration::from_secs(1));
+    // 150 creates one at a time, each 10 ms late: the run outlives a 1-s access token however
+    // fast the machine (on a fast one it finished within one, and the test failed).
+    fake.set_latency(Duration::from_millis(10));
     // Agents in a source helpdesk (a gateway's embedded store behind its ndoto face).
     let source = agentgw_tests::Gateway::start(crate::BIN);
     for i in 0..150 {

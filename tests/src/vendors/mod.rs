@@ -117,6 +117,8 @@ pub struct Logged {
 struct Shared<V> {
     vendor: Mutex<V>,
     log: Mutex<Vec<Logged>>,
+    /// How long each answer takes, beyond the work (a remote vendor's round trip).
+    latency: Mutex<std::time::Duration>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -137,6 +139,7 @@ impl<V: Vendor> Fake<V> {
         let shared = Arc::new(Shared {
             vendor: Mutex::new(vendor),
             log: Mutex::new(Vec::new()),
+            latency: Mutex::new(std::time::Duration::ZERO),
         });
         let (tx, rx) = mpsc::channel();
         let state = Arc::clone(&shared);
@@ -189,6 +192,12 @@ impl<V: Vendor> Fake<V> {
         f(&mut lock(&self.shared.vendor))
     }
 
+    /// Answer every request `latency` late, as a vendor across a network does: a test that
+    /// needs a run to last does not depend on how fast this machine is.
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        *lock(&self.shared.latency) = latency;
+    }
+
     /// Every request answered so far, in order.
     pub fn requests(&self) -> Vec<Logged> {
         lock(&self.shared.log).clone()
@@ -228,6 +237,10 @@ async fn serve<V: Vendor>(
         }),
     };
     let reply = lock(&shared.vendor).respond(&request);
+    let latency = *lock(&shared.latency);
+    if !latency.is_zero() {
+        actix_web::rt::time::sleep(latency).await;
+    }
     lock(&shared.log).push(Logged {
         method: request.method.clone(),
         path: request.path.clone(),
