@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use agentgw_core::NoSettings;
 use agentgw_core::{Backend, BackendError};
@@ -53,7 +54,7 @@ async fn not_found() -> HttpResponse {
 }
 
 fn authorize(req: &HttpRequest, ctx: &RouteCtx) -> Result<(), LibredeskError> {
-    let header = RouteCtx::header(req, "authorization").unwrap_or_default();
+    let header = RouteCtx::header(req, header::AUTHORIZATION).unwrap_or_default();
     match auth::key_secret(header) {
         Some((key, secret)) if ctx.credentials.accepts_key_secret(&key, &secret) => Ok(()),
         _ => Err(LibredeskError::Unauthorized(

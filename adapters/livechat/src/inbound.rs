@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use actix_web::http::header::HeaderName;
 use actix_web::{HttpRequest, HttpResponse, web};
 use agentgw_core::BackendError;
 use agentgw_inbound::{RouteCtx, json_object, not_allowed};
@@ -24,6 +25,9 @@ use crate::wire;
 
 const COLLECTION: &str = "/api/v1/livechat/users/{type}";
 const MEMBER: &str = "/api/v1/livechat/users/{type}/{id}";
+/// Rocket.Chat's credential headers (constants: a `&str` name is parsed on every request).
+const USER_ID: HeaderName = HeaderName::from_static("x-user-id");
+const AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 
 /// Mount the livechat face for one route below its prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
@@ -61,8 +65,8 @@ fn authorize(
     ctx: &RouteCtx,
     user_type: &str,
 ) -> Result<UserType, LivechatError> {
-    let user_id = RouteCtx::header(req, "x-user-id").unwrap_or_default();
-    let token = RouteCtx::header(req, "x-auth-token").unwrap_or_default();
+    let user_id = RouteCtx::header(req, USER_ID).unwrap_or_default();
+    let token = RouteCtx::header(req, AUTH_TOKEN).unwrap_or_default();
     if !ctx.credentials.accepts_user_token(user_id, token) {
         return Err(LivechatError::Unauthorized);
     }

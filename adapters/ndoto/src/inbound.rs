@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use actix_web::http::header::HeaderName;
 use actix_web::{HttpRequest, HttpResponse, web};
 use agentgw_inbound::{RouteCtx, SortedArray, decode, json_object, not_allowed};
 use agentgw_model::{AgentId, Filter, SortOrder};
@@ -21,6 +22,8 @@ use crate::{mapping, wire};
 
 const COLLECTION: &str = "/api/v1/accounts/{account_id}/agents";
 const MEMBER: &str = "/api/v1/accounts/{account_id}/agents/{id}";
+/// Chatwoot's credential header (a constant: a `&str` name is parsed on every request).
+const ACCESS_TOKEN: HeaderName = HeaderName::from_static("api_access_token");
 
 /// Mount the ndoto face for one route below its prefix.
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
@@ -56,7 +59,7 @@ async fn not_found() -> HttpResponse {
 
 /// Check the `api_access_token`, then that the path's account is one this route serves.
 fn authorize(req: &HttpRequest, ctx: &RouteCtx, account: &str) -> Result<i64, NdotoError> {
-    let token = RouteCtx::header(req, "api_access_token").unwrap_or_default();
+    let token = RouteCtx::header(req, ACCESS_TOKEN).unwrap_or_default();
     if !ctx.credentials.accepts_token(token) {
         return Err(NdotoError::Unauthorized);
     }

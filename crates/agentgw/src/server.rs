@@ -278,8 +278,11 @@ fn generation(
     Ok((server.run(), built))
 }
 
+/// Liveness: the process answers. A constant body: probes call it often (issue 26).
 async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+    HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(r#"{"status":"ok"}"#)
 }
 
 /// An upstream `/readyz` asks (`ready_check = true`).

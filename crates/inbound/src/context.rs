@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
+use actix_web::http::header::{self, AsHeaderName};
 use actix_web::web::ServiceConfig;
 use agentgw_core::{Backend, CredentialSet, Dialect, Settings};
 
@@ -36,14 +37,15 @@ pub struct Adapter {
 }
 
 impl RouteCtx {
-    /// A header's value as text; `None` when absent or not valid UTF-8.
-    pub fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
+    /// A header's value as text; `None` when absent or not valid UTF-8. Pass a
+    /// `HeaderName` constant: a `&str` name is parsed again on every request.
+    pub fn header(req: &HttpRequest, name: impl AsHeaderName) -> Option<&str> {
         req.headers().get(name).and_then(|v| v.to_str().ok())
     }
 
     /// The token of an `Authorization: Bearer <token>` header (empty when absent).
     pub fn bearer(req: &HttpRequest) -> &str {
-        Self::header(req, "authorization")
+        Self::header(req, header::AUTHORIZATION)
             .and_then(|h| h.strip_prefix("Bearer "))
             .map_or("", str::trim)
     }

@@ -74,7 +74,9 @@ impl RouteTable {
     }
 }
 
-const REQUEST_ID: &str = "x-request-id";
+/// Header names as constants: a `&str` name is parsed again on every lookup.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 
 /// `agentgw_requests_total` and `agentgw_request_duration_seconds` for one request, labelled
 /// by route, dialect, method and (for the count) status class. Route names come from the
@@ -130,9 +132,7 @@ pub async fn request_log(
     let found = table.lookup(&path);
     let (route, dialect) = found.map_or(("-", "-"), |r| (r.name.as_str(), r.dialect));
     let mut trace = agentgw_core::TraceContext::continue_or_start(
-        req.headers()
-            .get("traceparent")
-            .and_then(|v| v.to_str().ok()),
+        req.headers().get(TRACEPARENT).and_then(|v| v.to_str().ok()),
     );
     let span = trace.request_span(&method, route);
     let trace_id = trace.trace_id.clone();
@@ -146,8 +146,7 @@ pub async fn request_log(
         started.elapsed().as_secs_f64(),
     );
     if let Ok(v) = HeaderValue::from_str(&id) {
-        res.headers_mut()
-            .insert(HeaderName::from_static(REQUEST_ID), v);
+        res.headers_mut().insert(REQUEST_ID, v);
     }
     tracing::info!(
         target: "agentgw::request",
