@@ -8,23 +8,29 @@
 //! is refused at once with `BackendError::Busy` (the face's 503 with `Retry-After`) instead
 //! of waiting without bound.
 //!
-//! Each thread also keeps its one argon2 memory block for good and hashes into it
+//! Each thread also keeps its argon2 memory block while hashes keep coming and hashes into it
 //! (`hash_password_into_with_memory`). Allocating and freeing 19 MiB per hash, even on two
 //! threads, let glibc's heap fragment: 50 clients creating for 10 s took the process to
-//! 283 MiB, kept after (bench/RESULTS.md, scenario 8). A reused block costs 19 MiB per
-//! hashing thread from its first hash on (a gateway that never hashes holds none), and no
-//! allocation per hash; the pool has at most 8 threads, so no machine holds more than 152 MiB.
+//! 283 MiB, kept after (bench/RESULTS.md, scenario 8). A thread that has had nothing to hash
+//! for [`KEEP_IDLE`] gives its block back (a block this size is its own `mmap`, so the memory
+//! leaves the process): a burst costs one allocation per thread, and the 19 MiB per thread
+//! that a burst needed are not held for good after it (64.3 MiB five seconds after scenario
+//! 8's burst when they were). The pool has at most 8 threads, so no machine holds more than
+//! 152 MiB for hashing.
 //!
-//! A plain `std::sync::mpsc::sync_channel` is the queue: its bound and `try_send` are exactly
-//! the policy, and no crate's pool (rayon, threadpool) offers a bounded queue that refuses.
+//! The queue is a bounded `flume` channel: its bound and `try_send` are exactly the policy,
+//! and each thread waits on its own receiver with its own timeout (a `std` receiver shared
+//! under a mutex kept every thread but one waiting on the lock, past any timeout). No crate's
+//! pool (rayon, threadpool) offers a bounded queue that refuses.
 
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use agentgw_core::BackendError;
 use agentgw_model::Password;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use flume::{Receiver, RecvTimeoutError, Sender, TrySendError};
 use rand::Rng;
 use tokio::sync::oneshot;
 
@@ -33,6 +39,8 @@ const MAX_THREADS: usize = 8;
 /// Hashes waiting per hashing thread before new ones are refused: a burst of 50 creates on
 /// two cores waits (about a second in all) rather than failing.
 const QUEUE_PER_THREAD: usize = 32;
+/// How long a hashing thread keeps its memory block with nothing to hash.
+const KEEP_IDLE: Duration = Duration::from_secs(2);
 
 struct Job {
     password: Password,
@@ -41,19 +49,23 @@ struct Job {
 
 /// A fixed set of hashing threads fed by a bounded queue.
 pub(crate) struct Hasher {
-    jobs: SyncSender<Job>,
+    jobs: Sender<Job>,
 }
 
 impl Hasher {
     /// `threads` hashing threads, refusing hashes past `queue` waiting ones.
     pub(crate) fn new(threads: usize, queue: usize) -> Hasher {
-        let (jobs, inbox) = sync_channel::<Job>(queue);
-        let inbox = Arc::new(Mutex::new(inbox));
+        Self::keeping(threads, queue, KEEP_IDLE)
+    }
+
+    /// The same, each thread giving its block back after `keep_idle` without a hash.
+    fn keeping(threads: usize, queue: usize, keep_idle: Duration) -> Hasher {
+        let (jobs, inbox) = flume::bounded::<Job>(queue);
         for n in 0..threads.max(1) {
             let inbox = inbox.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("agentgw-argon2-{n}"))
-                .spawn(move || work(&inbox));
+                .spawn(move || work(&inbox, keep_idle));
             if let Err(e) = spawned {
                 tracing::error!(error = %e, "cannot start a password hashing thread");
             }
@@ -80,15 +92,24 @@ impl Hasher {
     }
 }
 
-/// A hashing thread: take the next job, skip it if its caller is gone, hash, answer.
-fn work(inbox: &Mutex<Receiver<Job>>) {
+/// A hashing thread: take the next job, skip it if its caller is gone, hash, answer; give the
+/// memory block back after `keep_idle` without a job.
+fn work(inbox: &Receiver<Job>, keep_idle: Duration) {
     let mut blocks: Vec<Block> = Vec::new();
     loop {
-        let job = match inbox.lock() {
-            Ok(rx) => rx.recv(),
-            Err(_) => return,
+        let job = if blocks.is_empty() {
+            inbox.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        } else {
+            inbox.recv_timeout(keep_idle)
         };
-        let Ok(job) = job else { return };
+        let job = match job {
+            Ok(job) => job,
+            Err(RecvTimeoutError::Timeout) => {
+                blocks = Vec::new();
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
         metrics::gauge!("agentgw_password_hash_queue_depth").decrement(1.0);
         if job.done.is_closed() {
             continue; // the request was dropped while it waited
@@ -181,5 +202,25 @@ mod tests {
         let hashed = results.iter().filter(|r| r.is_ok()).count();
         assert!(busy >= 1 && hashed >= 1, "{results:?}");
         assert_eq!(busy + hashed, 3);
+    }
+
+    #[tokio::test]
+    async fn a_thread_that_gave_its_block_back_hashes_again() {
+        let hasher = Hasher::keeping(1, 1, Duration::from_millis(20));
+        let first = hasher.hash(Password::new("first-pass")).await;
+        assert!(
+            first
+                .as_deref()
+                .is_ok_and(|h| verify_password(h, "first-pass"))
+        );
+        // Idle past the keep time: the thread has dropped its block, and is still there.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let second = hasher.hash(Password::new("second-pass")).await;
+        assert!(
+            second
+                .as_deref()
+                .is_ok_and(|h| verify_password(h, "second-pass")),
+            "{second:?}"
+        );
     }
 }
