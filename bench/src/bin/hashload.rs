@@ -30,6 +30,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let counts = Arc::new([AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)]);
     let next = Arc::new(AtomicU64::new(0));
+    // Emails unique to this run, so that bursts repeated against one gateway all create.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
             let (client, base, counts, next) = (client.clone(), base.clone(), counts.clone(), next.clone());
@@ -38,7 +42,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let n = next.fetch_add(1, Ordering::Relaxed);
                     let body = serde_json::json!({
                         "first_name": "Hash", "last_name": format!("Load {n}"),
-                        "email": format!("hash-{n}@load.example"),
+                        "email": format!("hash-{run}-{n}@load.example"),
                         "password": "correct horse battery staple", "password_confirmation": "correct horse battery staple",
                     });
                     let status = client

@@ -12,11 +12,11 @@
 //! (`hash_password_into_with_memory`). Allocating and freeing 19 MiB per hash, even on two
 //! threads, let glibc's heap fragment: 50 clients creating for 10 s took the process to
 //! 283 MiB, kept after (bench/RESULTS.md, scenario 8). A thread that has had nothing to hash
-//! for [`KEEP_IDLE`] gives its block back (a block this size is its own `mmap`, so the memory
-//! leaves the process): a burst costs one allocation per thread, and the 19 MiB per thread
-//! that a burst needed are not held for good after it (64.3 MiB five seconds after scenario
-//! 8's burst when they were). The pool has at most 8 threads, so no machine holds more than
-//! 152 MiB for hashing.
+//! for [`KEEP_IDLE`] gives its block back; each block is an `mmap` of its own (see
+//! [`BLOCK_CAPACITY`]), so the memory leaves the process. A burst costs one allocation per
+//! thread, and the 19 MiB per thread it needed are not held for good after it (64.3 MiB five
+//! seconds after scenario 8's burst when they were). The pool has at most 8 threads, so no
+//! machine holds more than 152 MiB for hashing.
 //!
 //! The queue is a bounded `flume` channel: its bound and `try_send` are exactly the policy,
 //! and each thread waits on its own receiver with its own timeout (a `std` receiver shared
@@ -115,10 +115,26 @@ fn work(inbox: &Receiver<Job>, keep_idle: Duration) {
             continue; // the request was dropped while it waited
         }
         if blocks.is_empty() {
-            blocks = vec![Block::default(); Params::default().block_count()];
+            blocks = new_block();
         }
         let _ = job.done.send(hash_into(&job.password, &mut blocks));
     }
+}
+
+/// The capacity asked for a block: above glibc's largest dynamic mmap threshold (32 MiB).
+/// A block of exactly 19 MiB is an mmap the first time, but freeing it raises the threshold
+/// to its size, so the next burst's blocks came from the heap and stayed resident after it
+/// (measured: 25.6 MiB after a first burst, 64.0 after a second). Asked above 32 MiB, every
+/// block is an mmap of its own, returned whole when dropped, and never moves the threshold;
+/// only the 19 MiB used are ever touched, so only they are resident.
+const BLOCK_CAPACITY: usize = (33 << 20) / Block::SIZE;
+
+/// A zeroed argon2 memory block for the default parameters (see [`BLOCK_CAPACITY`]).
+fn new_block() -> Vec<Block> {
+    let used = Params::default().block_count();
+    let mut blocks = Vec::with_capacity(used.max(BLOCK_CAPACITY));
+    blocks.resize(used, Block::default());
+    blocks
 }
 
 /// An argon2id PHC string of `password` with the default (OWASP) parameters and a fresh
