@@ -348,8 +348,8 @@ impl UpstreamBackend {
 /// How many batches of a scan may wait for their id-map lookups at once. `buffered(n)` pulls
 /// from the upstream's page stream only while fewer than `n` of its own futures are pending,
 /// and that stream reads the pages in flight only when pulled: with 2, the pages stood still
-/// while two lookups ran (fan-in of 100,000 agents at 1.28–1.29× the machine's ceiling, 1.20–1.24
-/// with 8; bench scenario 7). A batch is one upstream page, so this holds at most 8 pages.
+/// while two lookups ran (fan-in of 100,000 agents at 1.28–1.29× the machine's ceiling,
+/// 1.20–1.24 with 8; bench scenario 7). A batch is one upstream page: at most 8 pages held.
 const JOINS_AHEAD: usize = 8;
 
 #[async_trait]
