@@ -29,5 +29,6 @@ mod spans;
 mod status;
 mod storage;
 mod supporthub;
+mod transport;
 mod upstream;
 mod vendors;

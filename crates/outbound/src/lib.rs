@@ -1,10 +1,12 @@
-//! agentgw-outbound: calling a real helpdesk. One pooled `reqwest` client per upstream with its
-//! timeout always set, at most `max_concurrency` requests in flight, retries of idempotent
-//! calls only (GET, PUT, DELETE — never POST), `429 Retry-After` honoured up to a cap, and
-//! every failure turned into a `BackendError` that says where it came from. Credentials go in
-//! headers and are never logged.
+//! agentgw-outbound: calling a real helpdesk. Pooled clients per upstream (hyper-util's, or
+//! reqwest's behind a system proxy: `transport`) with the timeout always set, at most
+//! `max_concurrency` requests in flight, retries of idempotent calls only (GET, PUT, DELETE —
+//! never POST), `429 Retry-After` honoured up to a cap, and every failure turned into a
+//! `BackendError` that says where it came from. Credentials go in headers and are never
+//! logged.
 
 mod signin;
+mod transport;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,19 +16,29 @@ pub use reqwest::header as reqwest_header;
 pub use signin::{Backoff, OAuth, Session, SignIn, refused_error};
 
 use agentgw_core::{BackendError, Outage, UpstreamConfig};
+use hyper::body::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use transport::{Answer, Failure, Transport};
 
 pub use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use thread_local::ThreadLocal;
 use tokio::sync::Semaphore;
 
 /// The longest `Retry-After` honoured; a longer one fails the call instead of stalling it.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 /// First back-off between retries (doubled each time).
 const BACKOFF: Duration = Duration::from_millis(100);
+
+/// The W3C Trace Context header every call carries.
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+
+/// A built URL as the `Uri` the transport sends to.
+fn uri(url: &reqwest::Url) -> Result<hyper::Uri, BackendError> {
+    hyper::Uri::try_from(url.as_str())
+        .map_err(|e| BackendError::Internal(format!("upstream URL `{url}`: {e}")))
+}
 
 /// A request body (a dialect's `wire` type) as the JSON a call sends.
 pub fn body<T: serde::Serialize>(wire: &T) -> Result<Value, BackendError> {
@@ -71,43 +83,6 @@ struct CallMetrics {
     duration: std::sync::OnceLock<metrics::Histogram>,
 }
 
-/// One pooled reqwest client per thread that calls the upstream.
-///
-/// Each actix worker is a single-threaded runtime, and a pooled connection's task lives on
-/// the runtime that opened it: with one client shared by all workers, a request on worker B
-/// over a connection opened by worker A crosses threads twice (send, then the answer's
-/// wake-up). perf showed the translated GET spending its time in those wake-ups; with a
-/// client per thread a worker only uses connections it drives itself. The concurrency
-/// limit (`permits`) stays shared: it bounds the upstream, not a thread.
-struct Clients {
-    headers: HeaderMap,
-    name: String,
-    timeout: Duration,
-    idle_per_host: usize,
-    per_thread: ThreadLocal<reqwest::Client>,
-}
-
-impl Clients {
-    /// This thread's client, built on first use.
-    fn get(&self) -> Result<&reqwest::Client, BackendError> {
-        self.per_thread.get_or_try(|| {
-            reqwest::Client::builder()
-                .default_headers(self.headers.clone())
-                .timeout(self.timeout)
-                .connect_timeout(self.timeout)
-                .pool_max_idle_per_host(self.idle_per_host)
-                // An API answers, it does not redirect: a 3xx is the upstream's answer (an
-                // error for the face), never followed with the credentials. Retries are this
-                // client's own (idempotent calls only). Each layer cost every call a future.
-                .redirect(reqwest::redirect::Policy::none())
-                .retry(reqwest::retry::never())
-                .referer(false)
-                .build()
-                .map_err(|e| BackendError::Internal(format!("upstream `{}`: {e}", self.name)))
-        })
-    }
-}
-
 /// `/readyz`'s check of one upstream: whether anything answers HTTP at its URL within its
 /// timeout (any status: the server is up). Its client is built once, not per probe.
 pub struct Probe {
@@ -142,7 +117,9 @@ impl Probe {
 /// The HTTP client of one upstream: pooled per thread, bounded, retrying what is safe to retry.
 #[derive(Clone)]
 pub struct Client {
-    clients: Arc<Clients>,
+    transport: Arc<Transport>,
+    /// The dialect's credentials, sent with every call.
+    headers: Arc<HeaderMap>,
     /// The upstream's base URL, parsed once: parsing it again for every call was a tenth of
     /// a translated GET.
     base: reqwest::Url,
@@ -176,20 +153,16 @@ impl Client {
             value.set_sensitive(true);
             map.insert(HeaderName::from_static(name), value);
         }
-        let clients = Clients {
-            headers: map,
-            name: cfg.name.clone(),
-            timeout: cfg.timeout,
-            idle_per_host: cfg.max_concurrency,
-            per_thread: ThreadLocal::new(),
-        };
-        // Built once here so that a bad setting fails at start-up, not on the first call.
-        clients.get()?;
         let base = reqwest::Url::parse(&cfg.base_url).map_err(|e| {
             BackendError::Internal(format!("upstream `{}`: base_url: {e}", cfg.name))
         })?;
+        let transport = Transport::new(&cfg.name, &uri(&base)?, cfg.timeout, cfg.max_concurrency)?;
+        if transport.proxied() {
+            tracing::info!(upstream = %cfg.name, "calls go through the system's proxy");
+        }
         Ok(Client {
-            clients: Arc::new(clients),
+            transport: Arc::new(transport),
+            headers: Arc::new(map),
             base,
             name: cfg.name.clone(),
             metrics: Arc::new(CallMetrics::default()),
@@ -203,12 +176,12 @@ impl Client {
 
     /// `agentgw_upstream_requests_total{upstream, outcome}` (ok, 4xx, 5xx, timeout,
     /// connect_error) and `agentgw_upstream_request_duration_seconds{upstream}`, per attempt.
-    fn record(&self, outcome: &Result<reqwest::Response, reqwest::Error>, took: Duration) {
+    fn record(&self, outcome: &Result<Answer, Failure>, took: Duration) {
         let label = match outcome {
-            Ok(res) if res.status().is_client_error() => "4xx",
-            Ok(res) if res.status().is_server_error() => "5xx",
+            Ok(answer) if answer.status.is_client_error() => "4xx",
+            Ok(answer) if answer.status.is_server_error() => "5xx",
             Ok(_) => "ok",
-            Err(e) if e.is_timeout() => "timeout",
+            Err(Failure::Timeout) => "timeout",
             Err(_) => "connect_error",
         };
         let i = OUTCOMES.iter().position(|o| *o == label).unwrap_or(0);
@@ -297,7 +270,13 @@ impl Client {
             Method::GET | Method::PUT | Method::DELETE | Method::HEAD
         );
         let attempts = if idempotent { self.retries + 1 } else { 1 };
-        let url = self.url(path, query);
+        let uri = uri(&self.url(path, query))?;
+        let body = match body {
+            Some(b) => Bytes::from(serde_json::to_vec(b).map_err(|e| {
+                BackendError::Internal(format!("cannot encode a request body: {e}"))
+            })?),
+            None => Bytes::new(),
+        };
         let mut backoff = BACKOFF;
         let mut attempt = 0;
         // A refused session is renewed once per call; the call is then sent again (a 401 did
@@ -316,16 +295,18 @@ impl Client {
                     .acquire()
                     .await
                     .map_err(|_| BackendError::Internal("upstream closed".into()))?;
-                let mut req = self.clients.get()?.request(method.clone(), url.clone());
+                let mut headers = HeaderMap::clone(&self.headers);
+                headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("*/*"));
                 if let Some(session) = &session {
                     for (name, value) in &session.headers {
-                        req = req.header(name.clone(), value.clone());
+                        headers.insert(name.clone(), value.clone());
                     }
                 }
-                if let Some(b) = body {
-                    req = req
-                        .header(reqwest::header::CONTENT_TYPE, self.media_type)
-                        .json(b);
+                if !body.is_empty() {
+                    headers.insert(
+                        reqwest::header::CONTENT_TYPE,
+                        HeaderValue::from_static(self.media_type),
+                    );
                 }
                 // The serving request's trace, a span of this call's own (W3C Trace Context).
                 let span = agentgw_core::trace::exported_span(|| {
@@ -337,14 +318,19 @@ impl Client {
                     )
                 });
                 let header = span.in_scope(agentgw_core::TraceContext::outgoing_header);
-                req = req.header("traceparent", header);
+                if let Ok(header) = HeaderValue::from_str(&header) {
+                    headers.insert(TRACEPARENT, header);
+                }
                 let started = std::time::Instant::now();
-                let outcome = tracing::Instrument::instrument(req.send(), span).await;
+                let send = self
+                    .transport
+                    .send(method.clone(), uri.clone(), headers, body.clone());
+                let outcome = tracing::Instrument::instrument(send, span).await?;
                 self.record(&outcome, started.elapsed());
                 outcome
             };
-            if let (Ok(res), Some(session), Some(sign_in)) = (&outcome, &session, &self.sign_in)
-                && res.status() == StatusCode::UNAUTHORIZED
+            if let (Ok(answer), Some(session), Some(sign_in)) = (&outcome, &session, &self.sign_in)
+                && answer.status == StatusCode::UNAUTHORIZED
                 && !renewed
             {
                 renewed = true;
@@ -353,15 +339,15 @@ impl Client {
                 continue;
             }
             let wait = match outcome {
-                Err(e) if e.is_timeout() => {
+                Err(Failure::Timeout) => {
                     if last {
                         return Err(BackendError::Timeout);
                     }
                     backoff
                 }
-                Err(e) => {
+                Err(Failure::Unreachable(reason)) => {
                     if last {
-                        tracing::warn!(upstream = %self.name, error = %e, "upstream unreachable");
+                        tracing::warn!(upstream = %self.name, error = %reason, "upstream unreachable");
                         return Err(BackendError::Upstream {
                             status: None,
                             message: format!("upstream `{}` could not be reached", self.name),
@@ -369,10 +355,17 @@ impl Client {
                     }
                     backoff
                 }
-                Ok(res) if res.status() == StatusCode::TOO_MANY_REQUESTS => {
-                    let after = res
-                        .headers()
-                        .get("retry-after")
+                // An answer whose body was cut short: not sent again (as before).
+                Err(Failure::Body { status, reason }) => {
+                    return Err(BackendError::Upstream {
+                        status: Some(status.as_u16()),
+                        message: format!("upstream body could not be read: {reason}"),
+                    });
+                }
+                Ok(answer) if answer.status == StatusCode::TOO_MANY_REQUESTS => {
+                    let after = answer
+                        .retry_after
+                        .as_ref()
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(Duration::from_secs);
@@ -388,9 +381,9 @@ impl Client {
                         }
                     }
                 }
-                Ok(res) if res.status().is_server_error() => {
+                Ok(answer) if answer.status.is_server_error() => {
                     if last {
-                        let status = res.status().as_u16();
+                        let status = answer.status.as_u16();
                         return Err(BackendError::Upstream {
                             status: Some(status),
                             message: format!("upstream `{}` answered {status}", self.name),
@@ -398,21 +391,10 @@ impl Client {
                     }
                     backoff
                 }
-                Ok(res) => {
-                    let status = res.status();
-                    let body = res.bytes().await.map_err(|e| {
-                        if e.is_timeout() {
-                            BackendError::Timeout
-                        } else {
-                            BackendError::Upstream {
-                                status: Some(status.as_u16()),
-                                message: format!("upstream body could not be read: {e}"),
-                            }
-                        }
-                    })?;
+                Ok(answer) => {
                     return Ok(Reply {
-                        status,
-                        body: body.to_vec(),
+                        status: answer.status,
+                        body: answer.body.to_vec(),
                     });
                 }
             };
@@ -564,6 +546,67 @@ mod tests {
             })
         ));
         server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn a_call_carries_its_credentials_trace_and_body() {
+        use wiremock::matchers::{body_json, header, header_exists, query_param};
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/base/x"))
+            .and(query_param("q", "a b"))
+            .and(header("authorization", "Bearer t"))
+            .and(header("content-type", "application/json"))
+            .and(header_exists("traceparent"))
+            .and(body_json(serde_json::json!({"name": "Ann"})))
+            .respond_with(ResponseTemplate::new(201).set_body_string("{\"id\":7}"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let got = client(&format!("{}/base/", server.uri()), 0, 2000)
+            .call(
+                Method::POST,
+                "/x",
+                &[("q".into(), "a b".into())],
+                Some(&serde_json::json!({"name": "Ann"})),
+            )
+            .await
+            .expect("answer");
+        assert_eq!(got.status.as_u16(), 201);
+        assert_eq!(got.body, b"{\"id\":7}");
+        server.verify().await;
+    }
+
+    /// An answer whose body stops short of its length is the upstream's failure, not an answer.
+    #[tokio::test]
+    async fn a_body_cut_short_is_an_upstream_failure() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            if let Ok((mut socket, _)) = listener.accept().await {
+                let mut head = [0u8; 4096];
+                let _ = socket.read(&mut head).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"id\":")
+                    .await;
+            }
+        });
+        let got = client(&format!("http://{addr}"), 2, 2000)
+            .call(Method::GET, "/x", &[], None)
+            .await;
+        assert!(
+            matches!(
+                &got,
+                Err(BackendError::Upstream {
+                    status: Some(200),
+                    message,
+                }) if message.starts_with("upstream body could not be read")
+            ),
+            "{got:?}"
+        );
     }
 
     #[tokio::test]
