@@ -50,7 +50,7 @@ pub fn body<T: serde::Serialize>(wire: &T) -> Result<Value, BackendError> {
 #[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
-    pub body: Vec<u8>,
+    pub body: Bytes,
 }
 
 impl Reply {
@@ -394,7 +394,7 @@ impl Client {
                 Ok(answer) => {
                     return Ok(Reply {
                         status: answer.status,
-                        body: answer.body.to_vec(),
+                        body: answer.body,
                     });
                 }
             };
@@ -573,7 +573,7 @@ mod tests {
             .await
             .expect("answer");
         assert_eq!(got.status.as_u16(), 201);
-        assert_eq!(got.body, b"{\"id\":7}");
+        assert_eq!(&got.body[..], b"{\"id\":7}");
         server.verify().await;
     }
 
@@ -626,7 +626,7 @@ mod tests {
     fn client_errors_read_as_the_gateway_means_them() {
         let reply = |status: u16| Reply {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-            body: Vec::new(),
+            body: Bytes::new(),
         };
         assert!(matches!(
             client_error(&reply(404), "m".into()),
