@@ -1,12 +1,12 @@
 //! One HTTP exchange with an upstream: the request sent, the whole answer read, within the
-//! call's timeout. Through hyper-util's pooled client (rustls with the platform's roots, HTTP/1.1
-//! or HTTP/2 by ALPN) — or through reqwest where the system's proxy settings (`HTTPS_PROXY`,
+//! call's timeout. Through hyper-util's pooled client (HTTP/1.1 kept alive; rustls with the
+//! platform's roots) — or through reqwest where the system's proxy settings (`HTTPS_PROXY`,
 //! `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`) send the upstream through a proxy, as every call did
 //! before.
 //!
 //! Why not reqwest for every call: measured with one pass-through behind actix-web, a GET
-//! through reqwest 0.13 costs 108.7k instructions and 51–55 µs of CPU, through hyper-util's
-//! own client 65.3k and 38–44 µs (bench/RESULTS.md, fifth tranche). reqwest parses each call's
+//! through reqwest 0.13 costs 108.7k instructions and 46–55 µs of CPU, through hyper-util's
+//! own client 65.3k and 34–44 µs (bench/RESULTS.md, fifth tranche). reqwest parses each call's
 //! URL twice whatever its settings and runs every call through its redirect and retry layers,
 //! none of which these calls use. Its proxy support is kept where it is needed rather than
 //! rebuilt here.
@@ -124,7 +124,9 @@ impl Transport {
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
-            .enable_all_versions()
+            // HTTP/1.1 only: what the tests exercise, and what every API server speaks. A
+            // worker's calls are already spread over kept-alive connections of its own.
+            .enable_http1()
             .wrap_connector(http);
         Ok(
             hyper_util::client::legacy::Client::builder(TokioExecutor::new())
