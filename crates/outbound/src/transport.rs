@@ -89,7 +89,7 @@ impl Transport {
         Ok(transport)
     }
 
-    /// Whether calls go through reqwest and a proxy (for tests and the start-up log).
+    /// Whether calls go through reqwest and a proxy (the start-up log says so).
     pub fn proxied(&self) -> bool {
         self.proxied
     }
