@@ -118,7 +118,7 @@ impl Probe {
 #[derive(Clone)]
 pub struct Client {
     transport: Arc<Transport>,
-    /// The dialect's credentials, sent with every call.
+    /// The dialect's credentials and `Accept`, sent with every call.
     headers: Arc<HeaderMap>,
     /// The upstream's base URL, parsed once: parsing it again for every call was a tenth of
     /// a translated GET.
@@ -153,6 +153,7 @@ impl Client {
             value.set_sensitive(true);
             map.insert(HeaderName::from_static(name), value);
         }
+        map.insert(reqwest::header::ACCEPT, HeaderValue::from_static("*/*"));
         let base = reqwest::Url::parse(&cfg.base_url).map_err(|e| {
             BackendError::Internal(format!("upstream `{}`: base_url: {e}", cfg.name))
         })?;
@@ -296,7 +297,6 @@ impl Client {
                     .await
                     .map_err(|_| BackendError::Internal("upstream closed".into()))?;
                 let mut headers = HeaderMap::clone(&self.headers);
-                headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("*/*"));
                 if let Some(session) = &session {
                     for (name, value) in &session.headers {
                         headers.insert(name.clone(), value.clone());

@@ -61,9 +61,17 @@ pub(crate) struct Transport {
     name: String,
     timeout: Duration,
     idle_per_host: usize,
-    /// Whether the system's proxy settings send this upstream through a proxy.
-    proxied: bool,
+    route: Route,
     per_thread: ThreadLocal<Engine>,
+}
+
+/// How this upstream is reached.
+enum Route {
+    /// Directly, with the TLS settings every thread's client shares (one verifier, so the
+    /// platform's roots are loaded once, not once per worker thread).
+    Direct(Box<rustls::ClientConfig>),
+    /// Through the proxy the system's settings name (reqwest's own proxy support).
+    Proxied,
 }
 
 impl Transport {
@@ -78,11 +86,18 @@ impl Transport {
         let proxied = hyper_util::client::proxy::matcher::Matcher::from_system()
             .intercept(base)
             .is_some();
+        let route = if proxied {
+            Route::Proxied
+        } else {
+            let tls = tls()
+                .map_err(|e| BackendError::Internal(format!("upstream `{name}`: TLS: {e}")))?;
+            Route::Direct(Box::new(tls))
+        };
         let transport = Transport {
             name: name.to_owned(),
             timeout,
             idle_per_host,
-            proxied,
+            route,
             per_thread: ThreadLocal::new(),
         };
         transport.engine()?;
@@ -91,36 +106,25 @@ impl Transport {
 
     /// Whether calls go through reqwest and a proxy (the start-up log says so).
     pub fn proxied(&self) -> bool {
-        self.proxied
+        matches!(self.route, Route::Proxied)
     }
 
     /// This thread's engine, built on first use.
     fn engine(&self) -> Result<&Engine, BackendError> {
-        self.per_thread.get_or_try(|| {
-            let built = if self.proxied {
-                self.reqwest().map(Engine::Reqwest)
-            } else {
-                self.hyper().map(|h| Engine::Hyper(Box::new(h)))
-            };
-            built.map_err(|e| BackendError::Internal(format!("upstream `{}`: {e}", self.name)))
+        self.per_thread.get_or_try(|| match &self.route {
+            Route::Direct(tls) => Ok(Engine::Hyper(Box::new(self.hyper(tls.as_ref().clone())))),
+            Route::Proxied => self
+                .reqwest()
+                .map(Engine::Reqwest)
+                .map_err(|e| BackendError::Internal(format!("upstream `{}`: {e}", self.name))),
         })
     }
 
-    fn hyper(&self) -> Result<Hyper, String> {
+    fn hyper(&self, tls: rustls::ClientConfig) -> Hyper {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(self.timeout));
-        // The platform's roots and verifier, as reqwest's default TLS gave these calls.
-        let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
-            .map_err(|e| format!("TLS: {e}"))?;
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS: {e}"))?
-            .dangerous() // not dangerous: the platform's own verifier, set as rustls asks
-            .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
-            .with_no_client_auth();
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
@@ -128,13 +132,11 @@ impl Transport {
             // worker's calls are already spread over kept-alive connections of its own.
             .enable_http1()
             .wrap_connector(http);
-        Ok(
-            hyper_util::client::legacy::Client::builder(TokioExecutor::new())
-                .pool_max_idle_per_host(self.idle_per_host)
-                .pool_timer(TokioTimer::new())
-                .timer(TokioTimer::new())
-                .build(https),
-        )
+        hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(self.idle_per_host)
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .build(https)
     }
 
     fn reqwest(&self) -> Result<reqwest::Client, String> {
@@ -171,6 +173,17 @@ impl Transport {
             .await
             .unwrap_or(Err(Failure::Timeout)))
     }
+}
+
+/// The platform's roots and verifier, as reqwest's default TLS gave these calls.
+fn tls() -> Result<rustls::ClientConfig, rustls::Error> {
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let verifier = rustls_platform_verifier::Verifier::new(provider.clone())?;
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .dangerous() // not dangerous: the platform's own verifier, set as rustls asks
+        .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
+        .with_no_client_auth())
 }
 
 async fn hyper_send(
