@@ -12,23 +12,9 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::faces;
 
-/// A over B's supporthub face at `base` (B's own path prefix included), with `env`.
+/// A over B's supporthub face, B reached at `base`, with `env`.
 fn gateway_over(base: &str, env: Vec<(String, String)>) -> Gateway {
-    let upstream = faces::named("supporthub");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let extra = format!(
-        "[upstreams.up]\ndialect = \"supporthub\"\nbase_url = \"{base}/supporthub{path}\"\ncredentials = {cred}\ntimeout_ms = 5000\nretries = 0\n\
-         [upstreams.up.defaults]\nlast_name = \"(none)\"\npassword = \"generate\"\n",
-        path = upstream.kit().upstream_path,
-        cred = upstream.credential_toml(),
-    );
-    let store = format!("sqlite://{}/a.db", dir.path().display());
-    Gateway::start_in(
-        crate::BIN,
-        dir,
-        &faces::config(&store, 16 * 1024, "up", &extra),
-        env,
-    )
+    crate::upstream::gateway_over(base, &faces::named("supporthub"), env)
 }
 
 fn fixture(name: &str) -> String {

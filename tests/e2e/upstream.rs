@@ -16,12 +16,18 @@ fn gateway_b() -> Gateway {
 
 /// Gateway A: every face, all over the upstream `up`, which is B's face of `upstream`.
 fn gateway_a(b: &Gateway, upstream: &Face) -> Gateway {
+    gateway_over(&b.base, upstream, Vec::new())
+}
+
+/// Every face over the upstream `up`: the face of `upstream` of a gateway whose root URL is
+/// `base` (B's own, or a TLS terminator or unresolvable host in front of it), started with
+/// the extra environment `env`.
+pub(crate) fn gateway_over(base: &str, upstream: &Face, env: Vec<(String, String)>) -> Gateway {
     let dir = tempfile::tempdir().expect("tempdir");
     let extra = format!(
         "[upstreams.up]\ndialect = \"{name}\"\nbase_url = \"{base}/{name}{path}\"\ncredentials = {cred}\ntimeout_ms = 10000\n\
          [upstreams.up.defaults]\ntime_zone = \"UTC\"\ndatetime_format = \"YYYY-MM-DD HH:mm:ss\"\nemail_domain = \"example.com\"\nlast_name = \"(none)\"\npassword = \"generate\"\n",
         name = upstream.name(),
-        base = b.base,
         path = upstream.kit().upstream_path,
         cred = upstream.credential_toml(),
     );
@@ -30,7 +36,7 @@ fn gateway_a(b: &Gateway, upstream: &Face) -> Gateway {
         crate::BIN,
         dir,
         &faces::config(&store, 16 * 1024, "up", &extra),
-        Vec::new(),
+        env,
     )
 }
 
