@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 const AGENTS: &str = "/libredesk/api/v1/agents";
 
-fn basic() -> String {
+pub(crate) fn basic() -> String {
     use base64::Engine;
     format!(
         "Basic {}",

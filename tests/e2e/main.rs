@@ -21,6 +21,7 @@ mod livechat;
 mod metrics;
 mod migrate;
 mod ndoto;
+mod ratelimit;
 mod reload;
 mod scim;
 mod server;

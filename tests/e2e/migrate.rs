@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 const AGENTS: usize = 1000;
 
 /// A gateway serving all five faces on its own store (livechat registers create agents).
-fn helpdesk() -> Gateway {
+pub(crate) fn helpdesk() -> Gateway {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = agentgw_tests::ndoto_config(dir.path()).replace(
         "\n[[routes]]\nname = \"supporthub\"",
@@ -108,7 +108,7 @@ async fn kill_midway(
     progress().await
 }
 
-async fn seed(s: &Gateway, n: usize) {
+pub(crate) async fn seed(s: &Gateway, n: usize) {
     let c = client();
     for i in 0..n {
         let role = if i % 10 == 0 {

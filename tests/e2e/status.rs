@@ -77,7 +77,7 @@ async fn json(gw: &Gateway, query: &str, token: Option<&str>) -> Value {
 }
 
 /// Wait until `check` holds of the JSON twin (snapshots are taken every 5 s).
-async fn until(
+pub(crate) async fn until(
     gw: &Gateway,
     token: Option<&str>,
     what: &str,
@@ -94,7 +94,7 @@ async fn until(
     }
 }
 
-fn row<'a>(v: &'a Value, table: &str, name: &str) -> &'a Value {
+pub(crate) fn row<'a>(v: &'a Value, table: &str, name: &str) -> &'a Value {
     v[table]
         .as_array()
         .and_then(|rows| rows.iter().find(|r| r["name"] == name))

@@ -73,5 +73,15 @@ pub fn upstream(
         max_concurrency: 2,
         defaults: Default::default(),
         ready_check: false,
+        rate_limit: agentgw_core::RateLimit::Learned,
+        max_wait: std::time::Duration::from_secs(5),
+    }
+}
+
+/// What an outbound client is built with besides its configuration, kept in memory.
+pub fn env() -> agentgw_core::RemoteEnv {
+    agentgw_core::RemoteEnv {
+        tokens: std::sync::Arc::new(agentgw_core::MemoryTokens::default()),
+        rates: None,
     }
 }

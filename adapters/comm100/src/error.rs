@@ -16,6 +16,8 @@ pub struct Comm100Error {
     pub message: String,
     /// The methods a path has, for a 405.
     pub allow: Option<&'static str>,
+    /// Seconds to wait before trying again (`Retry-After` of a 429 or 503).
+    pub retry_after: Option<u64>,
 }
 
 impl Comm100Error {
@@ -24,6 +26,7 @@ impl Comm100Error {
             status,
             message: message.into(),
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -70,13 +73,19 @@ fn words(f: &Failure) -> String {
         Failure::MethodNotAllowed => {
             "The request method is not supported for this resource.".into()
         }
+        Failure::TooManyRequests { retry_after } => {
+            format!("Too many requests: try again in {retry_after} seconds.")
+        }
         other => format!("{}.", other.message()),
     }
 }
 
 impl From<Failure> for Comm100Error {
     fn from(f: Failure) -> Self {
-        Self::new(f.status(), words(&f))
+        Comm100Error {
+            retry_after: f.retry_after(),
+            ..Self::new(f.status(), words(&f))
+        }
     }
 }
 
@@ -118,7 +127,7 @@ impl ResponseError for Comm100Error {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let res = agentgw_inbound::error_builder(self.status)
+        let res = agentgw_inbound::error_builder_after(self.status, self.retry_after)
             .json(json!({"code": u32::from(self.status.as_u16()) * 1000, "message": self.message}));
         match self.allow {
             Some(allow) => agentgw_inbound::with_allow(res, allow),

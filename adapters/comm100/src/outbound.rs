@@ -5,7 +5,7 @@ use agentgw_core::{
     BackendError, Capabilities, Credential, Remote, RemoteAgent, RemotePage, UpstreamConfig, Verbs,
 };
 use agentgw_model::{Field, ListQuery, NewAgent, Password, Profile, SortOrder};
-use agentgw_outbound::{Client, Method, Reply, body, client_error};
+use agentgw_outbound::{Client, Endpoints, Method, Reply, body, client_error};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -36,6 +36,16 @@ const REQUIRES: &[Field] = &[
     Field::DatetimeFormat,
 ];
 const AGENTS: &str = "/v4/global/agents";
+/// How Comm100 counts calls: 300 per 5 minutes per client address, every endpoint together.
+const ENDPOINTS: Endpoints = Endpoints {
+    templates: &[
+        "/v4/global/agents",
+        "/v4/global/agents/{}",
+        "/v4/global/agents/{}:changePassword",
+        "/v4/global/agents/{}:unlock",
+    ],
+    counted_apart: false,
+};
 
 /// The outbound client for a comm100 upstream (the adapter's constructor).
 pub fn remote(
@@ -59,6 +69,8 @@ impl Comm100Remote {
         let client = match &cfg.credential {
             Credential::Token(t) => Client::new(
                 cfg,
+                env,
+                ENDPOINTS,
                 vec![("authorization", format!("Bearer {}", t.expose()))],
             )?,
             Credential::ApiKey {
@@ -68,8 +80,13 @@ impl Comm100Remote {
             } => {
                 let basic = base64::engine::general_purpose::STANDARD
                     .encode(format!("{email}:{}", key.expose()));
-                Client::new(cfg, vec![("authorization", format!("Basic {basic}"))])?
-                    .with_query(vec![("siteId".into(), site_id.to_string())])
+                Client::new(
+                    cfg,
+                    env,
+                    ENDPOINTS,
+                    vec![("authorization", format!("Basic {basic}"))],
+                )?
+                .with_query(vec![("siteId".into(), site_id.to_string())])
             }
             Credential::OAuth(grant) => {
                 let oauth = agentgw_outbound::OAuth::new(
@@ -78,7 +95,8 @@ impl Comm100Remote {
                     env.tokens.clone(),
                     cfg.timeout,
                 )?;
-                Client::new(cfg, Vec::new())?.with_sign_in(std::sync::Arc::new(oauth))
+                Client::new(cfg, env, ENDPOINTS, Vec::new())?
+                    .with_sign_in(std::sync::Arc::new(oauth))
             }
             _ => {
                 return Err(BackendError::Internal(

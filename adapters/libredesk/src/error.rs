@@ -33,6 +33,7 @@ fn words(f: &Failure) -> String {
         }
         Failure::MethodNotAllowed => "Method not allowed".into(),
         Failure::BadGateway => "Upstream helpdesk error".into(),
+        Failure::TooManyRequests { .. } => "Too many requests.".into(),
         other => other.message(),
     }
 }
@@ -44,6 +45,8 @@ impl LibredeskError {
             LibredeskError::NotFound(_) => "NotFoundException",
             LibredeskError::Conflict(_) => "ConflictException",
             LibredeskError::Input(_) | LibredeskError::NotSupported(_) => "InputException",
+            // Libredesk's own limiter (a widget conversation's) says so.
+            LibredeskError::Failure(Failure::TooManyRequests { .. }) => "RateLimitException",
             LibredeskError::Failure(f) if f.status().is_client_error() => "InputException",
             LibredeskError::Failure(_) => "GeneralException",
         }
@@ -95,6 +98,10 @@ impl ResponseError for LibredeskError {
 
     fn error_response(&self) -> HttpResponse {
         let body = json!({"status": "error", "message": self.to_string(), "data": null, "error_type": self.error_type()});
-        agentgw_inbound::error_builder(self.status_code()).json(body)
+        let retry_after = match self {
+            LibredeskError::Failure(f) => f.retry_after(),
+            _ => None,
+        };
+        agentgw_inbound::error_builder_after(self.status_code(), retry_after).json(body)
     }
 }

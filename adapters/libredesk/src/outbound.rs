@@ -6,7 +6,7 @@ use agentgw_core::{
     BackendError, Capabilities, Credential, Remote, RemoteAgent, RemotePage, UpstreamConfig,
 };
 use agentgw_model::{Field, ListQuery, NewAgent, Password, Profile, SortOrder};
-use agentgw_outbound::{Client, Method, Reply, body, client_error};
+use agentgw_outbound::{Client, Endpoints, Method, Reply, body, client_error};
 use async_trait::async_trait;
 use futures_util::{StreamExt, TryStreamExt};
 use serde_json::Value;
@@ -30,13 +30,18 @@ const HOLDS: &[Field] = &[
 ];
 const REQUIRES: &[Field] = &[Field::FirstName];
 const AGENTS: &str = "/api/v1/agents";
+/// Libredesk does not limit its agents API; a budget configured anyway counts these.
+const ENDPOINTS: Endpoints = Endpoints {
+    templates: &["/api/v1/agents", "/api/v1/agents/{}"],
+    counted_apart: false,
+};
 
 /// The outbound client for a libredesk upstream (the adapter's constructor).
 pub fn remote(
     cfg: &UpstreamConfig,
-    _env: &agentgw_core::RemoteEnv,
+    env: &agentgw_core::RemoteEnv,
 ) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
-    Ok(std::sync::Arc::new(LibredeskRemote::new(cfg)?))
+    Ok(std::sync::Arc::new(LibredeskRemote::new(cfg, env)?))
 }
 
 /// A Libredesk upstream.
@@ -47,7 +52,7 @@ pub struct LibredeskRemote {
 
 impl LibredeskRemote {
     /// A client for `cfg` (`token key:secret`).
-    pub fn new(cfg: &UpstreamConfig) -> Result<Self, BackendError> {
+    pub fn new(cfg: &UpstreamConfig, env: &agentgw_core::RemoteEnv) -> Result<Self, BackendError> {
         let header = match &cfg.credential {
             Credential::KeySecret { key, secret } => format!("token {key}:{}", secret.expose()),
             _ => {
@@ -57,7 +62,7 @@ impl LibredeskRemote {
             }
         };
         Ok(LibredeskRemote {
-            client: Client::new(cfg, vec![("authorization", header)])?,
+            client: Client::new(cfg, env, ENDPOINTS, vec![("authorization", header)])?,
             concurrency: cfg.max_concurrency,
         })
     }

@@ -40,6 +40,10 @@ fn words(f: &Failure) -> String {
         Failure::BadGateway => "the upstream helpdesk failed".into(),
         Failure::GatewayTimeout => "the upstream helpdesk did not answer in time".into(),
         Failure::Unavailable => "service unavailable, try again later".into(),
+        // Rocket.Chat's own words for its rate limiter's 429.
+        Failure::TooManyRequests { retry_after } => format!(
+            "Error, too many requests. Please slow down. You must wait {retry_after} seconds before trying this endpoint again. [error-too-many-requests]"
+        ),
         other => other.message(),
     }
 }
@@ -113,6 +117,10 @@ impl ResponseError for LivechatError {
             LivechatError::RemoveFailed => json!({"success": false}),
             other => json!({"success": false, "error": other.to_string()}),
         };
-        agentgw_inbound::error_builder(self.status_code()).json(body)
+        let retry_after = match self {
+            LivechatError::Failure(f) => f.retry_after(),
+            _ => None,
+        };
+        agentgw_inbound::error_builder_after(self.status_code(), retry_after).json(body)
     }
 }

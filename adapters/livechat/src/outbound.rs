@@ -10,7 +10,7 @@ use agentgw_core::{
     RemotePage, UpstreamConfig,
 };
 use agentgw_model::{Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder};
-use agentgw_outbound::{Client, Method, Reply, body, client_error};
+use agentgw_outbound::{Client, Endpoints, Method, Reply, body, client_error};
 use async_trait::async_trait;
 use futures_util::{StreamExt, TryStreamExt, future, stream};
 use serde_json::{Value, json};
@@ -20,16 +20,26 @@ use crate::{mapping, wire};
 const HOLDS: &[Field] = &[Field::Role];
 const REQUIRES: &[Field] = &[Field::Username];
 const USERS: &str = "/api/v1/livechat/users";
+/// How Rocket.Chat counts calls: each route (its pattern, `:type` included) and method has a
+/// budget of its own, 10 calls a minute by default.
+const ENDPOINTS: Endpoints = Endpoints {
+    templates: &[
+        "/api/v1/livechat/users/{}",
+        "/api/v1/livechat/users/{}/{}",
+        "/api/v1/login",
+    ],
+    counted_apart: true,
+};
 const COUNT: u64 = 100;
 
 /// The outbound client for a livechat upstream (the adapter's constructor).
 pub fn remote(
     cfg: &UpstreamConfig,
-    _env: &agentgw_core::RemoteEnv,
+    env: &agentgw_core::RemoteEnv,
 ) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
     // A login's tokens are this process's own: Rocket.Chat lets a user hold many at once, so
     // gateways need not share them (nothing is kept in the store).
-    Ok(std::sync::Arc::new(LivechatRemote::new(cfg)?))
+    Ok(std::sync::Arc::new(LivechatRemote::new(cfg, env)?))
 }
 
 /// A livechat upstream.
@@ -41,10 +51,12 @@ pub struct LivechatRemote {
 impl LivechatRemote {
     /// A client for `cfg`: `X-User-Id` + `X-Auth-Token` of a personal access token, or of a
     /// login (`POST /api/v1/login`) made when first needed and again when refused.
-    pub fn new(cfg: &UpstreamConfig) -> Result<Self, BackendError> {
+    pub fn new(cfg: &UpstreamConfig, env: &agentgw_core::RemoteEnv) -> Result<Self, BackendError> {
         let client = match &cfg.credential {
             Credential::UserToken { user_id, token } => Client::new(
                 cfg,
+                env,
+                ENDPOINTS,
                 vec![
                     ("x-user-id", user_id.clone()),
                     ("x-auth-token", token.expose().to_owned()),
@@ -55,11 +67,11 @@ impl LivechatRemote {
                     upstream: cfg.name.clone(),
                     user: user.clone(),
                     password: password.clone(),
-                    client: Client::new(cfg, Vec::new())?,
+                    client: Client::new(cfg, env, ENDPOINTS, Vec::new())?,
                     now: std::sync::Mutex::new(LoginState::default()),
                     logging_in: tokio::sync::Mutex::new(()),
                 };
-                Client::new(cfg, Vec::new())?.with_sign_in(Arc::new(login))
+                Client::new(cfg, env, ENDPOINTS, Vec::new())?.with_sign_in(Arc::new(login))
             }
             _ => {
                 return Err(BackendError::Internal(

@@ -20,8 +20,16 @@ pub enum NdotoError {
     #[error("{}", .0.iter().map(|i| i.message.as_str()).collect::<Vec<_>>().join(", "))]
     Validation(Vec<Invalid>),
     /// A status every face shares (agentgw_inbound's table), in Chatwoot's `{"error"}` body.
-    #[error("{}", .0.message())]
+    #[error("{}", words(.0))]
     Failure(Failure),
+}
+
+/// Chatwoot's words where it has its own: Rack::Attack's throttled answer.
+fn words(f: &Failure) -> String {
+    match f {
+        Failure::TooManyRequests { .. } => "Retry later".into(),
+        other => other.message(),
+    }
 }
 
 impl From<Failure> for NdotoError {
@@ -98,6 +106,10 @@ impl ResponseError for NdotoError {
             }),
             _ => json!({ "error": self.to_string() }),
         };
-        agentgw_inbound::error_builder(self.status_code()).json(body)
+        let retry_after = match self {
+            NdotoError::Failure(f) => f.retry_after(),
+            _ => None,
+        };
+        agentgw_inbound::error_builder_after(self.status_code(), retry_after).json(body)
     }
 }

@@ -8,7 +8,7 @@ use agentgw_core::{
 use agentgw_model::{Field, ListQuery, NewAgent, Password, Profile, SortOrder};
 use std::sync::Arc;
 
-use agentgw_outbound::{Client, Method, Reply, body, client_error};
+use agentgw_outbound::{Client, Endpoints, Method, Reply, body, client_error};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -33,6 +33,15 @@ const CREATED_WITH: &[Field] = &[
     Field::Confirmed,
 ];
 const REQUIRES: &[Field] = &[Field::DisplayName];
+/// How Chatwoot counts calls: Rack::Attack, 3000 a minute per client address, every
+/// endpoint together.
+const ENDPOINTS: Endpoints = Endpoints {
+    templates: &[
+        "/api/v1/accounts/{}/agents",
+        "/api/v1/accounts/{}/agents/{}",
+    ],
+    counted_apart: false,
+};
 
 /// The account an upstream manages (its `account_id`).
 fn account(cfg: &UpstreamConfig) -> i64 {
@@ -46,9 +55,9 @@ fn account(cfg: &UpstreamConfig) -> i64 {
 /// The outbound client for an ndoto upstream (the adapter's constructor).
 pub fn remote(
     cfg: &UpstreamConfig,
-    _env: &agentgw_core::RemoteEnv,
+    env: &agentgw_core::RemoteEnv,
 ) -> Result<Arc<dyn Remote>, BackendError> {
-    Ok(Arc::new(NdotoRemote::new(cfg)?))
+    Ok(Arc::new(NdotoRemote::new(cfg, env)?))
 }
 
 /// An ndoto upstream (one account of it).
@@ -59,7 +68,7 @@ pub struct NdotoRemote {
 
 impl NdotoRemote {
     /// A client for `cfg` (`api_access_token`, account `account_id`).
-    pub fn new(cfg: &UpstreamConfig) -> Result<Self, BackendError> {
+    pub fn new(cfg: &UpstreamConfig, env: &agentgw_core::RemoteEnv) -> Result<Self, BackendError> {
         let token = match &cfg.credential {
             Credential::Token(t) => t.expose().to_owned(),
             _ => {
@@ -69,7 +78,7 @@ impl NdotoRemote {
             }
         };
         Ok(NdotoRemote {
-            client: Client::new(cfg, vec![("api_access_token", token)])?,
+            client: Client::new(cfg, env, ENDPOINTS, vec![("api_access_token", token)])?,
             agents: format!("/api/v1/accounts/{}/agents", account(cfg)),
         })
     }
@@ -209,7 +218,10 @@ mod tests {
             serde_json::json!({"account_id": 7}),
         );
         assert_eq!(
-            NdotoRemote::new(&seven).map(|r| r.agents).ok().as_deref(),
+            NdotoRemote::new(&seven, &agentgw_tests::golden::env())
+                .map(|r| r.agents)
+                .ok()
+                .as_deref(),
             Some("/api/v1/accounts/7/agents")
         );
         let default = upstream(
@@ -219,7 +231,10 @@ mod tests {
             serde_json::json!({}),
         );
         assert_eq!(
-            NdotoRemote::new(&default).map(|r| r.agents).ok().as_deref(),
+            NdotoRemote::new(&default, &agentgw_tests::golden::env())
+                .map(|r| r.agents)
+                .ok()
+                .as_deref(),
             Some("/api/v1/accounts/1/agents")
         );
         let wrong = upstream(
@@ -231,6 +246,6 @@ mod tests {
             },
             serde_json::json!({}),
         );
-        assert!(NdotoRemote::new(&wrong).is_err());
+        assert!(NdotoRemote::new(&wrong, &agentgw_tests::golden::env()).is_err());
     }
 }

@@ -43,6 +43,8 @@ pub struct ScimError {
     pub status: StatusCode,
     pub scim_type: Option<ScimType>,
     pub detail: String,
+    /// Seconds to wait before trying again (`Retry-After` of a 429 or 503).
+    pub retry_after: Option<u64>,
 }
 
 impl ScimError {
@@ -52,6 +54,7 @@ impl ScimError {
             status: StatusCode::BAD_REQUEST,
             scim_type: Some(kind),
             detail: detail.into(),
+            retry_after: None,
         }
     }
 
@@ -61,6 +64,7 @@ impl ScimError {
             status,
             scim_type: None,
             detail: detail.into(),
+            retry_after: None,
         }
     }
 
@@ -103,6 +107,7 @@ impl From<Failure> for ScimError {
             status: f.status(),
             scim_type: kind,
             detail: f.message(),
+            retry_after: f.retry_after(),
         }
     }
 }
@@ -140,6 +145,7 @@ impl From<BackendError> for ScimError {
                     status: StatusCode::CONFLICT,
                     scim_type: Some(ScimType::Uniqueness),
                     detail: format!("{attribute} is already taken by another resource"),
+                    retry_after: None,
                 }
             }
             Answer::Invalid { field, message } => {
@@ -165,7 +171,7 @@ impl ResponseError for ScimError {
             scim_type: self.scim_type.map(|t| t.as_str().to_owned()),
             detail: Some(self.detail.clone()),
         };
-        agentgw_inbound::error_builder(self.status)
+        agentgw_inbound::error_builder_after(self.status, self.retry_after)
             .content_type(crate::inbound::SCIM_JSON)
             .json(body)
     }

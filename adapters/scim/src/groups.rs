@@ -371,6 +371,7 @@ async fn create(
             status: StatusCode::CONFLICT,
             scim_type: Some(ScimType::Uniqueness),
             detail: "displayName is already taken by another Group".into(),
+            retry_after: None,
         });
     }
     let wanted = resolve(&ctx, group.members.as_deref().unwrap_or_default()).await?;
@@ -462,6 +463,7 @@ async fn apply(
                     status: StatusCode::CONFLICT,
                     scim_type: Some(ScimType::Uniqueness),
                     detail: "displayName is already taken by another Group".into(),
+                    retry_after: None,
                 },
                 other => other.into(),
             })?;

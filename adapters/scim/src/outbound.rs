@@ -12,7 +12,7 @@ use agentgw_model::{
     Attr, Condition, Field, ListQuery, NewAgent, Op, Operand, Password, Profile, SortOrder,
     parse_time,
 };
-use agentgw_outbound::{Client, Method, Reply, client_error};
+use agentgw_outbound::{Client, Endpoints, Method, Reply, client_error};
 use async_trait::async_trait;
 use futures_util::stream;
 use serde_json::Value;
@@ -22,13 +22,18 @@ use crate::wire::{self, User};
 
 /// Users asked for per page.
 const PAGE: u64 = 100;
+/// SCIM servers count as their operators choose; a budget configured per endpoint counts these.
+const ENDPOINTS: Endpoints = Endpoints {
+    templates: &["/Users", "/Users/{}", "/Groups", "/Groups/{}"],
+    counted_apart: false,
+};
 
 /// The outbound client for a SCIM upstream (the adapter's constructor).
 pub fn remote(
     cfg: &UpstreamConfig,
-    _env: &agentgw_core::RemoteEnv,
+    env: &agentgw_core::RemoteEnv,
 ) -> Result<Arc<dyn Remote>, BackendError> {
-    Ok(Arc::new(ScimRemote::new(cfg)?))
+    Ok(Arc::new(ScimRemote::new(cfg, env)?))
 }
 
 /// A SCIM service provider.
@@ -38,7 +43,7 @@ pub struct ScimRemote {
 
 impl ScimRemote {
     /// A client for `cfg` (`Authorization: Bearer`; `base_url` is the SCIM base URL).
-    pub fn new(cfg: &UpstreamConfig) -> Result<Self, BackendError> {
+    pub fn new(cfg: &UpstreamConfig, env: &agentgw_core::RemoteEnv) -> Result<Self, BackendError> {
         let token = match &cfg.credential {
             Credential::Token(t) => t.expose().to_owned(),
             _ => {
@@ -47,8 +52,13 @@ impl ScimRemote {
                 ));
             }
         };
-        let client = Client::new(cfg, vec![("authorization", format!("Bearer {token}"))])?
-            .with_media_type(crate::inbound::SCIM_JSON);
+        let client = Client::new(
+            cfg,
+            env,
+            ENDPOINTS,
+            vec![("authorization", format!("Bearer {token}"))],
+        )?
+        .with_media_type(crate::inbound::SCIM_JSON);
         Ok(ScimRemote { client })
     }
 

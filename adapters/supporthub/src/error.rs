@@ -47,6 +47,7 @@ fn words(f: &Failure) -> String {
         Failure::BadGateway => "Bad gateway: the upstream helpdesk failed.".into(),
         Failure::GatewayTimeout => "Gateway Timeout".into(),
         Failure::Unavailable => "Service Unavailable".into(),
+        Failure::TooManyRequests { .. } => "Too Many Attempts.".into(),
         Failure::Internal => "Server Error".into(),
         Failure::MethodNotAllowed => "Method Not Allowed.".into(),
         Failure::BadRequest(detail) => detail.clone(),
@@ -117,6 +118,10 @@ impl ResponseError for SupporthubError {
             }
             _ => json!({"message": self.to_string()}),
         };
-        agentgw_inbound::error_builder(self.status_code()).json(body)
+        let retry_after = match self {
+            SupporthubError::Failure(f) => f.retry_after(),
+            _ => None,
+        };
+        agentgw_inbound::error_builder_after(self.status_code(), retry_after).json(body)
     }
 }

@@ -9,7 +9,7 @@ use agentgw_core::{
     RemotePage, UpstreamConfig, Verbs,
 };
 use agentgw_model::{Field, FlagKind, Flags, ListQuery, NewAgent, Password, Profile, SortOrder};
-use agentgw_outbound::{Client, Method, Reply, body, client_error};
+use agentgw_outbound::{Client, Endpoints, Method, Reply, body, client_error};
 use async_trait::async_trait;
 use futures_util::{StreamExt, TryStreamExt, future, stream};
 use serde_json::Value;
@@ -26,13 +26,23 @@ const HOLDS: &[Field] = &[
 ];
 const REQUIRES: &[Field] = &[Field::FirstName, Field::LastName];
 const PAGE: u64 = 100;
+/// Laravel's throttle counts per user or address, every endpoint together.
+const ENDPOINTS: Endpoints = Endpoints {
+    templates: &[
+        "/api/agents",
+        "/api/agents/{}",
+        "/api/agents/{}/permissions",
+        "/api/agents/{}/notifications",
+    ],
+    counted_apart: false,
+};
 
 /// The outbound client for a supporthub upstream (the adapter's constructor).
 pub fn remote(
     cfg: &UpstreamConfig,
-    _env: &agentgw_core::RemoteEnv,
+    env: &agentgw_core::RemoteEnv,
 ) -> Result<std::sync::Arc<dyn Remote>, BackendError> {
-    Ok(std::sync::Arc::new(SupporthubRemote::new(cfg)?))
+    Ok(std::sync::Arc::new(SupporthubRemote::new(cfg, env)?))
 }
 
 /// A supporthub upstream.
@@ -43,7 +53,7 @@ pub struct SupporthubRemote {
 
 impl SupporthubRemote {
     /// A client for `cfg` (Bearer token).
-    pub fn new(cfg: &UpstreamConfig) -> Result<Self, BackendError> {
+    pub fn new(cfg: &UpstreamConfig, env: &agentgw_core::RemoteEnv) -> Result<Self, BackendError> {
         let token = match &cfg.credential {
             Credential::Token(t) => t.expose().to_owned(),
             _ => {
@@ -54,6 +64,8 @@ impl SupporthubRemote {
         };
         let client = Client::new(
             cfg,
+            env,
+            ENDPOINTS,
             vec![
                 ("authorization", format!("Bearer {token}")),
                 ("accept", "application/json".into()),

@@ -15,8 +15,13 @@ const BUCKETS: [f64; 14] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 2.5, 10.0,
 ];
 
+/// Rate-limit wait buckets, in seconds: from a pacing gap to a vendor's five-minute window.
+const WAIT_BUCKETS: [f64; 12] = [
+    0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
+];
+
 /// Every metric agentgw keeps, with its help text.
-pub(crate) const DESCRIPTIONS: [(&str, &str); 13] = [
+pub(crate) const DESCRIPTIONS: [(&str, &str); 17] = [
     (
         "agentgw_build_info",
         "Always 1; the labels say which build is running.",
@@ -36,6 +41,22 @@ pub(crate) const DESCRIPTIONS: [(&str, &str); 13] = [
     (
         "agentgw_upstream_retries_total",
         "Calls to an upstream tried again, by upstream.",
+    ),
+    (
+        "agentgw_upstream_rate_limited_total",
+        "429s an upstream answered (the call waited as it asked and was sent again), by upstream.",
+    ),
+    (
+        "agentgw_upstream_throttled_total",
+        "Calls to an upstream held back by its rate limit before they were sent, by upstream.",
+    ),
+    (
+        "agentgw_upstream_throttle_wait_seconds",
+        "How long each held-back call waited for an upstream's rate limit, by upstream.",
+    ),
+    (
+        "agentgw_upstream_throttle_refused_total",
+        "Calls not sent because the upstream's rate limit left none within max_wait (the client got the face's 429), by upstream.",
     ),
     (
         "agentgw_upstream_token_renewals_total",
@@ -75,6 +96,13 @@ pub(crate) const DESCRIPTIONS: [(&str, &str); 13] = [
 pub fn install() -> anyhow::Result<PrometheusHandle> {
     let handle = PrometheusBuilder::new()
         .set_buckets(&BUCKETS)
+        .context("metrics buckets")?
+        .set_buckets_for_metric(
+            metrics_exporter_prometheus::Matcher::Full(
+                "agentgw_upstream_throttle_wait_seconds".into(),
+            ),
+            &WAIT_BUCKETS,
+        )
         .context("metrics buckets")?
         .install_recorder()
         .context("metrics recorder")?;

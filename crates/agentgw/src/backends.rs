@@ -19,9 +19,7 @@ pub struct Upstreams {
 impl Upstreams {
     /// Every `[upstreams.NAME]` of `config`, their renewable tokens kept in `store`.
     pub fn build(config: &Config, store: &Store) -> anyhow::Result<Upstreams> {
-        let env = RemoteEnv {
-            tokens: Arc::new(store.clone()),
-        };
+        let env = remote_env(store);
         let mut built = BTreeMap::new();
         for (name, upstream) in &config.upstreams {
             built.insert(name.clone(), one(upstream, store, &env)?);
@@ -43,6 +41,15 @@ impl Upstreams {
             .iter()
             .filter_map(|(name, u)| u.sign_in().map(|s| (name.clone(), s)))
             .collect()
+    }
+}
+
+/// What outbound clients keep in the store: renewable tokens, and budgets shared with the
+/// other gateways on it (PostgreSQL).
+fn remote_env(store: &Store) -> RemoteEnv {
+    RemoteEnv {
+        tokens: Arc::new(store.clone()),
+        rates: store.rate_keeper(),
     }
 }
 
@@ -85,12 +92,7 @@ pub fn by_name(
         Some("") => bail!("`embedded:` needs a tenant name, e.g. embedded:default"),
         Some(tenant) => Ok(Arc::new(store.tenant(tenant))),
         None => match config.upstreams.get(name) {
-            Some(upstream) => {
-                let env = RemoteEnv {
-                    tokens: Arc::new(store.clone()),
-                };
-                Ok(one(upstream, store, &env)?)
-            }
+            Some(upstream) => Ok(one(upstream, store, &remote_env(store))?),
             None => bail!("no [upstreams.{name}] in the configuration"),
         },
     }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::credentials::{RawCredential, resolve_secrets};
-use crate::{Credential, CredentialSet, Dialect, Settings};
+use crate::{Credential, CredentialSet, Dialect, RateLimit, Scope, Settings};
 
 /// Why a configuration could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -240,8 +240,93 @@ struct RawUpstream {
     defaults: UpstreamDefaults,
     #[serde(default)]
     ready_check: bool,
+    /// `{ requests, per, scope }` or `"off"`, decoded by [`rate_limit`].
+    #[serde(default)]
+    rate_limit: Option<Value>,
+    /// How long a proxied call may wait for the upstream's budget, e.g. `"5s"`.
+    #[serde(default)]
+    max_wait: Option<String>,
     #[serde(flatten)]
     settings: Map<String, Value>,
+}
+
+/// `rate_limit` as written: `"off"`, or `{ requests = N, per = "DURATION", scope = ... }`.
+fn rate_limit(value: Option<Value>) -> Result<RateLimit, Vec<String>> {
+    const SHAPE: &str =
+        r#"rate_limit must be "off" or a table like { requests = 300, per = "5m" }"#;
+    let table = match value {
+        None => return Ok(RateLimit::Learned),
+        Some(Value::String(s)) if s == "off" => return Ok(RateLimit::Off),
+        Some(Value::Object(table)) => table,
+        Some(_) => return Err(vec![SHAPE.to_owned()]),
+    };
+    let mut problems = Vec::new();
+    for key in table.keys() {
+        if !["requests", "per", "scope"].contains(&key.as_str()) {
+            problems.push(format!(
+                "rate_limit: unknown key `{key}` (known: requests, per, scope)"
+            ));
+        }
+    }
+    let requests = match table.get("requests") {
+        None => {
+            problems.push("rate_limit.requests is missing (calls allowed in each `per`)".into());
+            None
+        }
+        Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+            Some(0) | None => {
+                problems.push(format!(
+                    "rate_limit.requests must be a whole number from 1 to {} (got {v})",
+                    u32::MAX
+                ));
+                None
+            }
+            Some(n) => Some(n),
+        },
+    };
+    let per = match table.get("per") {
+        None => {
+            problems.push(r#"rate_limit.per is missing (a duration like "5m" or "60s")"#.into());
+            None
+        }
+        Some(v) => match duration(v) {
+            Ok(d) => Some(d),
+            Err(p) => {
+                problems.push(format!("rate_limit.per {p}"));
+                None
+            }
+        },
+    };
+    let scope = match table.get("scope").map(|v| v.as_str()) {
+        None | Some(Some("upstream")) => Some(Scope::Upstream),
+        Some(Some("endpoint")) => Some(Scope::Endpoint),
+        Some(_) => {
+            problems.push(r#"rate_limit.scope must be "upstream" or "endpoint""#.into());
+            None
+        }
+    };
+    match (requests, per, scope) {
+        (Some(requests), Some(per), Some(scope)) if problems.is_empty() => Ok(RateLimit::Budget {
+            requests,
+            per,
+            scope,
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// A positive duration written as humantime text (`"5m"`, `"60s"`, `"1h 30m"`).
+fn duration(value: &Value) -> Result<std::time::Duration, String> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| format!(r#"must be a duration like "5m" or "60s" (got {value})"#))?;
+    match humantime::parse_duration(text) {
+        Ok(d) if d.is_zero() => Err(format!("must be above zero (got `{text}`)")),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!(
+            r#"`{text}` is not a duration like "5m" or "60s": {e}"#
+        )),
+    }
 }
 
 fn default_timeout_ms() -> u64 {
@@ -301,6 +386,11 @@ pub struct UpstreamConfig {
     pub defaults: UpstreamDefaults,
     /// Whether `/readyz` also asks this upstream (any HTTP answer within the timeout is up).
     pub ready_check: bool,
+    /// How fast it may be called: a budget, learned from the vendor, or not paced.
+    pub rate_limit: RateLimit,
+    /// The longest a proxied call waits for the budget before the face answers 429; by
+    /// default the server's request timeout. (`migrate` waits as long as the vendor asks.)
+    pub max_wait: std::time::Duration,
 }
 
 /// A route as written: the common keys, and the rest for its dialect. (No
@@ -450,9 +540,10 @@ impl Config {
         let mut upstreams = BTreeMap::new();
         // Upstreams that failed their own checks still exist for the routes naming them.
         let mut named = BTreeSet::new();
+        let request_timeout = std::time::Duration::from_millis(server.request_timeout_ms);
         for (name, u) in raw.upstreams {
             named.insert(name.clone());
-            match upstream(&name, u, dialects) {
+            match upstream(&name, u, dialects, request_timeout) {
                 Ok(u) => {
                     upstreams.insert(name, u);
                 }
@@ -518,6 +609,7 @@ fn upstream(
     name: &str,
     u: RawUpstream,
     dialects: Dialects<'_>,
+    request_timeout: std::time::Duration,
 ) -> Result<UpstreamConfig, Vec<String>> {
     let place = format!("upstream `{name}`");
     let mut problems = Vec::new();
@@ -550,6 +642,16 @@ fn upstream(
     {
         problems.push(format!("defaults.email_domain `{domain}` is not a domain"));
     }
+    let rate_limit = rate_limit(u.rate_limit)
+        .map_err(|p| problems.extend(p))
+        .unwrap_or_default();
+    let max_wait = match &u.max_wait {
+        None => request_timeout,
+        Some(text) => duration(&Value::String(text.clone())).unwrap_or_else(|p| {
+            problems.push(format!("max_wait {p}"));
+            request_timeout
+        }),
+    };
     let dialect = find(dialects, &u.dialect).map_err(|p| {
         problems.push(p);
         at(&place, std::mem::take(&mut problems)).collect::<Vec<_>>()
@@ -574,6 +676,8 @@ fn upstream(
             max_concurrency: u.max_concurrency,
             defaults: u.defaults,
             ready_check: u.ready_check,
+            rate_limit,
+            max_wait,
         }),
         _ => Err(at(&place, problems).collect()),
     }
@@ -893,6 +997,94 @@ mod tests {
             "{OK}\n[upstreams.{long}]\ndialect = \"alpha\"\nbase_url = \"https://x.example\"\ncredentials = {{ token = \"x\" }}\n"
         ));
         assert!(e.contains("at most 100 bytes"), "{e}");
+    }
+
+    #[test]
+    fn rate_limits_are_checked_whole() {
+        let up = |extra: &str| {
+            format!(
+                "{OK}\n[upstreams.up]\ndialect = \"alpha\"\nbase_url = \"https://x.example\"\ncredentials = {{ token = \"x\" }}\n{extra}\n"
+            )
+        };
+        let limit = |extra: &str| parse(&up(extra)).map(|c| c.upstreams["up"].rate_limit);
+        assert_eq!(limit("").ok(), Some(RateLimit::Learned));
+        assert_eq!(limit("rate_limit = \"off\"").ok(), Some(RateLimit::Off));
+        assert_eq!(
+            limit("rate_limit = { requests = 300, per = \"5m\" }").ok(),
+            Some(RateLimit::Budget {
+                requests: 300,
+                per: std::time::Duration::from_secs(300),
+                scope: Scope::Upstream
+            })
+        );
+        assert_eq!(
+            limit("rate_limit = { requests = 10, per = \"60s\", scope = \"endpoint\" }").ok(),
+            Some(RateLimit::Budget {
+                requests: 10,
+                per: std::time::Duration::from_secs(60),
+                scope: Scope::Endpoint
+            })
+        );
+        for (extra, expected) in [
+            (
+                "rate_limit = { requests = 0, per = \"5m\" }",
+                "rate_limit.requests must be a whole number from 1",
+            ),
+            (
+                "rate_limit = { requests = -3, per = \"5m\" }",
+                "rate_limit.requests must be a whole number from 1",
+            ),
+            (
+                "rate_limit = { requests = 10, per = \"5 parsecs\" }",
+                "rate_limit.per `5 parsecs` is not a duration",
+            ),
+            (
+                "rate_limit = { requests = 10, per = \"0s\" }",
+                "rate_limit.per must be above zero",
+            ),
+            (
+                "rate_limit = { requests = 10, per = 60 }",
+                "rate_limit.per must be a duration",
+            ),
+            (
+                "rate_limit = { requests = 10 }",
+                "rate_limit.per is missing",
+            ),
+            (
+                "rate_limit = { per = \"1m\" }",
+                "rate_limit.requests is missing",
+            ),
+            (
+                "rate_limit = { requests = 10, per = \"1m\", burst = 3 }",
+                "rate_limit: unknown key `burst`",
+            ),
+            (
+                "rate_limit = { requests = 10, per = \"1m\", scope = \"user\" }",
+                "rate_limit.scope must be",
+            ),
+            (
+                "rate_limit = \"on\"",
+                "rate_limit must be \"off\" or a table",
+            ),
+            ("max_wait = \"soon\"", "max_wait `soon` is not a duration"),
+        ] {
+            let e = problems(&up(extra));
+            assert!(
+                e.contains(&format!("upstream `up`: {expected}")),
+                "{extra}: {e}"
+            );
+        }
+        // max_wait: the request timeout unless chosen.
+        let c = parse(&up("")).expect("valid");
+        assert_eq!(
+            c.upstreams["up"].max_wait,
+            std::time::Duration::from_secs(30)
+        );
+        let c = parse(&up("max_wait = \"2s\"")).expect("valid");
+        assert_eq!(
+            c.upstreams["up"].max_wait,
+            std::time::Duration::from_secs(2)
+        );
     }
 
     #[test]

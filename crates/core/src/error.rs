@@ -21,6 +21,10 @@ pub enum BackendError {
         status: Option<u16>,
         message: String,
     },
+    /// The upstream's rate limit leaves no call before `retry_after`, longer than the caller
+    /// can wait: the face's 429 (or 503) with that `Retry-After`. The upstream did nothing.
+    #[error("upstream rate limit: next call in {} s", retry_after_secs(*.retry_after))]
+    RateLimited { retry_after: std::time::Duration },
     /// The upstream did not answer within its timeout.
     #[error("upstream timed out")]
     Timeout,
@@ -34,6 +38,12 @@ pub enum BackendError {
     /// A bug or an impossible state; logged, never shown in detail to a client.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// Whole seconds to wait, rounded up (a client told 0 would come back at once).
+pub fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    let whole = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    whole.max(1)
 }
 
 impl BackendError {
@@ -72,13 +82,11 @@ pub enum Outage {
     PoolExhausted,
     /// The gateway has not reached its store since it started (it keeps trying).
     NotConnected,
-    /// An upstream asks for fewer calls (a 429 without a usable `Retry-After`).
-    RateLimited,
 }
 
 impl Outage {
     /// Every outage, in a fixed order (an index for per-cause state).
-    pub const ALL: [Outage; 12] = [
+    pub const ALL: [Outage; 11] = [
         Outage::DiskFull,
         Outage::ReadOnly,
         Outage::IoError,
@@ -90,7 +98,6 @@ impl Outage {
         Outage::Contention,
         Outage::PoolExhausted,
         Outage::NotConnected,
-        Outage::RateLimited,
     ];
 
     /// Its name in logs, `/readyz` and the `cause` label of metrics.
@@ -107,7 +114,6 @@ impl Outage {
             Outage::Contention => "contention",
             Outage::PoolExhausted => "pool_exhausted",
             Outage::NotConnected => "not_connected",
-            Outage::RateLimited => "rate_limited",
         }
     }
 

@@ -7,6 +7,7 @@ pub mod config;
 pub mod credentials;
 pub mod dialect;
 pub mod error;
+pub mod rates;
 pub mod remote;
 pub mod secret;
 pub mod tokens;
@@ -21,7 +22,8 @@ pub use credentials::{
     Credential, CredentialSet, CredentialShape, OAuthGrant, RawCredential, resolve_secrets,
 };
 pub use dialect::{DecodeSettings, Dialect, DialectSettings, MakeRemote, NoSettings, Settings};
-pub use error::{BackendError, Outage};
+pub use error::{BackendError, Outage, retry_after_secs};
+pub use rates::{Gcra, RateKeeper, RateLimit, Reservation, Scope, micros};
 pub use remote::{Capabilities, FilterSupport, Remote, RemoteAgent, RemotePage, Verbs};
 pub use secret::Secret;
 pub use tokens::{MemoryTokens, RemoteEnv, Renewal, SignInState, TokenKeeper, Tokens};

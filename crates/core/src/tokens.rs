@@ -53,6 +53,9 @@ pub trait TokenKeeper: Send + Sync {
 pub struct RemoteEnv {
     /// Where renewable tokens are kept.
     pub tokens: Arc<dyn TokenKeeper>,
+    /// Where rate budgets several gateways share are kept (PostgreSQL); `None`: each
+    /// gateway keeps its budgets in its own process (SQLite, tools).
+    pub rates: Option<Arc<dyn crate::RateKeeper>>,
 }
 
 /// How an upstream's sign-in stands (renewable credentials only), for `/readyz` and the

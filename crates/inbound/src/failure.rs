@@ -27,6 +27,9 @@ pub enum Failure {
     GatewayTimeout,
     /// The store is unreachable or busy, or too much work is queued (503, `Retry-After`).
     Unavailable,
+    /// The upstream's rate limit leaves no call for this long, in seconds (429,
+    /// `Retry-After`); the upstream did nothing.
+    TooManyRequests { retry_after: u64 },
     /// A bug or an impossible state (500); the detail is in the log only.
     Internal,
 }
@@ -43,6 +46,7 @@ impl Failure {
             Failure::BadGateway => StatusCode::BAD_GATEWAY,
             Failure::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
             Failure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Failure::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Failure::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -58,7 +62,24 @@ impl Failure {
             Failure::BadGateway => "The upstream helpdesk failed".into(),
             Failure::GatewayTimeout => "The upstream helpdesk did not answer in time".into(),
             Failure::Unavailable => "Service unavailable, try again later".into(),
+            Failure::TooManyRequests { retry_after } => {
+                format!(
+                    "Too many requests to the helpdesk behind this gateway; try again in {retry_after} s"
+                )
+            }
             Failure::Internal => "Internal server error".into(),
+        }
+    }
+}
+
+impl Failure {
+    /// What the answer tells the client to wait, in seconds (`Retry-After`): a 503 a second,
+    /// a 429 what the upstream's rate limit leaves.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Failure::Unavailable => Some(crate::RETRY_AFTER_SECS),
+            Failure::TooManyRequests { retry_after } => Some(*retry_after),
+            _ => None,
         }
     }
 }
@@ -103,6 +124,14 @@ pub fn answer(e: BackendError) -> Answer {
         BackendError::Upstream { status, message } => {
             tracing::warn!(?status, %message, "upstream error");
             Answer::Failure(Failure::BadGateway)
+        }
+        // Logged by the outbound client when the upstream starts refusing (once, not per
+        // request); the client is told how long to wait.
+        BackendError::RateLimited { retry_after } => {
+            tracing::debug!(?retry_after, "upstream rate limit; answered 429");
+            Answer::Failure(Failure::TooManyRequests {
+                retry_after: agentgw_core::retry_after_secs(retry_after),
+            })
         }
         BackendError::Timeout => {
             tracing::warn!("upstream timed out");

@@ -19,4 +19,4 @@ pub use context::{Adapter, Mount, RouteCtx, route_scope};
 pub use failure::{Answer, Failure, answer};
 pub use log::{RouteTable, request_log};
 pub use normalize::NormalizePath;
-pub use reply::{error_builder, not_allowed, with_allow};
+pub use reply::{RETRY_AFTER_SECS, error_builder, error_builder_after, not_allowed, with_allow};

@@ -11,9 +11,21 @@ pub const RETRY_AFTER_SECS: u64 = 1;
 /// Start an error answer for `status`: a 503 carries `Retry-After`, and a 408 closes the
 /// connection (the rest of a body that did not arrive may still be on its way).
 pub fn error_builder(status: StatusCode) -> HttpResponseBuilder {
+    error_builder_after(status, None)
+}
+
+/// [`error_builder`], telling the client to wait `retry_after` seconds (a 429's wait, from
+/// [`crate::Failure::retry_after`]); a 503 without one waits [`RETRY_AFTER_SECS`].
+pub fn error_builder_after(status: StatusCode, retry_after: Option<u64>) -> HttpResponseBuilder {
     let mut builder = HttpResponse::build(status);
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        builder.insert_header((RETRY_AFTER, RETRY_AFTER_SECS));
+    match retry_after {
+        Some(secs) => {
+            builder.insert_header((RETRY_AFTER, secs));
+        }
+        None if status == StatusCode::SERVICE_UNAVAILABLE => {
+            builder.insert_header((RETRY_AFTER, RETRY_AFTER_SECS));
+        }
+        None => {}
     }
     if status == StatusCode::REQUEST_TIMEOUT {
         builder.force_close();

@@ -1,35 +1,57 @@
-//! agentgw-outbound: calling a real helpdesk. Pooled clients per upstream (hyper-util's, or
-//! reqwest's behind a system proxy: `transport`) with the timeout always set, at most
-//! `max_concurrency` requests in flight, retries of idempotent calls only (GET, PUT, DELETE —
-//! never POST), `429 Retry-After` honoured up to a cap, and every failure turned into a
-//! `BackendError` that says where it came from. Credentials go in headers and are never
-//! logged.
+//! agentgw-outbound: calling a real helpdesk. One call is a stack of layers, each in a file
+//! of its own, in the order a call meets them:
+//!
+//! 1. **sign-in** (`signin.rs`, `oauth.rs`): the session's headers; a 401 renews it once and
+//!    the call is sent again;
+//! 2. **budget** (`budget.rs`, `hints.rs`): the call waits until the upstream's rate limit
+//!    lets it go (configured, shared through the store, or learned from the vendor's
+//!    answers), or is refused at once when it cannot wait that long; a 429 holds the budget
+//!    and the call — any method, the vendor did nothing — is sent again after the wait;
+//! 3. **concurrency** (`concurrency.rs`): at most `max_concurrency` calls in flight;
+//! 4. **metrics** (`metrics.rs`) around the **transport** (`transport.rs`): one exchange
+//!    through a pooled client per worker thread, within the call's timeout;
+//! 5. **retry** (`retry.rs`): what an attempt's outcome means — 5xx, timeouts and lost
+//!    connections are tried again for idempotent calls only (GET, PUT, DELETE — never POST).
+//!
+//! Every failure becomes a `BackendError` that says where it came from. Credentials go in
+//! headers and are never logged.
 
+mod budget;
+mod concurrency;
+mod hints;
+mod metrics;
+mod oauth;
+mod retry;
 mod signin;
 mod transport;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use budget::{BudgetState, Endpoints, budget, budgets};
+pub use oauth::OAuth;
 /// Header types of the sessions a [`SignIn`] makes.
 pub use reqwest::header as reqwest_header;
-pub use signin::{Backoff, OAuth, Session, SignIn, refused_error};
+pub use signin::{Backoff, Session, SignIn, refused_error};
 
-use agentgw_core::{BackendError, Outage, UpstreamConfig};
+use crate::metrics::CallMetrics;
+use agentgw_core::{BackendError, RemoteEnv, UpstreamConfig};
+use budget::Budget;
+use concurrency::Concurrency;
 use hyper::body::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use retry::{Next, Retries};
+use signin::SignInLayer;
 use transport::{Answer, Failure, Transport};
 
 pub use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tokio::sync::Semaphore;
 
-/// The longest `Retry-After` honoured; a longer one fails the call instead of stalling it.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
-/// First back-off between retries (doubled each time).
-const BACKOFF: Duration = Duration::from_millis(100);
+/// The longest any call waits for a rate limit: `migrate` waits as long as a vendor asks
+/// (up to a day), where a proxied call waits its upstream's `max_wait`.
+pub const PATIENT: Duration = hints::LONGEST;
 
 /// The W3C Trace Context header every call carries.
 const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
@@ -73,16 +95,6 @@ impl Reply {
     }
 }
 
-/// The outcomes a call is counted by, in `CallMetrics::counts` order.
-const OUTCOMES: [&str; 5] = ["ok", "4xx", "5xx", "timeout", "connect_error"];
-
-/// One upstream's call metrics, each made on first use.
-#[derive(Default)]
-struct CallMetrics {
-    counts: [std::sync::OnceLock<metrics::Counter>; OUTCOMES.len()],
-    duration: std::sync::OnceLock<metrics::Histogram>,
-}
-
 /// `/readyz`'s check of one upstream: whether anything answers HTTP at its URL within its
 /// timeout (any status: the server is up). Its client is built once, not per probe.
 pub struct Probe {
@@ -114,7 +126,7 @@ impl Probe {
     }
 }
 
-/// The HTTP client of one upstream: pooled per thread, bounded, retrying what is safe to retry.
+/// The HTTP client of one upstream: its call stack (see the crate's documentation).
 #[derive(Clone)]
 pub struct Client {
     transport: Arc<Transport>,
@@ -126,20 +138,25 @@ pub struct Client {
     name: String,
     /// This upstream's metric handles, made on first use (no registry lookup per call).
     metrics: Arc<CallMetrics>,
-    /// Credentials that expire (OAuth, a login): asked for before each call.
-    sign_in: Option<Arc<dyn SignIn>>,
+    sign_in: SignInLayer,
+    budget: Arc<Budget>,
+    concurrency: Concurrency,
     /// Query pairs every call carries (Comm100's `siteId` with an API key).
     always: Arc<Vec<(String, String)>>,
     /// The media type of request bodies (JSON unless the dialect has its own).
     media_type: &'static str,
     retries: u32,
-    permits: Arc<Semaphore>,
+    /// The longest a call waits for the rate limit before it is refused.
+    max_wait: Duration,
 }
 
 impl Client {
-    /// A client for `cfg` sending `headers` (the dialect's credentials) with every request.
+    /// A client for `cfg` sending `headers` (the dialect's credentials) with every request;
+    /// `endpoints` says how the vendor counts calls, `env` where shared budgets are kept.
     pub fn new(
         cfg: &UpstreamConfig,
+        env: &RemoteEnv,
+        endpoints: Endpoints,
         headers: Vec<(&'static str, String)>,
     ) -> Result<Client, BackendError> {
         let mut map = HeaderMap::new();
@@ -166,37 +183,15 @@ impl Client {
             headers: Arc::new(map),
             base,
             name: cfg.name.clone(),
-            metrics: Arc::new(CallMetrics::default()),
-            sign_in: None,
+            metrics: Arc::new(CallMetrics::new(&cfg.name)),
+            sign_in: SignInLayer::default(),
+            budget: Budget::of(cfg, env.rates.clone(), endpoints),
+            concurrency: Concurrency::new(cfg.max_concurrency),
             always: Arc::new(Vec::new()),
             media_type: "application/json",
             retries: cfg.retries,
-            permits: Arc::new(Semaphore::new(cfg.max_concurrency)),
+            max_wait: cfg.max_wait,
         })
-    }
-
-    /// `agentgw_upstream_requests_total{upstream, outcome}` (ok, 4xx, 5xx, timeout,
-    /// connect_error) and `agentgw_upstream_request_duration_seconds{upstream}`, per attempt.
-    fn record(&self, outcome: &Result<Answer, Failure>, took: Duration) {
-        let label = match outcome {
-            Ok(answer) if answer.status.is_client_error() => "4xx",
-            Ok(answer) if answer.status.is_server_error() => "5xx",
-            Ok(_) => "ok",
-            Err(Failure::Timeout) => "timeout",
-            Err(_) => "connect_error",
-        };
-        let i = OUTCOMES.iter().position(|o| *o == label).unwrap_or(0);
-        self.metrics.counts[i]
-            .get_or_init(|| {
-                metrics::counter!("agentgw_upstream_requests_total", "upstream" => self.name.clone(), "outcome" => label)
-            })
-            .increment(1);
-        self.metrics
-            .duration
-            .get_or_init(|| {
-                metrics::histogram!("agentgw_upstream_request_duration_seconds", "upstream" => self.name.clone())
-            })
-            .record(took.as_secs_f64());
     }
 
     /// `base` with `path` appended to its path, and `query`.
@@ -220,7 +215,7 @@ impl Client {
     /// Every call signs in through `sign_in` (its headers added per call; a 401 renews the
     /// session once and the call is sent again).
     pub fn with_sign_in(mut self, sign_in: Arc<dyn SignIn>) -> Client {
-        self.sign_in = Some(sign_in);
+        self.sign_in = SignInLayer::new(sign_in);
         self
     }
 
@@ -238,7 +233,7 @@ impl Client {
 
     /// How the sign-in stands, for credentials that expire.
     pub fn sign_in_state(&self) -> Option<agentgw_core::SignInState> {
-        self.sign_in.as_ref().map(|s| s.state())
+        self.sign_in.state()
     }
 
     /// Like `call`, but a non-2xx answer becomes the error `on_error` reads from it.
@@ -258,7 +253,7 @@ impl Client {
         }
     }
 
-    /// Call `method base+path?query` with an optional JSON body.
+    /// Call `method base+path?query` with an optional JSON body, through every layer.
     pub async fn call(
         &self,
         method: Method,
@@ -266,11 +261,6 @@ impl Client {
         query: &[(String, String)],
         body: Option<&Value>,
     ) -> Result<Reply, BackendError> {
-        let idempotent = matches!(
-            method,
-            Method::GET | Method::PUT | Method::DELETE | Method::HEAD
-        );
-        let attempts = if idempotent { self.retries + 1 } else { 1 };
         let uri = uri(&self.url(path, query))?;
         let body = match body {
             Some(b) => Bytes::from(serde_json::to_vec(b).map_err(|e| {
@@ -278,131 +268,85 @@ impl Client {
             })?),
             None => Bytes::new(),
         };
-        let mut backoff = BACKOFF;
-        let mut attempt = 0;
-        // A refused session is renewed once per call; the call is then sent again (a 401 did
-        // nothing upstream, so even a POST may be).
+        let key = self.budget.key(&method, path);
+        let mut retries = Retries::new(&self.name, &method, self.retries);
+        let mut patience = self.max_wait;
         let mut renewed = false;
         loop {
-            attempt += 1;
-            let last = attempt >= attempts;
-            let session = match &self.sign_in {
-                Some(sign_in) => Some(sign_in.session().await?),
-                None => None,
-            };
+            let session = self.sign_in.session().await?;
+            patience = patience.saturating_sub(self.budget.admit(&key, patience).await?);
             let outcome = {
-                let _permit = self
-                    .permits
-                    .acquire()
-                    .await
-                    .map_err(|_| BackendError::Internal("upstream closed".into()))?;
-                let mut headers = HeaderMap::clone(&self.headers);
-                if let Some(session) = &session {
-                    for (name, value) in &session.headers {
-                        headers.insert(name.clone(), value.clone());
-                    }
-                }
-                if !body.is_empty() {
-                    headers.insert(
-                        reqwest::header::CONTENT_TYPE,
-                        HeaderValue::from_static(self.media_type),
-                    );
-                }
-                // The serving request's trace, a span of this call's own (W3C Trace Context).
-                let span = agentgw_core::trace::exported_span(|| {
-                    tracing::info_span!(
-                        "upstream call",
-                        otel.name = %format!("{method} {}", self.name),
-                        otel.kind = "client",
-                        upstream = %self.name,
-                    )
-                });
-                let header = span.in_scope(agentgw_core::TraceContext::outgoing_header);
-                if let Ok(header) = HeaderValue::from_str(&header) {
-                    headers.insert(TRACEPARENT, header);
-                }
-                let started = std::time::Instant::now();
-                let send = self
-                    .transport
-                    .send(method.clone(), uri.clone(), headers, body.clone());
-                let outcome = tracing::Instrument::instrument(send, span).await?;
-                self.record(&outcome, started.elapsed());
-                outcome
+                let _permit = self.concurrency.acquire().await?;
+                self.attempt(&method, &uri, &body, session.as_ref()).await?
             };
-            if let (Ok(answer), Some(session), Some(sign_in)) = (&outcome, &session, &self.sign_in)
-                && answer.status == StatusCode::UNAUTHORIZED
-                && !renewed
-            {
-                renewed = true;
-                attempt -= 1;
-                sign_in.refused(session).await?;
-                continue;
+            if let Ok(answer) = &outcome {
+                if self
+                    .sign_in
+                    .renewed(answer.status, session.as_ref(), &mut renewed)
+                    .await?
+                {
+                    continue;
+                }
+                if retry::too_many(answer) {
+                    self.budget.refused(&key, answer).await?;
+                    self.metrics.retried();
+                    continue;
+                }
+                self.budget.answered(&key, answer);
             }
-            let wait = match outcome {
-                Err(Failure::Timeout) => {
-                    if last {
-                        return Err(BackendError::Timeout);
-                    }
-                    backoff
-                }
-                Err(Failure::Unreachable(reason)) => {
-                    if last {
-                        tracing::warn!(upstream = %self.name, error = %reason, "upstream unreachable");
-                        return Err(BackendError::Upstream {
-                            status: None,
-                            message: format!("upstream `{}` could not be reached", self.name),
-                        });
-                    }
-                    backoff
-                }
-                // An answer whose body was cut short: not sent again (as before).
-                Err(Failure::Body { status, reason }) => {
-                    return Err(BackendError::Upstream {
-                        status: Some(status.as_u16()),
-                        message: format!("upstream body could not be read: {reason}"),
-                    });
-                }
-                Ok(answer) if answer.status == StatusCode::TOO_MANY_REQUESTS => {
-                    let after = answer
-                        .retry_after
-                        .as_ref()
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs);
-                    match after {
-                        Some(after) if !last && after <= MAX_RETRY_AFTER => after,
-                        None if !last => backoff,
-                        _ => {
-                            tracing::warn!(upstream = %self.name, "upstream rate limiting; answered 503");
-                            return Err(BackendError::unavailable(
-                                Outage::RateLimited,
-                                format!("upstream `{}` is rate limiting", self.name),
-                            ));
-                        }
-                    }
-                }
-                Ok(answer) if answer.status.is_server_error() => {
-                    if last {
-                        let status = answer.status.as_u16();
-                        return Err(BackendError::Upstream {
-                            status: Some(status),
-                            message: format!("upstream `{}` answered {status}", self.name),
-                        });
-                    }
-                    backoff
-                }
-                Ok(answer) => {
+            match retries.after(outcome) {
+                Next::Answer(answer) => {
                     return Ok(Reply {
                         status: answer.status,
                         body: answer.body,
                     });
                 }
-            };
-            metrics::counter!("agentgw_upstream_retries_total", "upstream" => self.name.clone())
-                .increment(1);
-            tokio::time::sleep(wait).await;
-            backoff = backoff.saturating_mul(2);
+                Next::Fail(e) => return Err(e),
+                Next::Again(wait) => {
+                    self.metrics.retried();
+                    tokio::time::sleep(wait).await;
+                }
+            }
         }
+    }
+
+    /// One exchange: the call's headers (credentials, session, media type, trace), sent
+    /// through the transport in a span of its own, timed and counted.
+    async fn attempt(
+        &self,
+        method: &Method,
+        uri: &hyper::Uri,
+        body: &Bytes,
+        session: Option<&Session>,
+    ) -> Result<Result<Answer, Failure>, BackendError> {
+        let mut headers = HeaderMap::clone(&self.headers);
+        SignInLayer::apply(session, &mut headers);
+        if !body.is_empty() {
+            headers.insert(
+                reqwest::header::CONTENT_TYPE,
+                HeaderValue::from_static(self.media_type),
+            );
+        }
+        // The serving request's trace, a span of this call's own (W3C Trace Context).
+        let span = agentgw_core::trace::exported_span(|| {
+            tracing::info_span!(
+                "upstream call",
+                otel.name = %format!("{method} {}", self.name),
+                otel.kind = "client",
+                upstream = %self.name,
+            )
+        });
+        let header = span.in_scope(agentgw_core::TraceContext::outgoing_header);
+        if let Ok(header) = HeaderValue::from_str(&header) {
+            headers.insert(TRACEPARENT, header);
+        }
+        let started = std::time::Instant::now();
+        let send = self
+            .transport
+            .send(method.clone(), uri.clone(), headers, body.clone());
+        let outcome = tracing::Instrument::instrument(send, span).await?;
+        self.metrics.record(&outcome, started.elapsed());
+        Ok(outcome)
     }
 }
 
@@ -427,7 +371,9 @@ pub fn client_error(reply: &Reply, message: String) -> BackendError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use agentgw_core::{Credential, CredentialShape, Dialect, NoSettings, Secret, Settings};
+    use agentgw_core::{
+        Credential, CredentialShape, Dialect, NoSettings, RateLimit, Scope, Secret, Settings,
+    };
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -447,9 +393,18 @@ mod tests {
         remote: no_remote,
     };
 
-    fn client(base: &str, retries: u32, timeout_ms: u64) -> Client {
+    /// A client of its own upstream (budgets are kept per upstream name, per process).
+    fn limited(
+        base: &str,
+        retries: u32,
+        timeout_ms: u64,
+        limit: RateLimit,
+        max_wait: Duration,
+    ) -> Client {
+        static SERIAL: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let cfg = UpstreamConfig {
-            name: "up".into(),
+            name: format!("up{n}"),
             dialect: &TEST,
             base_url: base.into(),
             credential: Credential::Token(Secret::new("t")),
@@ -459,8 +414,30 @@ mod tests {
             max_concurrency: 2,
             defaults: Default::default(),
             ready_check: false,
+            rate_limit: limit,
+            max_wait,
         };
-        Client::new(&cfg, vec![("authorization", "Bearer t".into())]).expect("client")
+        let env = RemoteEnv {
+            tokens: std::sync::Arc::new(agentgw_core::MemoryTokens::default()),
+            rates: None,
+        };
+        Client::new(
+            &cfg,
+            &env,
+            Endpoints::default(),
+            vec![("authorization", "Bearer t".into())],
+        )
+        .expect("client")
+    }
+
+    fn client(base: &str, retries: u32, timeout_ms: u64) -> Client {
+        limited(
+            base,
+            retries,
+            timeout_ms,
+            RateLimit::Learned,
+            Duration::from_secs(5),
+        )
     }
 
     async fn answering(status: u16, calls: u64, verb: &str) -> MockServer {
@@ -512,10 +489,147 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn retry_after_is_waited_out_up_to_its_cap() {
+    async fn a_429_is_waited_out_and_any_method_sent_again() {
+        for verb in ["GET", "POST"] {
+            let server = MockServer::start().await;
+            Mock::given(method(verb))
+                .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+                .up_to_n_times(1)
+                .mount(&server)
+                .await;
+            Mock::given(method(verb))
+                .respond_with(ResponseTemplate::new(201).set_body_string("{}"))
+                .expect(1)
+                .mount(&server)
+                .await;
+            let started = std::time::Instant::now();
+            let got = client(&server.uri(), 0, 2000)
+                .call(
+                    Method::from_bytes(verb.as_bytes()).expect("verb"),
+                    "/x",
+                    &[],
+                    None,
+                )
+                .await;
+            assert_eq!(got.map(|r| r.status.as_u16()).ok(), Some(201), "{verb}");
+            assert!(
+                started.elapsed() >= Duration::from_secs(1),
+                "{verb}: waited"
+            );
+            server.verify().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_wait_past_max_wait_is_refused_at_once_with_its_retry_after() {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "60"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let c = limited(
+            &server.uri(),
+            2,
+            2000,
+            RateLimit::Learned,
+            Duration::from_secs(2),
+        );
+        let got = c.call(Method::GET, "/x", &[], None).await;
+        match got {
+            Err(BackendError::RateLimited { retry_after }) => {
+                assert!(retry_after > Duration::from_secs(55), "{retry_after:?}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // The hold is the upstream's: the next call is refused without being sent.
+        let got = c.call(Method::POST, "/x", &[], None).await;
+        assert!(
+            matches!(got, Err(BackendError::RateLimited { .. })),
+            "{got:?}"
+        );
+        server.verify().await;
+        let state = budget(&c.name).expect("kept");
+        assert_eq!((state.limited, state.refused), (1, 2));
+        assert!(state.next_call_at.is_some());
+    }
+
+    #[tokio::test]
+    async fn a_configured_budget_paces_calls_instead_of_sending_them_to_be_refused() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+            .expect(12)
+            .mount(&server)
+            .await;
+        let limit = RateLimit::Budget {
+            requests: 10,
+            per: Duration::from_secs(1),
+            scope: Scope::Upstream,
+        };
+        let c = limited(&server.uri(), 0, 2000, limit, Duration::from_secs(5));
+        let started = std::time::Instant::now();
+        let calls = (0..12).map(|_| c.call(Method::GET, "/x", &[], None));
+        for got in futures_util::future::join_all(calls).await {
+            assert_eq!(got.map(|r| r.status.as_u16()).ok(), Some(200));
+        }
+        // Twelve calls at ten a second, no burst: eleven gaps of a tenth of a second.
+        assert!(
+            started.elapsed() >= Duration::from_millis(1100),
+            "{:?}",
+            started.elapsed()
+        );
+        server.verify().await;
+        let state = budget(&c.name).expect("kept");
+        assert_eq!(state.delayed, 11);
+
+        // A caller that cannot wait its turn is refused, and books nothing.
+        let slow = RateLimit::Budget {
+            requests: 1,
+            per: Duration::from_secs(10),
+            scope: Scope::Upstream,
+        };
+        let server = answering(200, 1, "GET").await;
+        let c = limited(&server.uri(), 0, 2000, slow, Duration::from_secs(1));
+        assert!(c.call(Method::GET, "/x", &[], None).await.is_ok());
+        match c.call(Method::GET, "/x", &[], None).await {
+            Err(BackendError::RateLimited { retry_after }) => {
+                assert!(retry_after > Duration::from_secs(9), "{retry_after:?}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_exhausted_window_waits_for_its_reset() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("x-ratelimit-remaining", "0")
+                    .insert_header("x-ratelimit-reset", "1")
+                    .set_body_string("{}"),
+            )
+            .expect(2)
+            .mount(&server)
+            .await;
+        let c = client(&server.uri(), 0, 2000);
+        assert!(c.call(Method::GET, "/x", &[], None).await.is_ok());
+        let started = std::time::Instant::now();
+        assert!(c.call(Method::GET, "/x", &[], None).await.is_ok());
+        assert!(
+            started.elapsed() >= Duration::from_millis(900),
+            "{:?}",
+            started.elapsed()
+        );
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn a_bare_429_backs_off_and_lowers_the_pace() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429))
             .up_to_n_times(1)
             .mount(&server)
             .await;
@@ -523,28 +637,16 @@ mod tests {
             .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
             .mount(&server)
             .await;
-        let got = client(&server.uri(), 2, 2000)
-            .call(Method::GET, "/x", &[], None)
-            .await;
-        assert_eq!(got.map(|r| r.status.as_u16()).ok(), Some(200));
-
-        // Past the cap (10 s) the call fails at once instead of stalling its client.
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "60"))
-            .expect(1)
-            .mount(&server)
-            .await;
-        let got = client(&server.uri(), 2, 2000)
-            .call(Method::GET, "/x", &[], None)
-            .await;
-        assert!(matches!(
-            got,
-            Err(BackendError::Unavailable {
-                outage: Outage::RateLimited,
-                ..
-            })
-        ));
+        let c = client(&server.uri(), 0, 2000);
+        assert!(c.call(Method::GET, "/x", &[], None).await.is_ok());
+        let state = budget(&c.name).expect("kept");
+        assert_eq!(state.limited, 1);
+        assert!(state.learned_rate.is_some_and(|r| r < 1.0), "{state:?}");
+        assert!(
+            state.describe().starts_with("learned"),
+            "{}",
+            state.describe()
+        );
         server.verify().await;
     }
 

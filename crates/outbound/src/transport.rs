@@ -16,7 +16,7 @@ use std::time::Duration;
 use agentgw_core::BackendError;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
-use hyper::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+use hyper::header::HeaderMap;
 use hyper::{Method, Request, StatusCode, Uri};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -25,10 +25,11 @@ use thread_local::ThreadLocal;
 type Https = hyper_rustls::HttpsConnector<HttpConnector>;
 type Hyper = hyper_util::client::legacy::Client<Https, Full<Bytes>>;
 
-/// What one attempt brought back: the status, its `Retry-After`, the whole body.
+/// What one attempt brought back: the status, the headers (a rate limit's hints), the whole
+/// body.
 pub(crate) struct Answer {
     pub status: StatusCode,
-    pub retry_after: Option<HeaderValue>,
+    pub headers: HeaderMap,
     pub body: Bytes,
 }
 
@@ -201,12 +202,11 @@ async fn hyper_send(
         .request(request)
         .await
         .map_err(|e| Failure::Unreachable(chain(&e)))?;
-    let status = response.status();
-    let retry_after = response.headers().get(RETRY_AFTER).cloned();
-    let body = response.into_body().collect().await;
+    let (head, body) = response.into_parts();
+    let body = body.collect().await;
     answer(
-        status,
-        retry_after,
+        head.status,
+        head.headers,
         body.map(|b| b.to_bytes()).map_err(|e| chain(&e)),
     )
 }
@@ -230,10 +230,10 @@ async fn reqwest_send(
         }
     })?;
     let status = response.status();
-    let retry_after = response.headers().get(RETRY_AFTER).cloned();
+    let headers = response.headers().clone();
     match response.bytes().await {
         Err(e) if e.is_timeout() => Err(Failure::Timeout),
-        body => answer(status, retry_after, body.map_err(|e| chain(&e))),
+        body => answer(status, headers, body.map_err(|e| chain(&e))),
     }
 }
 
@@ -242,19 +242,19 @@ async fn reqwest_send(
 /// the call uses).
 fn answer(
     status: StatusCode,
-    retry_after: Option<HeaderValue>,
+    headers: HeaderMap,
     body: Result<Bytes, String>,
 ) -> Result<Answer, Failure> {
     match body {
         Ok(body) => Ok(Answer {
             status,
-            retry_after,
+            headers,
             body,
         }),
         Err(_) if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS => {
             Ok(Answer {
                 status,
-                retry_after,
+                headers,
                 body: Bytes::new(),
             })
         }

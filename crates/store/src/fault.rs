@@ -143,7 +143,6 @@ pub(crate) fn remedy(outage: Outage) -> &'static str {
         Outage::NotConnected => {
             "the store has not been reached since the gateway started: store routes answer 503 while it retries"
         }
-        Outage::RateLimited => "the upstream asks for fewer calls",
     }
 }
 

@@ -12,6 +12,7 @@ mod ids;
 mod journal;
 mod password;
 mod pools;
+mod rates;
 mod reader;
 mod record;
 mod search;

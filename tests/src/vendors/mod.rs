@@ -11,6 +11,7 @@
 pub mod chatwoot;
 pub mod comm100;
 pub mod libredesk;
+pub mod limit;
 pub mod rocketchat;
 
 use std::sync::{Arc, Mutex, MutexGuard, mpsc};
@@ -76,11 +77,14 @@ impl Request {
     }
 }
 
-/// What a fake answers: a status and a JSON body, or no body at all.
-#[derive(Debug, Clone, PartialEq)]
+/// What a fake answers: a status, a JSON body, a plain-text one or none, and headers.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Reply {
     pub status: u16,
     pub body: Option<Value>,
+    /// A `text/plain` body (when `body` is `None`).
+    pub text: Option<String>,
+    pub headers: Vec<(String, String)>,
 }
 
 impl Reply {
@@ -89,12 +93,31 @@ impl Reply {
         Reply {
             status,
             body: Some(body),
+            ..Reply::default()
         }
     }
 
     /// `status` with an empty body.
     pub fn empty(status: u16) -> Reply {
-        Reply { status, body: None }
+        Reply {
+            status,
+            ..Reply::default()
+        }
+    }
+
+    /// `status` with a `text/plain` body.
+    pub fn text(status: u16, text: &str) -> Reply {
+        Reply {
+            status,
+            text: Some(text.to_owned()),
+            ..Reply::default()
+        }
+    }
+
+    /// The same answer with these headers too.
+    pub fn with_headers(mut self, headers: Vec<(String, String)>) -> Reply {
+        self.headers.extend(headers);
+        self
     }
 }
 
@@ -119,6 +142,8 @@ struct Shared<V> {
     log: Mutex<Vec<Logged>>,
     /// How long each answer takes, beyond the work (a remote vendor's round trip).
     latency: Mutex<std::time::Duration>,
+    /// The vendor's rate limiter, when the test gives it one.
+    limiter: Mutex<Option<limit::Limiter>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -140,6 +165,7 @@ impl<V: Vendor> Fake<V> {
             vendor: Mutex::new(vendor),
             log: Mutex::new(Vec::new()),
             latency: Mutex::new(std::time::Duration::ZERO),
+            limiter: Mutex::new(None),
         });
         let (tx, rx) = mpsc::channel();
         let state = Arc::clone(&shared);
@@ -198,6 +224,18 @@ impl<V: Vendor> Fake<V> {
         *lock(&self.shared.latency) = latency;
     }
 
+    /// Put the vendor's rate limiter in front of it (see [`limit`]).
+    pub fn limit(&self, limiter: limit::Limiter) {
+        *lock(&self.shared.limiter) = Some(limiter);
+    }
+
+    /// Calls its limiter let through and refused (zeros without one).
+    pub fn limited(&self) -> (u64, u64) {
+        lock(&self.shared.limiter)
+            .as_ref()
+            .map_or((0, 0), |l| (l.allowed, l.refused))
+    }
+
     /// Every request answered so far, in order.
     pub fn requests(&self) -> Vec<Logged> {
         lock(&self.shared.log).clone()
@@ -236,7 +274,16 @@ async fn serve<V: Vendor>(
             serde_json::from_slice(&body).map_err(|_| String::from_utf8_lossy(&body).into_owned())
         }),
     };
-    let reply = lock(&shared.vendor).respond(&request);
+    let verdict = lock(&shared.limiter)
+        .as_mut()
+        .map(|l| l.check(&request, std::time::Instant::now()));
+    let reply = match verdict {
+        Some(limit::Verdict::Refused(reply)) => reply,
+        Some(limit::Verdict::Allowed(headers)) => {
+            lock(&shared.vendor).respond(&request).with_headers(headers)
+        }
+        None => lock(&shared.vendor).respond(&request),
+    };
     let latency = *lock(&shared.latency);
     if !latency.is_zero() {
         actix_web::rt::time::sleep(latency).await;
@@ -254,11 +301,16 @@ async fn serve<V: Vendor>(
     });
     let status = actix_web::http::StatusCode::from_u16(reply.status)
         .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
-    match reply.body {
-        Some(body) => HttpResponse::build(status)
+    let mut answer = HttpResponse::build(status);
+    for (name, value) in &reply.headers {
+        answer.insert_header((name.as_str(), value.as_str()));
+    }
+    match (reply.body, reply.text) {
+        (Some(body), _) => answer
             .content_type("application/json; charset=utf-8")
             .body(body.to_string()),
-        None => HttpResponse::build(status).finish(),
+        (None, Some(text)) => answer.content_type("text/plain").body(text),
+        (None, None) => answer.finish(),
     }
 }
 

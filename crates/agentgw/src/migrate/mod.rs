@@ -5,6 +5,7 @@
 
 mod apply;
 mod delta;
+mod pace;
 mod report;
 
 use std::io::IsTerminal;
@@ -143,8 +144,13 @@ struct Migration {
 
 /// Run a migration (or, with --watch, runs until stopped); `Ok(true)` when every agent of the
 /// last run was migrated, deleted or deliberately skipped.
-pub async fn run(config: Config, args: MigrateArgs) -> anyhow::Result<bool> {
+pub async fn run(mut config: Config, args: MigrateArgs) -> anyhow::Result<bool> {
     args.check()?;
+    // A migration waits out whatever a vendor's rate limit asks (a proxied call would answer
+    // 429 past its max_wait): a 429 never costs it an agent.
+    for upstream in config.upstreams.values_mut() {
+        upstream.max_wait = agentgw_outbound::PATIENT;
+    }
     let store = open_store(&config.store.url, args.dry_run).await?;
     let migration = Migration {
         source: crate::backends::by_name(&config, &store, &args.from)?,
@@ -203,8 +209,13 @@ async fn watch(migration: &Migration, args: &MigrateArgs, stop: &mut Stop) -> bo
                 } else {
                     String::new()
                 };
+                let waited: String = summary
+                    .waited
+                    .iter()
+                    .map(|w| format!("; rate limit {}", w.line()))
+                    .collect();
                 println!(
-                    "{at} run {n}: {} ({}) in {:.1} s{stopped}",
+                    "{at} run {n}: {} ({}) in {:.1} s{stopped}{waited}",
                     summary.actions_line(),
                     summary.delta.line(),
                     started.elapsed().as_secs_f64()
@@ -284,6 +295,7 @@ async fn once(
     verbose: bool,
 ) -> anyhow::Result<Summary> {
     let assign_ids = !args.dry_run;
+    let pace = pace::Pace::start(&[&args.from, &args.to]);
     let sources = m
         .source
         .inventory(assign_ids)
@@ -318,11 +330,12 @@ async fn once(
         ProgressBar::hidden()
     };
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} agents {msg}")
+        ProgressStyle::with_template("{bar:40} {pos}/{len} agents, {per_sec}, {eta} left {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let total = work.len();
     let done = AtomicUsize::new(0);
+    let watching = watch_pace(&pace, &bar, verbose && !terminal);
     let mut outcomes: Vec<(usize, report::Outcome)> =
         futures_util::stream::iter(work.iter().enumerate())
             // Checked as each agent is taken up: after a stop, none is started.
@@ -342,6 +355,7 @@ async fn once(
             .buffer_unordered(args.concurrency.max(1))
             .collect()
             .await;
+    watching.abort();
     bar.finish_and_clear();
     // Reported in the plan's order (the source's), not in the order the calls finished.
     outcomes.sort_by_key(|(i, _)| *i);
@@ -350,7 +364,32 @@ async fn once(
         not_started: total - outcomes.len(),
         outcomes,
         delta,
+        waited: pace.cost(),
     })
+}
+
+/// Say on the progress bar while a side's rate limit holds calls back (or, without a
+/// terminal, on a line of its own at most every 10 s).
+fn watch_pace(pace: &pace::Pace, bar: &ProgressBar, lines: bool) -> tokio::task::AbortHandle {
+    let sides: Vec<String> = pace.sides();
+    let bar = bar.clone();
+    tokio::spawn(async move {
+        let pace = pace::Pace::start(&sides.iter().map(String::as_str).collect::<Vec<_>>());
+        let mut said: Option<Instant> = None;
+        loop {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            let waiting = pace.waiting();
+            bar.set_message(waiting.clone().unwrap_or_default());
+            if let Some(waiting) = waiting
+                && lines
+                && said.is_none_or(|at| at.elapsed() >= Duration::from_secs(10))
+            {
+                eprintln!("{waiting}");
+                said = Some(Instant::now());
+            }
+        }
+    })
+    .abort_handle()
 }
 
 /// The gateway's store. A dry run on a SQLite file that does not exist yet reads an empty

@@ -143,6 +143,8 @@ pub struct Summary {
     pub delta: DeltaCounts,
     /// Agents not looked at because a stop was asked for.
     pub not_started: usize,
+    /// What the upstreams' rate limits cost the run.
+    pub waited: Vec<super::pace::Waited>,
 }
 
 impl Summary {
@@ -209,6 +211,9 @@ impl Summary {
                 "left as they are: {pending} agents whose changes need a flag this run lacked (see their reasons)"
             );
         }
+        for waited in &self.waited {
+            println!("rate limit: {}", waited.line());
+        }
         let mut lost: BTreeMap<&str, usize> = BTreeMap::new();
         for field in self
             .outcomes
@@ -244,6 +249,7 @@ impl Summary {
             delta: DeltaCounts,
             counts: BTreeMap<&'static str, usize>,
             not_started: usize,
+            rate_limits: &'a [super::pace::Waited],
             agents: &'a [Outcome],
         }
         let report = Report {
@@ -256,6 +262,7 @@ impl Summary {
                 .map(|a| (a.name(), self.count(*a)))
                 .collect(),
             not_started: self.not_started,
+            rate_limits: &self.waited,
             agents: &self.outcomes,
         };
         std::fs::write(path, serde_json::to_vec_pretty(&report)?)

@@ -150,6 +150,13 @@ pub struct UpstreamCounts {
     pub failed: f64,
     pub retries: f64,
     pub latency: Buckets,
+    /// 429s it answered.
+    pub limited: f64,
+    /// Calls held back by its rate limit, and their waits' sum in seconds.
+    pub throttled: f64,
+    pub throttle_wait: f64,
+    /// Calls not sent because they could not wait (answered 429 to the client).
+    pub throttle_refused: f64,
 }
 
 /// The process's counters at one moment.
@@ -206,11 +213,23 @@ impl Snapshot {
                         u.failed += line.value;
                     }
                 }
-                "agentgw_upstream_retries_total" => {
+                "agentgw_upstream_retries_total"
+                | "agentgw_upstream_rate_limited_total"
+                | "agentgw_upstream_throttled_total"
+                | "agentgw_upstream_throttle_wait_seconds_sum"
+                | "agentgw_upstream_throttle_refused_total" => {
                     let Some(name) = line.label("upstream") else {
                         continue;
                     };
-                    s.upstreams.entry(name.to_owned()).or_default().retries += line.value;
+                    let u = s.upstreams.entry(name.to_owned()).or_default();
+                    let counter = match line.name {
+                        "agentgw_upstream_retries_total" => &mut u.retries,
+                        "agentgw_upstream_rate_limited_total" => &mut u.limited,
+                        "agentgw_upstream_throttled_total" => &mut u.throttled,
+                        "agentgw_upstream_throttle_wait_seconds_sum" => &mut u.throttle_wait,
+                        _ => &mut u.throttle_refused,
+                    };
+                    *counter += line.value;
                 }
                 "agentgw_upstream_request_duration_seconds_bucket" => {
                     let (Some(name), Some(le)) = (line.label("upstream"), line.label("le")) else {
@@ -301,6 +320,10 @@ impl History {
                     failed: now.failed - was.failed,
                     retries: now.retries - was.retries,
                     latency: now.latency.since(&was.latency),
+                    limited: now.limited - was.limited,
+                    throttled: now.throttled - was.throttled,
+                    throttle_wait: now.throttle_wait - was.throttle_wait,
+                    throttle_refused: now.throttle_refused - was.throttle_refused,
                 };
                 (name.clone(), counts)
             })

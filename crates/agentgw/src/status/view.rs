@@ -13,6 +13,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::Status;
+use super::history::UpstreamCounts;
 use super::history::{Buckets, Window};
 
 /// A route's 5xx share above which it reads as failing.
@@ -107,7 +108,33 @@ pub struct UpstreamRow {
     pub id_map: Option<i64>,
     /// For upstreams that sign in (OAuth, Rocket.Chat logins).
     pub token: Option<TokenView>,
+    /// How its rate limit stands.
+    pub rate_limit: RateLimitView,
     pub failing: bool,
+}
+
+/// How an upstream's rate limit stands: its budget, what it cost, what the vendor refused.
+#[derive(Debug, Serialize)]
+pub struct RateLimitView {
+    /// As configured (`300 per 5m`, `10 per 1m per endpoint`), learned (`learned 4.20/s`),
+    /// or `off`.
+    pub budget: String,
+    /// Whether the budget is shared with the gateways on the same PostgreSQL.
+    pub shared: bool,
+    /// The pace learned from refusals without a hint, in calls a second, while one is kept.
+    pub learned_per_second: Option<f64>,
+    pub calls_1m: u64,
+    /// Calls held back by the budget in 5 minutes, and how long they waited in all.
+    pub delayed_5m: u64,
+    pub waited_5m_seconds: f64,
+    /// Calls answered 429 to the client in 5 minutes: the wait was past `max_wait`.
+    pub refused_5m: u64,
+    /// 429s the upstream answered in 5 minutes.
+    pub upstream_429s_5m: u64,
+    /// Calls waiting for the budget now.
+    pub waiting: usize,
+    /// When the next call may go, if not now.
+    pub next_call_at: Option<String>,
 }
 
 /// How an upstream's sign-in stands (never the token).
@@ -294,6 +321,7 @@ impl Status {
                     p99_ms: ms(&recent.latency, 0.99),
                     id_map: Some(id_maps.get(u.name.as_str()).copied().unwrap_or(0)),
                     token,
+                    rate_limit: rate_limit(&u.name, &recent, &minute),
                     failing: state == "down" || state == "degraded",
                 }
             })
@@ -422,6 +450,57 @@ impl Status {
     }
 }
 
+/// How `name`'s rate limit stands: its budget as kept in this process, and what the last
+/// minute (`minute`) and five minutes (`recent`) of metrics say.
+fn rate_limit(name: &str, recent: &UpstreamCounts, minute: &UpstreamCounts) -> RateLimitView {
+    let budget = agentgw_outbound::budget(name);
+    let count = |v: f64| v.max(0.0) as u64;
+    RateLimitView {
+        budget: budget
+            .as_ref()
+            .map_or_else(|| "not built yet".into(), |b| b.describe()),
+        shared: budget.as_ref().is_some_and(|b| b.shared),
+        learned_per_second: budget.as_ref().and_then(|b| b.learned_rate),
+        calls_1m: count(minute.calls),
+        delayed_5m: count(recent.throttled),
+        waited_5m_seconds: (recent.throttle_wait.max(0.0) * 10.0).round() / 10.0,
+        refused_5m: count(recent.throttle_refused),
+        upstream_429s_5m: count(recent.limited),
+        waiting: budget.as_ref().map_or(0, |b| b.waiting),
+        next_call_at: budget
+            .and_then(|b| b.next_call_at)
+            .map(|at| time(DateTime::<Utc>::from(at))),
+    }
+}
+
+/// `300 per 5m; 41 calls in 1 min; 12 held back 3.2 s; 2 refused (429) by the upstream;
+/// next call 12:00:03`: only what is not nothing.
+fn rate_limit_cell(r: &RateLimitView) -> String {
+    let mut parts = vec![r.budget.clone(), format!("{} calls in 1 min", r.calls_1m)];
+    if r.delayed_5m > 0 {
+        parts.push(format!(
+            "{} held back {:.1} s",
+            r.delayed_5m, r.waited_5m_seconds
+        ));
+    }
+    if r.refused_5m > 0 {
+        parts.push(format!("{} answered 429 (past max_wait)", r.refused_5m));
+    }
+    if r.upstream_429s_5m > 0 {
+        parts.push(format!(
+            "{} refused (429) by the upstream",
+            r.upstream_429s_5m
+        ));
+    }
+    if r.waiting > 0 {
+        parts.push(format!("{} waiting now", r.waiting));
+    }
+    if let Some(at) = &r.next_call_at {
+        parts.push(format!("next call {at}"));
+    }
+    parts.join("; ")
+}
+
 /// The HTML page: the view, and its cells as text (the template only prints).
 #[derive(Template)]
 #[template(path = "status.html")]
@@ -465,6 +544,7 @@ struct UpstreamCells {
     retries: u64,
     id_map: String,
     token: String,
+    rate_limit: String,
 }
 
 /// A migration pair's row as printed.
@@ -563,6 +643,7 @@ impl<'a> Page<'a> {
                 error_share: pct(u.error_share_5m),
                 retries: u.retries_5m,
                 id_map: u.id_map.map_or_else(|| "–".into(), |n| n.to_string()),
+                rate_limit: rate_limit_cell(&u.rate_limit),
                 token: match &u.token {
                     None => "–".into(),
                     Some(t) => {
