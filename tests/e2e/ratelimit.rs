@@ -374,6 +374,11 @@ async fn a_long_retry_after_is_waited_out_by_a_migration_and_answered_at_once_to
         output.contains("1 refused with 429 and sent again"),
         "{output}"
     );
+    assert_eq!(
+        output.matches("is refusing calls as too many").count(),
+        1,
+        "one WARN when the upstream starts refusing: {output}"
+    );
     assert!(
         started.elapsed() >= Duration::from_secs(25),
         "the wait was the vendor's: {output}"
