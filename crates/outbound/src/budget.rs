@@ -11,8 +11,13 @@
 //! - a **hold** the vendor asked for: a 429's `Retry-After` or Rocket.Chat's "You must wait N
 //!   seconds", a window's reset once `X-RateLimit-Remaining` reached 0, or, after a 429 with
 //!   no hint, an exponential back-off with jitter;
-//! - the **learned pace**: after a 429 with no hint the pace drops to 70 % of what was being
-//!   sent, then doubles back every minute without a refusal, and is forgotten after five.
+//! - the **learned pace**: after a 429 with no hint the pace drops to 70 % of the rate that
+//!   was refused, comes back towards 95 % of it within seconds (the vendor's limit is near
+//!   there), creeps above it slowly (doubling in a minute without a refusal) to find out
+//!   whether the limit rose, and is forgotten after five minutes without a refusal. Calls
+//!   refused together (sent before the first refusal came back) count as one refusal; after
+//!   the back-off one call probes alone, and its refusal backs off further without lowering
+//!   the pace again.
 //!
 //! A caller that cannot wait that long (a proxied request past its `max_wait`) is refused at
 //! once and books nothing: the face answers 429 with `Retry-After`.
@@ -38,7 +43,9 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// A 429 with no hint sets the pace to this share of the rate that was refused.
 const DECREASE: f64 = 0.7;
-/// A learned pace doubles back in this long without a refusal…
+/// A learned pace comes back towards 95 % of the refused rate with this time constant…
+const RECOVER: Duration = Duration::from_secs(5);
+/// …and, past it, doubles in this long without a refusal…
 const DOUBLING: Duration = Duration::from_secs(60);
 /// …and is forgotten after this long without one.
 const FORGET: Duration = Duration::from_secs(300);
@@ -159,8 +166,11 @@ struct KeyState {
     /// The vendor's current window, as its answers tell it.
     window: Option<Window>,
     learned: Option<Learned>,
-    /// 429s with no hint since the last answer that was not one (the back-off's exponent).
+    /// Refusals with no hint since the last answer that was not one (the back-off's
+    /// exponent); calls refused together count once.
     strikes: u32,
+    /// When the last 429 came back: a call sent before it was refused with it.
+    refused_at: Option<i64>,
     /// When recent calls were sent.
     sent: VecDeque<i64>,
 }
@@ -178,6 +188,8 @@ struct Window {
 #[derive(Debug, Clone, Copy)]
 struct Learned {
     rate: f64,
+    /// The rate that was refused: the vendor's limit is below it.
+    ceiling: f64,
     tat: i64,
     /// When `rate` was last lowered or raised.
     since: i64,
@@ -202,8 +214,13 @@ impl KeyState {
             if now - l.refused_at > us(FORGET) {
                 self.learned = None;
             } else if now > l.since {
-                let doublings = (now - l.since) as f64 / us(DOUBLING) as f64;
-                l.rate *= 2f64.powf(doublings);
+                let dt = (now - l.since) as f64;
+                let near = l.ceiling * 0.95;
+                l.rate = if l.rate < near {
+                    near - (near - l.rate) * (-dt / us(RECOVER) as f64).exp()
+                } else {
+                    l.rate * 2f64.powf(dt / us(DOUBLING) as f64)
+                };
                 l.since = now;
             }
         }
@@ -252,9 +269,10 @@ impl KeyState {
         Reservation::Go(micros(go - now))
     }
 
-    /// The rate calls were sent at recently (calls a second), over at least a second.
+    /// The rate calls were sent at recently (calls a second, over the last 10 s and at least
+    /// a second).
     fn recent_rate(&self, now: i64) -> f64 {
-        let from = now - us(Duration::from_secs(60));
+        let from = now - us(Duration::from_secs(10));
         let recent: Vec<i64> = self.sent.iter().copied().filter(|t| *t >= from).collect();
         let span = recent
             .first()
@@ -327,16 +345,17 @@ impl Budget {
     }
 
     fn key_state(&self, key: &str) -> Arc<Key> {
-        let now = self.now();
-        lock(&self.keys)
-            .entry(key.to_owned())
-            .or_insert_with(|| {
-                Arc::new(Key {
-                    state: Mutex::new(KeyState::new(now)),
-                    changed: tokio::sync::Notify::new(),
-                })
-            })
-            .clone()
+        let mut keys = lock(&self.keys);
+        // Looked up before an entry is made: no key is copied on the path every call takes.
+        if let Some(k) = keys.get(key) {
+            return k.clone();
+        }
+        let k = Arc::new(Key {
+            state: Mutex::new(KeyState::new(self.now())),
+            changed: tokio::sync::Notify::new(),
+        });
+        keys.insert(key.to_owned(), k.clone());
+        k
     }
 
     /// The shared row of `key`: the upstream's name, and the endpoint's when counted apart.
@@ -352,10 +371,55 @@ impl Budget {
     /// away than `patience`. Returns how long it waited.
     pub async fn admit(&self, key: &str, patience: Duration) -> Result<Duration, BackendError> {
         let k = self.key_state(key);
-        let paced = self.limit != RateLimit::Off;
         let started = Instant::now();
         let mut held = false;
-        // The gates: what the vendor said, looked at again whenever an answer changes it.
+        loop {
+            let left = patience.saturating_sub(started.elapsed());
+            let wait = match self.book(key, &k, left, &mut held).await? {
+                Reservation::Go(wait) => wait,
+                Reservation::Refused(wait) => {
+                    self.stats.refused.fetch_add(1, Ordering::Relaxed);
+                    self.metrics.refused();
+                    return Err(BackendError::RateLimited { retry_after: wait });
+                }
+            };
+            if wait.is_zero() && !held {
+                return Ok(Duration::ZERO);
+            }
+            held = true;
+            // Its turn in the pace, unless the vendor refuses meanwhile: a call booked before
+            // a 429 must not go out during the hold that 429 set.
+            let changed = k.changed.notified();
+            let interrupted = self
+                .waiting(async {
+                    tokio::select! {
+                        () = tokio::time::sleep(wait) => false,
+                        () = changed => true,
+                    }
+                })
+                .await;
+            let now = self.now();
+            let gate = lock(&k.state).gate(now, self.limit != RateLimit::Off);
+            if !interrupted || gate <= now {
+                let waited = started.elapsed();
+                self.stats.delayed.fetch_add(1, Ordering::Relaxed);
+                self.metrics.delayed(waited);
+                return Ok(waited);
+            }
+        }
+    }
+
+    /// Wait at the gates (what the vendor said, looked at again whenever an answer changes
+    /// it), then book the call's place in the paces: the learned one, then the budget.
+    async fn book(
+        &self,
+        key: &str,
+        k: &Key,
+        patience: Duration,
+        held: &mut bool,
+    ) -> Result<Reservation, BackendError> {
+        let paced = self.limit != RateLimit::Off;
+        let started = Instant::now();
         let booked = loop {
             let now = self.now();
             let left = us(patience.saturating_sub(started.elapsed()));
@@ -370,9 +434,9 @@ impl Budget {
                 (gate, k.changed.notified())
             };
             if gate - now > left {
-                break Reservation::Refused(micros(gate - now));
+                return Ok(Reservation::Refused(micros(gate - now)));
             }
-            held = true;
+            *held = true;
             self.waiting(async {
                 tokio::select! {
                     () = tokio::time::sleep(micros(gate - now)) => {}
@@ -381,47 +445,27 @@ impl Budget {
             })
             .await;
         };
-        // The paces: its place in the learned pace (booked above), then in the budget.
-        let gated = started.elapsed();
-        let reservation = match (booked, self.limit) {
-            (Reservation::Go(learned), RateLimit::Budget { requests, per, .. }) => {
-                let gcra = Gcra::for_budget(requests, per);
-                let left = patience.saturating_sub(gated);
-                match &self.shared {
-                    Some(keeper) => keeper.reserve(&self.row(key), gcra, learned, left).await?,
-                    None => {
-                        let now = self.now();
-                        let mut s = lock(&k.state);
-                        gcra.reserve(&mut s.tat, now, now + us(learned), us(left))
-                    }
-                }
-            }
-            (booked, _) => booked,
+        let (Reservation::Go(learned), RateLimit::Budget { requests, per, .. }) =
+            (booked, self.limit)
+        else {
+            return Ok(booked);
         };
-        let wait = match reservation {
-            Reservation::Go(wait) => wait,
-            Reservation::Refused(wait) => {
-                self.stats.refused.fetch_add(1, Ordering::Relaxed);
-                self.metrics.refused();
-                return Err(BackendError::RateLimited { retry_after: wait });
+        let gcra = Gcra::for_budget(requests, per);
+        let left = patience.saturating_sub(started.elapsed());
+        Ok(match &self.shared {
+            Some(keeper) => keeper.reserve(&self.row(key), gcra, learned, left).await?,
+            None => {
+                let now = self.now();
+                let mut s = lock(&k.state);
+                gcra.reserve(&mut s.tat, now, now + us(learned), us(left))
             }
-        };
-        if wait.is_zero() && !held {
-            return Ok(Duration::ZERO);
-        }
-        if !wait.is_zero() {
-            self.waiting(tokio::time::sleep(wait)).await;
-        }
-        let waited = started.elapsed();
-        self.stats.delayed.fetch_add(1, Ordering::Relaxed);
-        self.metrics.delayed(waited);
-        Ok(waited)
+        })
     }
 
     /// Run `wait`, counted among the calls waiting for this budget.
-    async fn waiting(&self, wait: impl std::future::Future<Output = ()>) {
+    async fn waiting<T>(&self, wait: impl std::future::Future<Output = T>) -> T {
         let _counted = Waiting::start(&self.stats.held);
-        wait.await;
+        wait.await
     }
 
     /// Learn from an answer that was not a 429: the vendor's window, if it tells it.
@@ -454,9 +498,15 @@ impl Budget {
         }
     }
 
-    /// The vendor refused a call (429): hold the key as long as it asks — or, when it names
-    /// no wait, back off and lower the pace — so the call can be sent again.
-    pub async fn refused(&self, key: &str, answer: &Answer) -> Result<(), BackendError> {
+    /// This budget's clock now, in microseconds (what [`Budget::refused`] takes as a call's
+    /// sending time).
+    pub fn clock(&self) -> i64 {
+        self.now()
+    }
+
+    /// The vendor refused a call sent at `sent` (429): hold the key as long as it asks — or,
+    /// when it names no wait, back off and lower the pace — so the call can be sent again.
+    pub async fn refused(&self, key: &str, answer: &Answer, sent: i64) -> Result<(), BackendError> {
         self.stats.limited.fetch_add(1, Ordering::Relaxed);
         self.metrics.limited();
         self.warn_once();
@@ -466,11 +516,17 @@ impl Budget {
         let hold = {
             let mut s = lock(&k.state);
             s.advance(now);
+            // Sent before the last refusal came back: refused with it, already waited for.
+            let together = s.refused_at.is_some_and(|at| sent < at);
             let hold = match told_wait(&hint) {
                 Some(wait) => wait + RESET_MARGIN,
+                None if together => micros(s.hold_until - now),
                 None => self.back_off(&mut s, now),
             };
+            s.refused_at = Some(now);
             s.hold_until = s.hold_until.max(now + us(hold));
+            // Calls waiting for their turn look again: none goes during the hold.
+            k.changed.notify_waiters();
             if hint.reset.is_some() {
                 s.window = Some(Window {
                     left: 0,
@@ -491,29 +547,37 @@ impl Budget {
     }
 
     /// A 429 that named no wait: the next wait of an exponential back-off with jitter, and
-    /// a slower pace (once per hold: the calls refused together lower it once).
+    /// a slower pace.
     fn back_off(&self, s: &mut KeyState, now: i64) -> Duration {
         s.strikes = s.strikes.saturating_add(1);
         let ceiling = FIRST_BACKOFF
             .saturating_mul(1 << (s.strikes - 1).min(16))
             .min(MAX_BACKOFF);
         let wait = rand::rng().random_range(ceiling / 2..=ceiling);
-        if self.limit == RateLimit::Off || s.hold_until > now {
+        // After the wait one call goes alone: while the vendor still refuses, its window is
+        // still full, and a crowd sent into it would only be refused together.
+        s.window = Some(Window {
+            left: 1,
+            end: now + us(wait + PROBE),
+            told: false,
+        });
+        // The pace is lowered once per refusal after an answer that was not one: refusals of
+        // probes into a window still full say nothing of the rate the vendor allows.
+        if self.limit == RateLimit::Off || s.strikes > 1 {
             return wait;
         }
-        // Below what was being sent, what was learned before, and the configured budget.
-        let mut rate = s.recent_rate(now);
-        if let Some(l) = s.learned {
-            rate = rate.min(l.rate);
-        }
+        // The rate refused: the pace learned before, or else what was being sent; no more
+        // than the configured budget.
+        let mut refused = s.learned.map_or_else(|| s.recent_rate(now), |l| l.rate);
         if let RateLimit::Budget { requests, per, .. } = self.limit {
-            rate = rate.min(Gcra::for_budget(requests, per).rate());
+            refused = refused.min(Gcra::for_budget(requests, per).rate());
         }
-        let rate = rate * DECREASE;
-        let rate = rate.max(SLOWEST);
+        let refused = refused.max(SLOWEST);
+        let rate = (refused * DECREASE).max(SLOWEST);
         tracing::info!(upstream = %self.upstream, calls_per_second = format!("{rate:.2}"), "refused without a hint: pacing calls slower");
         s.learned = Some(Learned {
             rate,
+            ceiling: refused,
             tat: now + us(wait),
             since: now,
             refused_at: now,
@@ -710,19 +774,28 @@ mod tests {
     }
 
     #[test]
-    fn a_learned_pace_is_raised_then_forgotten() {
+    fn a_learned_pace_comes_back_near_the_refused_rate_creeps_past_it_then_is_forgotten() {
         let mut s = KeyState {
             learned: Some(Learned {
-                rate: 2.0,
+                rate: 7.0,
+                ceiling: 10.0,
                 tat: 0,
                 since: 0,
                 refused_at: 0,
             }),
             ..KeyState::default()
         };
-        s.advance(us(DOUBLING));
-        let rate = s.learned.map(|l| l.rate).unwrap_or(0.0);
-        assert!((rate - 4.0).abs() < 1e-9, "{rate}");
+        let rate = |s: &KeyState| s.learned.map(|l| l.rate).unwrap_or(0.0);
+        s.advance(us(RECOVER));
+        let once = rate(&s);
+        assert!(once > 8.5 && once < 9.5, "{once}");
+        s.advance(us(RECOVER) * 6);
+        let near = rate(&s);
+        assert!((near - 9.5).abs() < 0.05, "{near}");
+        // Past 95 % it doubles in a minute, no faster.
+        s.learned = s.learned.map(|l| Learned { rate: 9.5, ..l });
+        s.advance(us(RECOVER) * 6 + us(DOUBLING));
+        assert!((rate(&s) - 19.0).abs() < 1e-6, "{}", rate(&s));
         s.advance(us(FORGET) + 1);
         assert!(s.learned.is_none());
     }
@@ -764,6 +837,7 @@ mod tests {
         let mut s = KeyState {
             learned: Some(Learned {
                 rate: 2.0,
+                ceiling: 3.0,
                 tat: 0,
                 since: 0,
                 refused_at: 0,

@@ -275,6 +275,7 @@ impl Client {
         loop {
             let session = self.sign_in.session().await?;
             patience = patience.saturating_sub(self.budget.admit(&key, patience).await?);
+            let sent = self.budget.clock();
             let outcome = {
                 let _permit = self.concurrency.acquire().await?;
                 self.attempt(&method, &uri, &body, session.as_ref()).await?
@@ -288,7 +289,7 @@ impl Client {
                     continue;
                 }
                 if retry::too_many(answer) {
-                    self.budget.refused(&key, answer).await?;
+                    self.budget.refused(&key, answer, sent).await?;
                     self.metrics.retried();
                     continue;
                 }

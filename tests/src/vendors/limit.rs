@@ -77,6 +77,11 @@ pub struct Limiter {
     /// Calls let through and refused.
     pub allowed: u64,
     pub refused: u64,
+    /// When the first and the last call it let through came.
+    pub first: Option<Instant>,
+    pub last: Option<Instant>,
+    /// Every call it saw: when, and whether it let it through.
+    pub seen: Vec<(Instant, bool)>,
 }
 
 /// What the limiter says of one request.
@@ -121,6 +126,9 @@ impl Limiter {
             born: Instant::now(),
             allowed: 0,
             refused: 0,
+            first: None,
+            last: None,
+            seen: Vec::new(),
         }
     }
 
@@ -202,6 +210,7 @@ impl Limiter {
                 count.log.push_back(now);
             }
         }
+        self.seen.push((now, !over));
         let remaining = limit.saturating_sub(count.calls);
         let to_reset = ends.saturating_duration_since(now);
         if over {
@@ -209,6 +218,8 @@ impl Limiter {
             Verdict::Refused(self.refusal(to_reset))
         } else {
             self.allowed += 1;
+            self.first.get_or_insert(now);
+            self.last = Some(now);
             Verdict::Allowed(self.headers(remaining, to_reset))
         }
     }

@@ -236,6 +236,32 @@ impl<V: Vendor> Fake<V> {
             .map_or((0, 0), |l| (l.allowed, l.refused))
     }
 
+    /// How long its limiter let calls through, from the first to the last (zero without one).
+    pub fn limited_span(&self) -> std::time::Duration {
+        lock(&self.shared.limiter)
+            .as_ref()
+            .and_then(|l| Some(l.last?.duration_since(l.first?)))
+            .unwrap_or_default()
+    }
+
+    /// Every call its limiter saw, in seconds from the first, and whether it let it through.
+    pub fn limited_calls(&self) -> Vec<(f64, bool)> {
+        lock(&self.shared.limiter)
+            .as_ref()
+            .map_or_else(Vec::new, |l| {
+                let start = l.seen.first().map(|(t, _)| *t);
+                l.seen
+                    .iter()
+                    .map(|(t, ok)| {
+                        (
+                            start.map_or(0.0, |s| t.duration_since(s).as_secs_f64()),
+                            *ok,
+                        )
+                    })
+                    .collect()
+            })
+    }
+
     /// Every request answered so far, in order.
     pub fn requests(&self) -> Vec<Logged> {
         lock(&self.shared.log).clone()
