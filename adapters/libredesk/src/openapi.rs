@@ -28,8 +28,8 @@ struct Error {
     message: String,
     #[schema(schema_with = null)]
     data: (),
-    /// InputException, UnauthorizedException, NotFoundException, ConflictException or
-    /// GeneralException.
+    /// InputException, UnauthorizedException, NotFoundException, ConflictException,
+    /// RateLimitException (429) or GeneralException.
     error_type: String,
 }
 

@@ -231,7 +231,8 @@ fn generation(
             .map(|u| {
                 Ok(ReadyCheck {
                     name: u.name.clone(),
-                    probe: agentgw_outbound::Probe::new(&u.base_url, u.timeout)?,
+                    probe: agentgw_outbound::Probe::new(&u.base_url, u.timeout)?
+                        .for_upstream(&u.name),
                 })
             })
             .collect::<Result<_, agentgw_core::BackendError>>()?,

@@ -105,6 +105,8 @@ struct Stats {
     limited: AtomicU64,
     held: Mutex<Held>,
     last_limited: Mutex<Option<Instant>>,
+    /// When the upstream last answered anything (a 429 included), on the budget's clock.
+    last_answer: AtomicU64,
 }
 
 /// The calls waiting for a budget now, and the time some call was waiting, in all.
@@ -149,9 +151,11 @@ impl Drop for Waiting<'_> {
     }
 }
 
-/// One key: its state, and a signal to the calls waiting at its gates when an answer
-/// changes what the vendor said.
-struct Key {
+/// One key of a budget: its name, its state, and a signal to the calls waiting at its gates
+/// when an answer changes what the vendor said.
+pub(crate) struct Key {
+    /// `""` for the whole upstream, `METHOD template` for an endpoint.
+    name: String,
     state: Mutex<KeyState>,
     changed: tokio::sync::Notify,
 }
@@ -325,57 +329,77 @@ impl Budget {
     }
 
     /// The key a call on `method path` counts against.
-    pub fn key(&self, method: &Method, path: &str) -> String {
+    pub fn key(&self, method: &Method, path: &str) -> Arc<Key> {
         let apart = match self.limit {
             RateLimit::Budget { scope, .. } => scope == Scope::Endpoint,
             RateLimit::Learned => self.endpoints.counted_apart,
             RateLimit::Off => false,
         };
-        if !apart {
-            return String::new();
-        }
-        let template = self
-            .endpoints
-            .templates
-            .iter()
-            .find(|t| matches(t, path))
-            .copied()
-            .unwrap_or(UNMATCHED);
-        format!("{method} {template}")
-    }
-
-    fn key_state(&self, key: &str) -> Arc<Key> {
+        let template = if apart {
+            self.endpoints
+                .templates
+                .iter()
+                .find(|t| matches(t, path))
+                .copied()
+                .unwrap_or(UNMATCHED)
+        } else {
+            ""
+        };
         let mut keys = lock(&self.keys);
-        // Looked up before an entry is made: no key is copied on the path every call takes.
-        if let Some(k) = keys.get(key) {
-            return k.clone();
+        // Looked up before a name is made: nothing is allocated on the path every call takes.
+        if let Some(k) = keys
+            .iter()
+            .find(|(name, _)| is_key(name, method, template))
+            .map(|(_, k)| k.clone())
+        {
+            return k;
         }
+        let name = if apart {
+            format!("{method} {template}")
+        } else {
+            String::new()
+        };
         let k = Arc::new(Key {
+            name: name.clone(),
             state: Mutex::new(KeyState::new(self.now())),
             changed: tokio::sync::Notify::new(),
         });
-        keys.insert(key.to_owned(), k.clone());
+        keys.insert(name, k.clone());
         k
     }
 
-    /// The shared row of `key`: the upstream's name, and the endpoint's when counted apart.
-    fn row(&self, key: &str) -> String {
-        if key.is_empty() {
+    /// The shared row of `k`: the upstream's name, and the endpoint's when counted apart.
+    fn row(&self, k: &Key) -> String {
+        if k.name.is_empty() {
             self.upstream.clone()
         } else {
-            format!("{} {key}", self.upstream)
+            format!("{} {}", self.upstream, k.name)
         }
     }
 
-    /// Wait until a call on `key` may go; refused (the face's 429) when that is further
-    /// away than `patience`. Returns how long it waited.
-    pub async fn admit(&self, key: &str, patience: Duration) -> Result<Duration, BackendError> {
-        let k = self.key_state(key);
+    /// Wait until a call on `k` may go; refused (the face's 429) when that is further away
+    /// than `patience`. Returns how long it waited, and when it went on this budget's clock
+    /// (what [`Budget::refused`] takes).
+    pub async fn admit(
+        &self,
+        k: &Key,
+        patience: Duration,
+    ) -> Result<(Duration, i64), BackendError> {
+        // The path nearly every call takes: nothing configured, nothing said, nothing learned.
+        if !matches!(self.limit, RateLimit::Budget { .. }) {
+            let now = self.now();
+            let mut s = lock(&k.state);
+            s.advance(now);
+            if s.learned.is_none() && s.gate(now, self.limit != RateLimit::Off) <= now {
+                s.book(now, 0);
+                return Ok((Duration::ZERO, now));
+            }
+        }
         let started = Instant::now();
         let mut held = false;
         loop {
             let left = patience.saturating_sub(started.elapsed());
-            let wait = match self.book(key, &k, left, &mut held).await? {
+            let wait = match self.book(k, left, &mut held).await? {
                 Reservation::Go(wait) => wait,
                 Reservation::Refused(wait) => {
                     self.stats.refused.fetch_add(1, Ordering::Relaxed);
@@ -384,7 +408,7 @@ impl Budget {
                 }
             };
             if wait.is_zero() && !held {
-                return Ok(Duration::ZERO);
+                return Ok((Duration::ZERO, self.now()));
             }
             held = true;
             // Its turn in the pace, unless the vendor refuses meanwhile: a call booked before
@@ -404,7 +428,7 @@ impl Budget {
                 let waited = started.elapsed();
                 self.stats.delayed.fetch_add(1, Ordering::Relaxed);
                 self.metrics.delayed(waited);
-                return Ok(waited);
+                return Ok((waited, now));
             }
         }
     }
@@ -413,7 +437,6 @@ impl Budget {
     /// it), then book the call's place in the paces: the learned one, then the budget.
     async fn book(
         &self,
-        key: &str,
         k: &Key,
         patience: Duration,
         held: &mut bool,
@@ -453,7 +476,7 @@ impl Budget {
         let gcra = Gcra::for_budget(requests, per);
         let left = patience.saturating_sub(started.elapsed());
         Ok(match &self.shared {
-            Some(keeper) => keeper.reserve(&self.row(key), gcra, learned, left).await?,
+            Some(keeper) => keeper.reserve(&self.row(k), gcra, learned, left).await?,
             None => {
                 let now = self.now();
                 let mut s = lock(&k.state);
@@ -468,10 +491,53 @@ impl Budget {
         wait.await
     }
 
+    /// Whether a background check of the upstream should call it now — not when it answered
+    /// a call in the last `fresh`, nor while a 429 or a spent window it told holds calls back
+    /// (it is up either way, and a probe would be one more call to a vendor that counts
+    /// them) — and if so, the probe is counted in the configured budget.
+    pub async fn probe(&self, fresh: Duration) -> bool {
+        let now = self.now();
+        let last = i64::try_from(self.stats.last_answer.load(Ordering::Relaxed)).unwrap_or(0);
+        if last > 0 && now - last < us(fresh) {
+            return false;
+        }
+        let k = self.key(&Method::GET, "/");
+        {
+            let s = lock(&k.state);
+            let spent = s
+                .window
+                .is_some_and(|w| w.told && w.left == 0 && w.end > now);
+            if s.hold_until > now || spent {
+                return false;
+            }
+        }
+        if let RateLimit::Budget { requests, per, .. } = self.limit {
+            let gcra = Gcra::for_budget(requests, per);
+            match &self.shared {
+                // Booked, not waited for: the probe goes now and the calls after it wait.
+                Some(keeper) => {
+                    let _ = keeper
+                        .reserve(&self.row(&k), gcra, Duration::ZERO, hints::LONGEST)
+                        .await;
+                }
+                None => {
+                    let _ = gcra.reserve(&mut lock(&k.state).tat, now, now, i64::MAX);
+                }
+            }
+        }
+        true
+    }
+
+    /// Note that the upstream answered.
+    fn heard(&self) {
+        let now = u64::try_from(self.now()).unwrap_or(0).max(1);
+        self.stats.last_answer.store(now, Ordering::Relaxed);
+    }
+
     /// Learn from an answer that was not a 429: the vendor's window, if it tells it.
-    pub fn answered(&self, key: &str, answer: &Answer) {
-        let hint = hints::read(&answer.headers, None, SystemTime::now());
-        let k = self.key_state(key);
+    pub fn answered(&self, k: &Key, answer: &Answer) {
+        self.heard();
+        let hint = hints::read(&answer.headers, None);
         let mut s = lock(&k.state);
         s.strikes = 0;
         if let (Some(remaining), Some(reset)) = (hint.remaining, hint.reset) {
@@ -498,20 +564,14 @@ impl Budget {
         }
     }
 
-    /// This budget's clock now, in microseconds (what [`Budget::refused`] takes as a call's
-    /// sending time).
-    pub fn clock(&self) -> i64 {
-        self.now()
-    }
-
     /// The vendor refused a call sent at `sent` (429): hold the key as long as it asks — or,
     /// when it names no wait, back off and lower the pace — so the call can be sent again.
-    pub async fn refused(&self, key: &str, answer: &Answer, sent: i64) -> Result<(), BackendError> {
+    pub async fn refused(&self, k: &Key, answer: &Answer, sent: i64) -> Result<(), BackendError> {
+        self.heard();
         self.stats.limited.fetch_add(1, Ordering::Relaxed);
         self.metrics.limited();
         self.warn_once();
-        let hint = hints::read(&answer.headers, Some(&answer.body), SystemTime::now());
-        let k = self.key_state(key);
+        let hint = hints::read(&answer.headers, Some(&answer.body));
         let now = self.now();
         let hold = {
             let mut s = lock(&k.state);
@@ -539,10 +599,10 @@ impl Budget {
         if let (Some(keeper), RateLimit::Budget { requests, per, .. }) = (&self.shared, self.limit)
         {
             keeper
-                .hold(&self.row(key), Gcra::for_budget(requests, per), hold)
+                .hold(&self.row(k), Gcra::for_budget(requests, per), hold)
                 .await?;
         }
-        tracing::debug!(upstream = %self.upstream, key, hold_ms = hold.as_millis() as u64, ?hint, "upstream refused a call (429)");
+        tracing::debug!(upstream = %self.upstream, key = %k.name, hold_ms = hold.as_millis() as u64, ?hint, "upstream refused a call (429)");
         Ok(())
     }
 
@@ -633,6 +693,16 @@ impl Budget {
 /// The wait a 429's hint names: `Retry-After` or its words, else the window's reset.
 fn told_wait(hint: &Hint) -> Option<Duration> {
     hint.retry_after.or(hint.reset)
+}
+
+/// Whether `name` is the key of `method` on `template` (`""`: the whole upstream).
+fn is_key(name: &str, method: &Method, template: &str) -> bool {
+    if template.is_empty() {
+        return name.is_empty();
+    }
+    name.strip_prefix(method.as_str())
+        .and_then(|rest| rest.strip_prefix(' '))
+        == Some(template)
 }
 
 /// Whether `path` matches `template` segment by segment (`{}` is any one segment).
@@ -731,6 +801,16 @@ pub fn budgets() -> Vec<BudgetState> {
     let mut states: Vec<BudgetState> = budgets.iter().map(|b| b.state_now()).collect();
     states.sort_by(|a, b| a.upstream.cmp(&b.upstream));
     states
+}
+
+/// Whether a background check of upstream `name` should call it now (see
+/// [`Budget::probe`]); an upstream with no budget in this process yet is always checked.
+pub async fn probe_allowed(name: &str, fresh: Duration) -> bool {
+    let budget = lock(&BUDGETS).get(name).cloned();
+    match budget {
+        Some(b) => b.probe(fresh).await,
+        None => true,
+    }
 }
 
 /// How upstream `name`'s budget stands, if it has been built in this process.

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hyper::header::{HeaderMap, RETRY_AFTER};
+use hyper::header::HeaderMap;
 
 /// The longest wait a hint is believed for: a vendor's "come back in a year" is taken as a
 /// day, so that no arithmetic overflows and a stuck run still shows what it waits for.
@@ -22,23 +22,38 @@ pub struct Hint {
     pub reset: Option<Duration>,
 }
 
-/// The hint in an answer's `headers` and, for a 429, its `body`.
-pub fn read(headers: &HeaderMap, body: Option<&[u8]>, now: SystemTime) -> Hint {
-    let header = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| headers.get(*n))
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    Hint {
-        retry_after: header(&[RETRY_AFTER.as_str()])
-            .and_then(|v| retry_after(v, now))
-            .or_else(|| body.and_then(must_wait)),
-        remaining: header(&["x-ratelimit-remaining", "ratelimit-remaining"])
-            .and_then(|v| v.parse::<u64>().ok()),
-        reset: header(&["x-ratelimit-reset", "ratelimit-reset"]).and_then(|v| reset(v, now)),
+/// The hint in an answer's `headers` and, for a 429, its `body`. One pass over the headers
+/// (an answer has a handful): every answer of every call is read here, and a lookup per name
+/// cost more than the rest of the budget layer.
+pub fn read(headers: &HeaderMap, body: Option<&[u8]>) -> Hint {
+    read_at(headers, body, SystemTime::now)
+}
+
+/// [`read`], with the wall clock `now` (read only when a header needs it).
+fn read_at(headers: &HeaderMap, body: Option<&[u8]>, now: impl Fn() -> SystemTime) -> Hint {
+    let mut hint = Hint::default();
+    let mut retry_after = None;
+    for (name, value) in headers {
+        match name.as_str() {
+            "retry-after" => retry_after = text(value),
+            "x-ratelimit-remaining" | "ratelimit-remaining" => {
+                hint.remaining = text(value).and_then(|v| v.parse::<u64>().ok());
+            }
+            "x-ratelimit-reset" | "ratelimit-reset" => {
+                hint.reset = text(value).and_then(|v| reset(v, now()));
+            }
+            _ => {}
+        }
     }
+    hint.retry_after = retry_after
+        .and_then(|v| self::retry_after(v, now()))
+        .or_else(|| body.and_then(must_wait));
+    hint
+}
+
+/// A header's value as trimmed text, when it is text.
+fn text(value: &hyper::header::HeaderValue) -> Option<&str> {
+    value.to_str().ok().map(str::trim)
 }
 
 /// `Retry-After`: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
@@ -117,7 +132,7 @@ mod tests {
         for (name, value) in headers {
             map.insert(*name, HeaderValue::from_str(value).expect("value"));
         }
-        read(&map, body.map(str::as_bytes), now())
+        read_at(&map, body.map(str::as_bytes), now)
     }
 
     #[test]

@@ -96,11 +96,18 @@ impl Reply {
 }
 
 /// `/readyz`'s check of one upstream: whether anything answers HTTP at its URL within its
-/// timeout (any status: the server is up). Its client is built once, not per probe.
+/// timeout (any status: the server is up). Its client is built once, not per probe. A probe
+/// is a call like any other to a vendor that counts calls: it is not sent when the upstream
+/// answered a call within the last `FRESH` (it is up), nor when its rate limit has no call to
+/// spare now (a vendor refusing calls as too many is up too), and is counted when it is.
 pub struct Probe {
     client: reqwest::Client,
     url: String,
+    upstream: Option<String>,
 }
+
+/// An answer this recent says the upstream is up without a probe.
+const FRESH: Duration = Duration::from_secs(15);
 
 impl Probe {
     /// A probe of `url`, giving up after `timeout`.
@@ -112,11 +119,23 @@ impl Probe {
         Ok(Probe {
             client,
             url: url.to_owned(),
+            upstream: None,
         })
+    }
+
+    /// Probes of upstream `name`, within its rate limit.
+    pub fn for_upstream(mut self, name: &str) -> Probe {
+        self.upstream = Some(name.to_owned());
+        self
     }
 
     /// `Err` says why the upstream is not reachable, without the URL's credentials.
     pub async fn check(&self) -> Result<(), String> {
+        if let Some(name) = &self.upstream
+            && !budget::probe_allowed(name, FRESH).await
+        {
+            return Ok(());
+        }
         match self.client.get(&self.url).send().await {
             Ok(_) => Ok(()),
             Err(e) if e.is_timeout() => Err("no answer within its timeout".into()),
@@ -274,8 +293,8 @@ impl Client {
         let mut renewed = false;
         loop {
             let session = self.sign_in.session().await?;
-            patience = patience.saturating_sub(self.budget.admit(&key, patience).await?);
-            let sent = self.budget.clock();
+            let (waited, sent) = self.budget.admit(&key, patience).await?;
+            patience = patience.saturating_sub(waited);
             let outcome = {
                 let _permit = self.concurrency.acquire().await?;
                 self.attempt(&method, &uri, &body, session.as_ref()).await?
@@ -648,6 +667,31 @@ mod tests {
             "{}",
             state.describe()
         );
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn a_probe_is_spared_while_the_upstream_is_heard_from_or_holds_calls() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/"))
+            .respond_with(ResponseTemplate::new(401))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/x"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "60"))
+            .mount(&server)
+            .await;
+        let c = client(&server.uri(), 0, 2000);
+        let probe =
+            || Probe::new(&server.uri(), Duration::from_secs(2)).map(|p| p.for_upstream(&c.name));
+        // Nothing heard yet: the probe is sent.
+        assert_eq!(probe().expect("probe").check().await, Ok(()));
+        // A 429 holding calls for a minute: the vendor is up, and no probe is sent.
+        assert!(c.call(Method::GET, "/x", &[], None).await.is_err());
+        assert_eq!(probe().expect("probe").check().await, Ok(()));
         server.verify().await;
     }
 

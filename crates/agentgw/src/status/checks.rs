@@ -28,7 +28,7 @@ pub async fn run(config: &Config) -> BTreeMap<String, Check> {
         let at = Utc::now();
         let started = Instant::now();
         let error = match agentgw_outbound::Probe::new(&u.base_url, u.timeout.min(LONGEST)) {
-            Ok(probe) => probe.check().await.err(),
+            Ok(probe) => probe.for_upstream(&u.name).check().await.err(),
             Err(e) => Some(e.to_string()),
         };
         // For alerting on an idle upstream, where call counts say nothing.
