@@ -379,7 +379,8 @@ pub struct UpstreamConfig {
     /// The dialect's own options, as its adapter decoded them.
     pub settings: Settings,
     pub timeout: std::time::Duration,
-    /// Retries of idempotent calls (GET, PUT, DELETE); POST is never retried.
+    /// Retries of idempotent calls (GET, PUT, DELETE) after a 5xx or a timeout; POST is
+    /// never retried. (A 429 is not a failure: any call is sent again once its wait is over.)
     pub retries: u32,
     /// Requests in flight to this upstream at once.
     pub max_concurrency: usize,
