@@ -26,6 +26,11 @@ struct Mounted {
 /// the process exits. SIGHUP reads `path` again and swaps routes, credentials and upstreams
 /// (see [`reload`]).
 pub async fn serve(path: &Path, mut config: Config) -> anyhow::Result<()> {
+    // First: a SIGHUP that arrives before its handler kills the process (the default
+    // action), and a script may send one as soon as it reads the "listening" line below.
+    let mut hangup = signal(SignalKind::hangup()).context("SIGHUP")?;
+    let mut terminate = signal(SignalKind::terminate()).context("SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("SIGINT")?;
     // Before anything is measured: without [admin], no recorder, and every metric is a no-op.
     let metrics = config
         .admin
@@ -68,9 +73,6 @@ pub async fn serve(path: &Path, mut config: Config) -> anyhow::Result<()> {
     let mut running = actix_web::rt::spawn(current);
     // Generations a reload replaced, still finishing their requests.
     let mut draining = Vec::new();
-    let mut hangup = signal(SignalKind::hangup()).context("SIGHUP")?;
-    let mut terminate = signal(SignalKind::terminate()).context("SIGTERM")?;
-    let mut interrupt = signal(SignalKind::interrupt()).context("SIGINT")?;
     loop {
         tokio::select! {
             _ = hangup.recv() => match reload(path, &config, &store, &listener) {

@@ -108,6 +108,25 @@ impl Status {
         (current.config.clone(), current.upstreams.clone())
     }
 
+    /// The configuration served, its upstreams and its generation, read together.
+    fn current(&self) -> (Arc<Config>, Arc<Upstreams>, view::Generation) {
+        let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        let generation = view::Generation {
+            number: current.generation,
+            since: view::time(current.since),
+            last_reload: current.last_reload.as_ref().map(|r| view::ReloadView {
+                at: view::time(r.at),
+                accepted: r.problems.is_empty(),
+                problems: r.problems.clone(),
+            }),
+        };
+        (
+            current.config.clone(),
+            current.upstreams.clone(),
+            generation,
+        )
+    }
+
     /// Take a snapshot of the metrics and check the upstreams, now and then forever (the
     /// task ends with the runtime it was spawned on).
     pub fn watch(self: &Arc<Self>) {

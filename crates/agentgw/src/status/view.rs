@@ -187,7 +187,7 @@ pub struct Query {
 /// The route columns a page sorts by.
 const SORTS: [&str; 4] = ["name", "rate", "errors", "p99"];
 
-fn time(t: DateTime<Utc>) -> String {
+pub(super) fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
@@ -239,7 +239,9 @@ fn without_password(url: &str) -> String {
 impl Status {
     /// Every fact of the page, now.
     pub async fn view(&self, shown: Shown) -> View {
-        let (config, upstreams) = self.config();
+        // The generation is read with the configuration it describes: read apart, a reload
+        // in between showed generation 2 beside generation 1's routes.
+        let (config, upstreams, generation) = self.current();
         let (last_1m, last_5m, latest) = {
             let h = self.history.lock().unwrap_or_else(PoisonError::into_inner);
             (
@@ -414,17 +416,6 @@ impl Status {
             Ok(pairs) => (pairs, None),
             Err(e) => (Vec::new(), Some(e.to_string())),
         };
-        let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
-        let generation = Generation {
-            number: current.generation,
-            since: time(current.since),
-            last_reload: current.last_reload.as_ref().map(|r| ReloadView {
-                at: time(r.at),
-                accepted: r.problems.is_empty(),
-                problems: r.problems.clone(),
-            }),
-        };
-        drop(current);
         let uptime = self.started_at.elapsed();
         View {
             version: env!("CARGO_PKG_VERSION"),
