@@ -1,135 +1,119 @@
 //! Canonical fields by name, so a backend can say which ones it holds and the gateway can keep
 //! the rest itself (shadow fields) and merge them back.
 
-use crate::Profile;
-
-/// One field of a profile (extensions are per dialect and handled apart).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Field {
-    Email,
-    FirstName,
-    LastName,
-    DisplayName,
-    Username,
-    Role,
-    Availability,
-    Active,
-    Confirmed,
-    Locked,
-    Banned,
-    Phone,
-    PhoneCountryCode,
-    Title,
-    Bio,
-    Avatar,
-    TimeZone,
-    Language,
-    DatetimeFormat,
-    Teams,
-    Permissions,
-    Notifications,
-    LastLogin,
-    LastActive,
-    /// An identity provider's own id for the agent (SCIM `externalId`).
-    ExternalId,
-}
+use crate::{Profile, ProfilePatch};
 
 /// Copies one field of a profile into another.
 type CopyField = fn(&Profile, &mut Profile);
+/// Sets one field of a patch to its value in a profile.
+type FillField = fn(&Profile, &mut ProfilePatch);
+/// Leaves one field of a patch alone.
+type ClearField = fn(&mut ProfilePatch);
 
-/// How each field is copied from one profile to another: one row per field.
-const COPY: [(Field, CopyField); 25] = [
-    (Field::Email, |f, t| t.email = f.email.clone()),
-    (Field::FirstName, |f, t| t.first_name = f.first_name.clone()),
-    (Field::LastName, |f, t| t.last_name = f.last_name.clone()),
-    (Field::DisplayName, |f, t| {
-        t.display_name = f.display_name.clone()
-    }),
-    (Field::Username, |f, t| t.username = f.username.clone()),
-    (Field::Role, |f, t| t.role = f.role),
-    (Field::Availability, |f, t| t.availability = f.availability),
-    (Field::Active, |f, t| t.state.active = f.state.active),
-    (Field::Confirmed, |f, t| {
-        t.state.confirmed = f.state.confirmed
-    }),
-    (Field::Locked, |f, t| t.state.locked_at = f.state.locked_at),
-    (Field::Banned, |f, t| t.state.banned = f.state.banned),
-    (Field::Phone, |f, t| t.phone = f.phone.clone()),
-    (Field::PhoneCountryCode, |f, t| {
-        t.phone_country_code = f.phone_country_code.clone()
-    }),
-    (Field::Title, |f, t| t.title = f.title.clone()),
-    (Field::Bio, |f, t| t.bio = f.bio.clone()),
-    (Field::Avatar, |f, t| t.avatar_url = f.avatar_url.clone()),
-    (Field::TimeZone, |f, t| t.time_zone = f.time_zone.clone()),
-    (Field::Language, |f, t| t.language = f.language.clone()),
-    (Field::DatetimeFormat, |f, t| {
-        t.datetime_format = f.datetime_format.clone()
-    }),
-    (Field::Teams, |f, t| t.teams = f.teams.clone()),
-    (Field::Permissions, |f, t| {
-        t.permissions = f.permissions.clone()
-    }),
-    (Field::Notifications, |f, t| {
-        t.notifications = f.notifications.clone()
-    }),
-    (Field::LastLogin, |f, t| t.last_login_at = f.last_login_at),
-    (Field::LastActive, |f, t| {
-        t.last_active_at = f.last_active_at
-    }),
-    (Field::ExternalId, |f, t| {
-        t.external_id = f.external_id.clone()
-    }),
-];
+/// What the model knows of one field, written once: its name, and how it moves between
+/// profiles and patches.
+struct Spec {
+    field: Field,
+    name: &'static str,
+    copy: CopyField,
+    fill: FillField,
+    clear: ClearField,
+}
+
+/// Declares [`Field`] and its [`Spec`]s from one table, so that a variant, its name and its
+/// places in [`Profile`] and [`ProfilePatch`] cannot drift apart.
+macro_rules! fields {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal: profile.$($at:ident).+, patch.$patch:ident; )+) => {
+        /// One field of a profile (extensions are per dialect and handled apart).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Field {
+            $( $(#[$doc])* $variant, )+
+        }
+
+        /// One row per field, in [`Field`]'s order (a field's row is `SPECS[field as usize]`).
+        #[allow(clippy::clone_on_copy)]
+        const SPECS: &[Spec] = &[
+            $( Spec {
+                field: Field::$variant,
+                name: $name,
+                copy: |from, to| to.$($at).+ = from.$($at).+.clone(),
+                fill: |from, patch| patch.$patch = Some(from.$($at).+.clone()),
+                clear: |patch| patch.$patch = None,
+            }, )+
+        ];
+    };
+}
+
+// A new field: a row here, its place in `Profile` and `ProfilePatch`, one line of
+// `ProfilePatch::apply`, its limits, and the adapters' mapping tables (ARCHITECTURE.md,
+// "Adding a field").
+fields! {
+    Email = "email": profile.email, patch.email;
+    FirstName = "first_name": profile.first_name, patch.first_name;
+    LastName = "last_name": profile.last_name, patch.last_name;
+    DisplayName = "display_name": profile.display_name, patch.display_name;
+    Username = "username": profile.username, patch.username;
+    Role = "role": profile.role, patch.role;
+    Availability = "availability": profile.availability, patch.availability;
+    Active = "active": profile.state.active, patch.active;
+    Confirmed = "confirmed": profile.state.confirmed, patch.confirmed;
+    Locked = "locked": profile.state.locked_at, patch.locked_at;
+    Banned = "banned": profile.state.banned, patch.banned;
+    Phone = "phone": profile.phone, patch.phone;
+    PhoneCountryCode = "phone_country_code": profile.phone_country_code, patch.phone_country_code;
+    Title = "title": profile.title, patch.title;
+    Bio = "bio": profile.bio, patch.bio;
+    Avatar = "avatar_url": profile.avatar_url, patch.avatar_url;
+    TimeZone = "time_zone": profile.time_zone, patch.time_zone;
+    Language = "language": profile.language, patch.language;
+    DatetimeFormat = "datetime_format": profile.datetime_format, patch.datetime_format;
+    Teams = "teams": profile.teams, patch.teams;
+    Permissions = "permissions": profile.permissions, patch.permissions;
+    Notifications = "notifications": profile.notifications, patch.notifications;
+    LastLogin = "last_login_at": profile.last_login_at, patch.last_login_at;
+    LastActive = "last_active_at": profile.last_active_at, patch.last_active_at;
+    /// An identity provider's own id for the agent (SCIM `externalId`).
+    ExternalId = "external_id": profile.external_id, patch.external_id;
+}
 
 impl Field {
-    /// Every field.
-    pub const ALL: [Field; 25] = {
-        let mut all = [Field::Email; 25];
+    /// How many fields there are.
+    pub const COUNT: usize = SPECS.len();
+
+    /// Every field, in declaration order.
+    pub const ALL: [Field; Field::COUNT] = {
+        let mut all = [Field::Email; Field::COUNT];
         let mut i = 0;
-        while i < 25 {
-            all[i] = COPY[i].0;
+        while i < Field::COUNT {
+            all[i] = SPECS[i].field;
             i += 1;
         }
         all
     };
 
+    /// This field's row (the macro writes the rows in the enum's order).
+    fn spec(self) -> &'static Spec {
+        &SPECS[self as usize]
+    }
+
     /// Copy this field's value from `from` into `to`.
     pub fn copy(self, from: &Profile, to: &mut Profile) {
-        if let Some((_, copy)) = COPY.iter().find(|(f, _)| *f == self) {
-            copy(from, to);
-        }
+        (self.spec().copy)(from, to);
+    }
+
+    /// Set this field of `patch` to its value in `from`.
+    pub(crate) fn fill(self, from: &Profile, patch: &mut ProfilePatch) {
+        (self.spec().fill)(from, patch);
+    }
+
+    /// Leave this field of `patch` alone.
+    pub(crate) fn clear(self, patch: &mut ProfilePatch) {
+        (self.spec().clear)(patch);
     }
 
     /// The config-facing name (`time_zone`, `first_name`, …).
     pub fn name(self) -> &'static str {
-        match self {
-            Field::Email => "email",
-            Field::FirstName => "first_name",
-            Field::LastName => "last_name",
-            Field::DisplayName => "display_name",
-            Field::Username => "username",
-            Field::Role => "role",
-            Field::Availability => "availability",
-            Field::Active => "active",
-            Field::Confirmed => "confirmed",
-            Field::Locked => "locked",
-            Field::Banned => "banned",
-            Field::Phone => "phone",
-            Field::PhoneCountryCode => "phone_country_code",
-            Field::Title => "title",
-            Field::Bio => "bio",
-            Field::Avatar => "avatar_url",
-            Field::TimeZone => "time_zone",
-            Field::Language => "language",
-            Field::DatetimeFormat => "datetime_format",
-            Field::Teams => "teams",
-            Field::Permissions => "permissions",
-            Field::Notifications => "notifications",
-            Field::LastLogin => "last_login_at",
-            Field::LastActive => "last_active_at",
-            Field::ExternalId => "external_id",
-        }
+        self.spec().name
     }
 }
 
@@ -156,7 +140,12 @@ mod tests {
     #[test]
     fn all_fields_are_distinct_and_copied() {
         let set: std::collections::HashSet<_> = Field::ALL.iter().collect();
-        assert_eq!(set.len(), 25);
+        assert_eq!(set.len(), Field::COUNT);
+        for (i, spec) in SPECS.iter().enumerate() {
+            assert_eq!(spec.field as usize, i, "{} is out of order", spec.name);
+        }
+        let names: std::collections::HashSet<_> = Field::ALL.iter().map(|f| f.name()).collect();
+        assert_eq!(names.len(), Field::COUNT, "names are distinct");
         let from = Profile {
             title: Some("Lead".into()),
             email: "a@b.co".into(),

@@ -40,38 +40,6 @@ pub struct ProfilePatch {
     pub password: Option<Password>,
 }
 
-/// Leaves one field of a patch alone.
-type ClearField = fn(&mut ProfilePatch);
-
-/// How each field is left out of a patch: one row per field.
-const CLEAR: [(Field, ClearField); 25] = [
-    (Field::Email, |p| p.email = None),
-    (Field::FirstName, |p| p.first_name = None),
-    (Field::LastName, |p| p.last_name = None),
-    (Field::DisplayName, |p| p.display_name = None),
-    (Field::Username, |p| p.username = None),
-    (Field::Role, |p| p.role = None),
-    (Field::Availability, |p| p.availability = None),
-    (Field::Active, |p| p.active = None),
-    (Field::Confirmed, |p| p.confirmed = None),
-    (Field::Locked, |p| p.locked_at = None),
-    (Field::Banned, |p| p.banned = None),
-    (Field::Phone, |p| p.phone = None),
-    (Field::PhoneCountryCode, |p| p.phone_country_code = None),
-    (Field::Title, |p| p.title = None),
-    (Field::Bio, |p| p.bio = None),
-    (Field::Avatar, |p| p.avatar_url = None),
-    (Field::TimeZone, |p| p.time_zone = None),
-    (Field::Language, |p| p.language = None),
-    (Field::DatetimeFormat, |p| p.datetime_format = None),
-    (Field::Teams, |p| p.teams = None),
-    (Field::Permissions, |p| p.permissions = None),
-    (Field::Notifications, |p| p.notifications = None),
-    (Field::LastLogin, |p| p.last_login_at = None),
-    (Field::LastActive, |p| p.last_active_at = None),
-    (Field::ExternalId, |p| p.external_id = None),
-];
-
 fn set<T>(slot: &mut T, value: Option<T>) {
     if let Some(v) = value {
         *slot = v;
@@ -81,42 +49,18 @@ fn set<T>(slot: &mut T, value: Option<T>) {
 impl ProfilePatch {
     /// A patch that makes any profile equal to `p` (every field set; extensions merged).
     pub fn from_profile(p: &Profile) -> Self {
-        ProfilePatch {
-            email: Some(p.email.clone()),
-            first_name: Some(p.first_name.clone()),
-            last_name: Some(p.last_name.clone()),
-            display_name: Some(p.display_name.clone()),
-            username: Some(p.username.clone()),
-            role: Some(p.role),
-            availability: Some(p.availability),
-            active: Some(p.state.active),
-            confirmed: Some(p.state.confirmed),
-            locked_at: Some(p.state.locked_at),
-            banned: Some(p.state.banned),
-            phone: Some(p.phone.clone()),
-            phone_country_code: Some(p.phone_country_code.clone()),
-            title: Some(p.title.clone()),
-            bio: Some(p.bio.clone()),
-            avatar_url: Some(p.avatar_url.clone()),
-            time_zone: Some(p.time_zone.clone()),
-            language: Some(p.language.clone()),
-            datetime_format: Some(p.datetime_format.clone()),
-            teams: Some(p.teams.clone()),
-            permissions: Some(p.permissions.clone()),
-            notifications: Some(p.notifications.clone()),
-            last_login_at: Some(p.last_login_at),
-            last_active_at: Some(p.last_active_at),
-            external_id: Some(p.external_id.clone()),
-            extensions: None,
-            password: None,
+        let mut patch = ProfilePatch::default();
+        for field in Field::ALL {
+            field.fill(p, &mut patch);
         }
+        patch
     }
 
     /// A patch that sets `fields` to their values in `p` and leaves every other field alone.
     pub fn only(p: &Profile, fields: &[Field]) -> Self {
         let mut patch = ProfilePatch::from_profile(p);
-        for (_, clear) in CLEAR.iter().filter(|(f, _)| !fields.contains(f)) {
-            clear(&mut patch);
+        for field in Field::ALL.iter().filter(|f| !fields.contains(f)) {
+            field.clear(&mut patch);
         }
         patch
     }
