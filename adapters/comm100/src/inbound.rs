@@ -16,11 +16,10 @@
 
 use std::sync::Arc;
 
-use actix_web::ResponseError;
 use actix_web::{HttpRequest, HttpResponse, web};
 use agentgw_core::NoSettings;
 use agentgw_core::{Backend, BackendError};
-use agentgw_inbound::{RouteCtx, decode, json_object, not_allowed};
+use agentgw_inbound::{Failure, RouteCtx, decode, json_object, resource};
 use agentgw_model::{Agent, AgentId, Filter, ListQuery, Password, SortOrder, Team};
 use serde_json::Value;
 
@@ -43,22 +42,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>)
     cfg.service(
         agentgw_inbound::route_scope::<NoSettings>(prefix, ctx)
             .service(
-                web::resource("/v4/{global}/agents")
-                    .route(web::get().to(list))
-                    .route(web::head().to(list))
-                    .route(web::post().to(create))
-                    .default_service(not_allowed("GET, HEAD, POST", |_, allow| {
-                        Comm100Error::method_not_allowed(allow)
-                    })),
+                resource("/v4/{global}/agents", |_, _| {
+                    Comm100Error::from(Failure::MethodNotAllowed)
+                })
+                .get(list)
+                .post(create),
             )
             .service(
-                web::resource("/v4/{global}/agents/{segment}")
-                    .route(web::get().to(show))
-                    .route(web::head().to(show))
-                    .route(web::put().to(replace))
-                    .route(web::delete().to(destroy))
-                    .route(web::post().to(verb))
-                    .default_service(web::to(member_not_allowed)),
+                // What a member path allows depends on its verb: the refusal says (its own
+                // `Allow`), and an unknown verb is no path at all.
+                resource("/v4/{global}/agents/{segment}", member_refuse)
+                    .get(show)
+                    .put(replace)
+                    .delete(destroy)
+                    .post(verb),
             )
             .default_service(web::to(not_found)),
     );
@@ -85,9 +82,9 @@ fn wrong_method(verb: Option<&str>) -> Comm100Error {
 }
 
 /// A method no member route has (PATCH, …).
-async fn member_not_allowed(path: web::Path<(String, String)>) -> HttpResponse {
-    let verb = path.1.split_once(':').map(|(_, v)| v);
-    wrong_method(verb).error_response()
+fn member_refuse(req: &HttpRequest, _: &str) -> Comm100Error {
+    let segment = req.match_info().get("segment").unwrap_or_default();
+    wrong_method(segment.split_once(':').map(|(_, v)| v))
 }
 
 async fn not_found() -> HttpResponse {

@@ -16,7 +16,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use agentgw_core::NoSettings;
 use agentgw_core::{Backend, BackendError};
-use agentgw_inbound::{RouteCtx, decode, json_object, not_allowed};
+use agentgw_inbound::{RouteCtx, decode, json_object, resource};
 use agentgw_model::{Agent, AgentId, ListQuery, SortOrder, Team};
 
 use crate::error::LibredeskError;
@@ -26,27 +26,20 @@ use crate::{auth, mapping, wire};
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
     cfg.service(
         agentgw_inbound::route_scope::<NoSettings>(prefix, ctx)
+            .service(resource("/api/v1/agents", refuse).get(list).post(create))
             .service(
-                web::resource("/api/v1/agents")
-                    .route(web::get().to(list))
-                    .route(web::head().to(list))
-                    .route(web::post().to(create))
-                    .default_service(not_allowed("GET, HEAD, POST", |_, _| {
-                        LibredeskError::Failure(agentgw_inbound::Failure::MethodNotAllowed)
-                    })),
-            )
-            .service(
-                web::resource("/api/v1/agents/{id}")
-                    .route(web::get().to(show))
-                    .route(web::head().to(show))
-                    .route(web::put().to(replace))
-                    .route(web::delete().to(destroy))
-                    .default_service(not_allowed("GET, HEAD, PUT, DELETE", |_, _| {
-                        LibredeskError::Failure(agentgw_inbound::Failure::MethodNotAllowed)
-                    })),
+                resource("/api/v1/agents/{id}", refuse)
+                    .get(show)
+                    .put(replace)
+                    .delete(destroy),
             )
             .default_service(web::to(not_found)),
     );
+}
+
+/// A method the path lacks (the builder adds `Allow`).
+fn refuse(_: &HttpRequest, _: &str) -> LibredeskError {
+    LibredeskError::Failure(agentgw_inbound::Failure::MethodNotAllowed)
 }
 
 async fn not_found() -> HttpResponse {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use actix_web::http::header::HeaderName;
 use actix_web::{HttpRequest, HttpResponse, web};
 use agentgw_core::BackendError;
-use agentgw_inbound::{RouteCtx, json_object, not_allowed};
+use agentgw_inbound::{RouteCtx, json_object, resource};
 use agentgw_model::{
     Agent, AgentId, Filter, ListQuery, ProfilePatch, Role, Window, parse_username,
 };
@@ -33,26 +33,15 @@ const AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
     cfg.service(
         agentgw_inbound::route_scope::<RouteSettings>(prefix, ctx)
-            .service(
-                web::resource(COLLECTION)
-                    .route(web::get().to(list))
-                    .route(web::head().to(list))
-                    .route(web::post().to(register))
-                    .default_service(not_allowed("GET, HEAD, POST", |_, _| {
-                        LivechatError::Failure(agentgw_inbound::Failure::MethodNotAllowed)
-                    })),
-            )
-            .service(
-                web::resource(MEMBER)
-                    .route(web::get().to(show))
-                    .route(web::head().to(show))
-                    .route(web::delete().to(remove))
-                    .default_service(not_allowed("GET, HEAD, DELETE", |_, _| {
-                        LivechatError::Failure(agentgw_inbound::Failure::MethodNotAllowed)
-                    })),
-            )
+            .service(resource(COLLECTION, refuse).get(list).post(register))
+            .service(resource(MEMBER, refuse).get(show).delete(remove))
             .default_service(web::to(no_endpoint)),
     );
+}
+
+/// A method the path lacks (the builder adds `Allow`).
+fn refuse(_: &HttpRequest, _: &str) -> LivechatError {
+    LivechatError::Failure(agentgw_inbound::Failure::MethodNotAllowed)
 }
 
 async fn no_endpoint() -> HttpResponse {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use actix_web::http::header::HeaderName;
 use actix_web::{HttpRequest, HttpResponse, web};
-use agentgw_inbound::{RouteCtx, SortedArray, decode, json_object, not_allowed};
+use agentgw_inbound::{RouteCtx, SortedArray, decode, json_object, resource};
 use agentgw_model::{AgentId, Filter, SortOrder};
 use futures_util::TryStreamExt;
 
@@ -29,28 +29,21 @@ const ACCESS_TOKEN: HeaderName = HeaderName::from_static("api_access_token");
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
     cfg.service(
         agentgw_inbound::route_scope::<RouteSettings>(prefix, ctx)
+            .service(resource(COLLECTION, refuse).get(list).post(create))
             .service(
-                web::resource(COLLECTION)
-                    .route(web::get().to(list))
-                    .route(web::head().to(list))
-                    .route(web::post().to(create))
-                    .default_service(not_allowed("GET, HEAD, POST", |_, _| {
-                        NdotoError::Failure(agentgw_inbound::Failure::MethodNotAllowed)
-                    })),
-            )
-            .service(
-                web::resource(MEMBER)
-                    .route(web::get().to(show))
-                    .route(web::head().to(show))
-                    .route(web::patch().to(update))
-                    .route(web::put().to(update))
-                    .route(web::delete().to(destroy))
-                    .default_service(not_allowed("GET, HEAD, PATCH, PUT, DELETE", |_, _| {
-                        NdotoError::Failure(agentgw_inbound::Failure::MethodNotAllowed)
-                    })),
+                resource(MEMBER, refuse)
+                    .get(show)
+                    .patch(update)
+                    .put(update)
+                    .delete(destroy),
             )
             .default_service(web::to(not_found)),
     );
+}
+
+/// A method the path lacks (the builder adds `Allow`).
+fn refuse(_: &HttpRequest, _: &str) -> NdotoError {
+    NdotoError::Failure(agentgw_inbound::Failure::MethodNotAllowed)
 }
 
 async fn not_found() -> HttpResponse {

@@ -84,7 +84,7 @@ impl ScimError {
     }
 
     /// 405 with the methods the path has (the resource adds `Allow`).
-    pub fn method_not_allowed(_req: &actix_web::HttpRequest, allow: &'static str) -> Self {
+    pub fn method_not_allowed(_req: &actix_web::HttpRequest, allow: &str) -> Self {
         Self::status(
             StatusCode::METHOD_NOT_ALLOWED,
             format!("Method not allowed here; this endpoint supports {allow}"),

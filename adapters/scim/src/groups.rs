@@ -4,7 +4,7 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use agentgw_inbound::{RouteCtx, decode, json_object, not_allowed};
+use agentgw_inbound::{RouteCtx, decode, json_object, resource};
 use agentgw_model::{Agent, AgentId, Filter, ListQuery, ProfilePatch, SortOrder, Team};
 use scim_v2::filter::{AttrExp, CompValue, CompareOp, Filter as ScimFilter};
 use serde_json::{Map, Value};
@@ -17,27 +17,15 @@ use crate::{mapping, patch};
 /// Mount the Group resources (inside the SCIM face's scope).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let refuse = ScimError::method_not_allowed;
-    cfg.service(
-        web::resource("/v2/Groups")
-            .route(web::get().to(list))
-            .route(web::head().to(list))
-            .route(web::post().to(create))
-            .default_service(not_allowed("GET, HEAD, POST", refuse)),
-    )
-    .service(
-        web::resource("/v2/Groups/.search")
-            .route(web::post().to(search_body))
-            .default_service(not_allowed("POST", refuse)),
-    )
-    .service(
-        web::resource("/v2/Groups/{id}")
-            .route(web::get().to(show))
-            .route(web::head().to(show))
-            .route(web::put().to(replace))
-            .route(web::patch().to(modify))
-            .route(web::delete().to(destroy))
-            .default_service(not_allowed("GET, HEAD, PUT, PATCH, DELETE", refuse)),
-    );
+    cfg.service(resource("/v2/Groups", refuse).get(list).post(create))
+        .service(resource("/v2/Groups/.search", refuse).post(search_body))
+        .service(
+            resource("/v2/Groups/{id}", refuse)
+                .get(show)
+                .put(replace)
+                .patch(modify)
+                .delete(destroy),
+        );
 }
 
 fn group_id(raw: &str) -> Result<uuid::Uuid, ScimError> {

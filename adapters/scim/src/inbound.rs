@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use agentgw_inbound::{RouteCtx, decode, json_object, not_allowed};
+use agentgw_inbound::{RouteCtx, decode, json_object, resource};
 use agentgw_model::{Agent, AgentId, Filter, ListQuery, SortOrder, Team, Window};
 use serde_json::{Map, Value};
 
@@ -37,61 +37,24 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>)
     let refuse = ScimError::method_not_allowed;
     cfg.service(
         agentgw_inbound::route_scope::<RouteSettings>(prefix, ctx)
+            .service(resource("/v2/ServiceProviderConfig", refuse).get(service_provider_config))
+            .service(resource("/v2/ResourceTypes", refuse).get(resource_types))
+            .service(resource("/v2/ResourceTypes/{id}", refuse).get(resource_type))
+            .service(resource("/v2/Schemas", refuse).get(schemas))
+            .service(resource("/v2/Schemas/{id}", refuse).get(one_schema))
             .service(
-                web::resource("/v2/ServiceProviderConfig")
-                    .route(web::get().to(service_provider_config))
-                    .route(web::head().to(service_provider_config))
-                    .default_service(not_allowed("GET, HEAD", refuse)),
+                resource("/v2/Users", refuse)
+                    .get(list_users)
+                    .post(create_user),
             )
+            .service(resource("/v2/Users/.search", refuse).post(search_users))
+            .service(resource("/v2/.search", refuse).post(search_everything))
             .service(
-                web::resource("/v2/ResourceTypes")
-                    .route(web::get().to(resource_types))
-                    .route(web::head().to(resource_types))
-                    .default_service(not_allowed("GET, HEAD", refuse)),
-            )
-            .service(
-                web::resource("/v2/ResourceTypes/{id}")
-                    .route(web::get().to(resource_type))
-                    .route(web::head().to(resource_type))
-                    .default_service(not_allowed("GET, HEAD", refuse)),
-            )
-            .service(
-                web::resource("/v2/Schemas")
-                    .route(web::get().to(schemas))
-                    .route(web::head().to(schemas))
-                    .default_service(not_allowed("GET, HEAD", refuse)),
-            )
-            .service(
-                web::resource("/v2/Schemas/{id}")
-                    .route(web::get().to(one_schema))
-                    .route(web::head().to(one_schema))
-                    .default_service(not_allowed("GET, HEAD", refuse)),
-            )
-            .service(
-                web::resource("/v2/Users")
-                    .route(web::get().to(list_users))
-                    .route(web::head().to(list_users))
-                    .route(web::post().to(create_user))
-                    .default_service(not_allowed("GET, HEAD, POST", refuse)),
-            )
-            .service(
-                web::resource("/v2/Users/.search")
-                    .route(web::post().to(search_users))
-                    .default_service(not_allowed("POST", refuse)),
-            )
-            .service(
-                web::resource("/v2/.search")
-                    .route(web::post().to(search_everything))
-                    .default_service(not_allowed("POST", refuse)),
-            )
-            .service(
-                web::resource("/v2/Users/{id}")
-                    .route(web::get().to(get_user))
-                    .route(web::head().to(get_user))
-                    .route(web::put().to(replace_user))
-                    .route(web::patch().to(patch_user))
-                    .route(web::delete().to(delete_user))
-                    .default_service(not_allowed("GET, HEAD, PUT, PATCH, DELETE", refuse)),
+                resource("/v2/Users/{id}", refuse)
+                    .get(get_user)
+                    .put(replace_user)
+                    .patch(patch_user)
+                    .delete(delete_user),
             )
             .configure(groups::configure)
             .default_service(web::to(no_route)),

@@ -11,10 +11,9 @@
 
 use std::sync::Arc;
 
-use actix_web::ResponseError;
 use actix_web::{HttpRequest, HttpResponse, web};
 use agentgw_core::NoSettings;
-use agentgw_inbound::{RouteCtx, json_object, not_allowed, with_allow};
+use agentgw_inbound::{RouteCtx, json_object, resource};
 use agentgw_model::{AgentId, FlagKind, ListQuery, SortOrder, Window};
 use serde_json::json;
 
@@ -30,36 +29,20 @@ const MAX_PER_PAGE: u64 = 100;
 pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str, ctx: Arc<RouteCtx>) {
     cfg.service(
         agentgw_inbound::route_scope::<NoSettings>(prefix, ctx)
+            .service(resource("/api/agents", refuse).get(list).post(create))
             .service(
-                web::resource("/api/agents")
-                    .route(web::get().to(list))
-                    .route(web::head().to(list))
-                    .route(web::post().to(create))
-                    .default_service(not_allowed(
-                        "GET, HEAD, POST",
-                        SupporthubError::method_not_allowed,
-                    )),
-            )
-            .service(
-                web::resource("/api/agents/{id}")
-                    .route(web::get().to(show))
-                    .route(web::head().to(show))
-                    .route(web::patch().to(update))
-                    .route(web::put().to(update))
+                resource("/api/agents/{id}", refuse)
+                    .get(show)
+                    .patch(update)
+                    .put(update)
                     // The seed's own update example uses POST.
-                    .route(web::post().to(update))
-                    .route(web::delete().to(destroy))
-                    .default_service(not_allowed(
-                        "GET, HEAD, PATCH, PUT, POST, DELETE",
-                        SupporthubError::method_not_allowed,
-                    )),
+                    .post(update)
+                    .delete(destroy),
             )
             .service(
-                web::resource("/api/agents/{id}/{flags}")
-                    .route(web::get().to(flags_show))
-                    .route(web::head().to(flags_show))
-                    .route(web::patch().to(flags_update))
-                    .default_service(web::to(flags_not_allowed)),
+                resource("/api/agents/{id}/{flags}", flags_refuse)
+                    .get(flags_show)
+                    .patch(flags_update),
             )
             .default_service(web::to(no_route)),
     );
@@ -225,15 +208,17 @@ async fn destroy(
 
 /// A wrong method on `{id}/permissions` or `{id}/notifications` is a 405; on any other
 /// segment the path itself is unknown.
-async fn flags_not_allowed(req: HttpRequest, path: web::Path<(String, String)>) -> HttpResponse {
-    const ALLOW: &str = "GET, HEAD, PATCH";
-    match flag_kind(&req, &path.1) {
-        Ok(_) => with_allow(
-            SupporthubError::method_not_allowed(&req, ALLOW).error_response(),
-            ALLOW,
-        ),
-        Err(e) => e.error_response(),
+fn flags_refuse(req: &HttpRequest, allow: &str) -> SupporthubError {
+    let segment = req.match_info().get("flags").unwrap_or_default();
+    match flag_kind(req, segment) {
+        Ok(_) => SupporthubError::method_not_allowed(req, allow),
+        Err(e) => e,
     }
+}
+
+/// A method a path lacks (the builder adds `Allow`).
+fn refuse(req: &HttpRequest, allow: &str) -> SupporthubError {
+    SupporthubError::method_not_allowed(req, allow)
 }
 
 fn flag_kind(req: &HttpRequest, segment: &str) -> Result<FlagKind, SupporthubError> {

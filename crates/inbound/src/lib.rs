@@ -12,6 +12,7 @@ pub mod log;
 pub mod normalize;
 pub mod openapi;
 pub mod reply;
+pub mod resource;
 
 pub use array::SortedArray;
 pub use body::{BodyError, FieldError, decode, json_object, parse_object, present};
@@ -19,4 +20,5 @@ pub use context::{Adapter, Mount, RouteCtx, route_scope};
 pub use failure::{Answer, Failure, answer};
 pub use log::{RouteTable, request_log};
 pub use normalize::NormalizePath;
-pub use reply::{RETRY_AFTER_SECS, error_builder, error_builder_after, not_allowed, with_allow};
+pub use reply::{RETRY_AFTER_SECS, error_builder, error_builder_after};
+pub use resource::{Resource, resource, with_allow};

@@ -1,9 +1,9 @@
 //! What an error answer's status implies on the wire, the same on every face: when to try
-//! again, which methods a path has, whether the connection can be reused.
+//! again, whether the connection can be reused.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{ALLOW, HeaderValue, RETRY_AFTER};
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
+use actix_web::http::header::RETRY_AFTER;
+use actix_web::{HttpResponse, HttpResponseBuilder};
 
 /// What a 503 tells a client to wait before trying again, in seconds.
 pub const RETRY_AFTER_SECS: u64 = 1;
@@ -31,22 +31,4 @@ pub fn error_builder_after(status: StatusCode, retry_after: Option<u64>) -> Http
         builder.force_close();
     }
     builder
-}
-
-/// A resource's answer to a method it does not serve (its `default_service`): the face's
-/// 405, from `refuse`, with `Allow` listing the methods it does serve.
-pub fn not_allowed<E: ResponseError + 'static>(
-    allow: &'static str,
-    refuse: fn(&HttpRequest, &'static str) -> E,
-) -> actix_web::Route {
-    web::to(move |req: HttpRequest| async move {
-        with_allow(refuse(&req, allow).error_response(), allow)
-    })
-}
-
-/// A 405 answer with `Allow` listing the methods the path does serve.
-pub fn with_allow(mut res: HttpResponse, allow: &'static str) -> HttpResponse {
-    res.headers_mut()
-        .insert(ALLOW, HeaderValue::from_static(allow));
-    res
 }
