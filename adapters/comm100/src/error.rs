@@ -1,10 +1,10 @@
 //! Every failure a comm100 client can see: `{"code": <status × 1000>, "message": "..."}`.
 
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
 use agentgw_core::BackendError;
-use agentgw_inbound::{Answer, BodyError, Failure, FieldError, answer};
-use serde_json::json;
+use agentgw_inbound::{Answer, BodyError, FaceError, Failure, FieldError, answer};
+use serde_json::{Value, json};
 
 use crate::mapping::Invalid;
 
@@ -121,17 +121,27 @@ impl From<BackendError> for Comm100Error {
     }
 }
 
-impl ResponseError for Comm100Error {
-    fn status_code(&self) -> StatusCode {
+impl FaceError for Comm100Error {
+    fn status(&self) -> StatusCode {
         self.status
     }
 
-    fn error_response(&self) -> HttpResponse {
-        let res = agentgw_inbound::error_builder_after(self.status, self.retry_after)
-            .json(json!({"code": u32::from(self.status.as_u16()) * 1000, "message": self.message}));
-        match self.allow {
-            Some(allow) => agentgw_inbound::with_allow(res, allow),
-            None => res,
+    fn body(&self) -> Value {
+        json!({"code": u32::from(self.status.as_u16()) * 1000, "message": self.message})
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+
+    fn headers(&self, res: &mut HttpResponse) {
+        if let Some(allow) = self.allow
+            && let Ok(value) = actix_web::http::header::HeaderValue::from_str(allow)
+        {
+            res.headers_mut()
+                .insert(actix_web::http::header::ALLOW, value);
         }
     }
 }
+
+agentgw_inbound::face_error!(Comm100Error);

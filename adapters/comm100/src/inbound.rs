@@ -125,8 +125,8 @@ fn member(segment: &str) -> Result<AgentId, Comm100Error> {
 }
 
 async fn departments(backend: &dyn Backend, names: &[String]) -> Result<Vec<Team>, Comm100Error> {
-    match backend.teams(names, false).await {
-        Ok(teams) => Ok(teams),
+    match backend.teams() {
+        Ok(registry) => Ok(registry.named(names, false).await?),
         Err(BackendError::Unsupported(_)) => Ok(Vec::new()),
         Err(e) => Err(e.into()),
     }
@@ -140,7 +140,7 @@ async fn department_names(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let found = backend.teams_by_guid(ids).await?;
+    let found = backend.teams()?.by_guid(ids).await?;
     match ids.iter().find(|id| !found.iter().any(|t| t.guid == **id)) {
         Some(missing) => Err(Comm100Error::bad_request(format!(
             "The department '{missing}' was not found."
@@ -211,7 +211,8 @@ async fn list(
     let department_name = match department {
         Some(guid) => Some(
             ctx.backend
-                .teams_by_guid(&[guid])
+                .teams()?
+                .by_guid(&[guid])
                 .await?
                 .into_iter()
                 .next()

@@ -2,7 +2,8 @@
 //! required field, so updates send the whole agent; passwords change through `:changePassword`.
 
 use agentgw_core::{
-    BackendError, Capabilities, Credential, Remote, RemoteAgent, RemotePage, UpstreamConfig, Verbs,
+    BackendError, Credential, FilterSupport, Remote, RemoteAgent, RemotePage, RemoteProfile,
+    UpstreamConfig,
 };
 use agentgw_model::{Field, ListQuery, NewAgent, Password, Profile, SortOrder};
 use agentgw_outbound::{Client, Endpoints, Method, Reply, body, client_error};
@@ -127,38 +128,26 @@ impl Comm100Remote {
     }
 }
 
+/// What comm100 is, as the gateway and `agentgw migrate` ask.
+const PROFILE: RemoteProfile = RemoteProfile {
+    holds: HOLDS,
+    created_with: HOLDS,
+    requires: REQUIRES,
+    requires_password: true,
+    order: SortOrder::CREATED,
+    pages: false,
+    filters: FilterSupport::NONE,
+    can_disable: true,
+};
+
 #[async_trait]
 impl Remote for Comm100Remote {
     fn sign_in(&self) -> Option<agentgw_core::SignInState> {
         self.client.sign_in_state()
     }
 
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            pages: false,
-            verbs: Verbs {
-                change_password: true,
-                unlock: true,
-                flags: false,
-            },
-            ..Capabilities::default()
-        }
-    }
-
-    fn holds(&self) -> &'static [Field] {
-        HOLDS
-    }
-
-    fn requires(&self) -> &'static [Field] {
-        REQUIRES
-    }
-
-    fn requires_password(&self) -> bool {
-        true
-    }
-
-    fn native_order(&self) -> SortOrder {
-        SortOrder::CREATED
+    fn profile(&self) -> &'static RemoteProfile {
+        &PROFILE
     }
 
     async fn list(&self, _query: &ListQuery) -> Result<RemotePage, BackendError> {

@@ -1,10 +1,9 @@
 //! Every failure a libredesk client can see: `{status: "error", message, data: null, error_type}`.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
 use agentgw_core::BackendError;
-use agentgw_inbound::{Answer, BodyError, Failure, FieldError, answer};
-use serde_json::json;
+use agentgw_inbound::{Answer, BodyError, FaceError, Failure, FieldError, answer};
+use serde_json::{Value, json};
 
 /// A libredesk error response: its `error_type`, status and message.
 #[derive(Debug, thiserror::Error)]
@@ -84,8 +83,8 @@ impl From<BackendError> for LibredeskError {
     }
 }
 
-impl ResponseError for LibredeskError {
-    fn status_code(&self) -> StatusCode {
+impl FaceError for LibredeskError {
+    fn status(&self) -> StatusCode {
         match self {
             LibredeskError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             LibredeskError::Input(_) => StatusCode::BAD_REQUEST,
@@ -96,12 +95,16 @@ impl ResponseError for LibredeskError {
         }
     }
 
-    fn error_response(&self) -> HttpResponse {
-        let body = json!({"status": "error", "message": self.to_string(), "data": null, "error_type": self.error_type()});
-        let retry_after = match self {
+    fn body(&self) -> Value {
+        json!({"status": "error", "message": self.to_string(), "data": null, "error_type": self.error_type()})
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
             LibredeskError::Failure(f) => f.retry_after(),
             _ => None,
-        };
-        agentgw_inbound::error_builder_after(self.status_code(), retry_after).json(body)
+        }
     }
 }
+
+agentgw_inbound::face_error!(LibredeskError);

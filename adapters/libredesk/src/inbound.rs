@@ -68,8 +68,8 @@ async fn teams(
     names: &[String],
     create: bool,
 ) -> Result<Vec<Team>, LibredeskError> {
-    match backend.teams(names, create).await {
-        Ok(teams) => Ok(teams),
+    match backend.teams() {
+        Ok(registry) => Ok(registry.named(names, create).await?),
         Err(BackendError::Unsupported(_)) => Ok(names
             .iter()
             .map(|n| Team {

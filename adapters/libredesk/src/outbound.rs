@@ -3,7 +3,8 @@
 //! its PUT needs the whole object, so updates send it.
 
 use agentgw_core::{
-    BackendError, Capabilities, Credential, Remote, RemoteAgent, RemotePage, UpstreamConfig,
+    BackendError, Credential, FilterSupport, Remote, RemoteAgent, RemotePage, RemoteProfile,
+    UpstreamConfig,
 };
 use agentgw_model::{Field, ListQuery, NewAgent, Password, Profile, SortOrder};
 use agentgw_outbound::{Client, Endpoints, Method, Reply, body, client_error};
@@ -90,34 +91,22 @@ impl LibredeskRemote {
     }
 }
 
+/// What libredesk is, as the gateway and `agentgw migrate` ask.
+const PROFILE: RemoteProfile = RemoteProfile {
+    holds: HOLDS,
+    created_with: HOLDS,
+    requires: REQUIRES,
+    requires_password: false,
+    order: SortOrder::NEWEST_UPDATE,
+    pages: false,
+    filters: FilterSupport::NONE,
+    can_disable: true,
+};
+
 #[async_trait]
 impl Remote for LibredeskRemote {
-    fn capabilities(&self) -> Capabilities {
-        let verbs = agentgw_core::Verbs {
-            change_password: true,
-            ..Default::default()
-        };
-        Capabilities {
-            pages: false,
-            verbs,
-            ..Capabilities::default()
-        }
-    }
-
-    fn holds(&self) -> &'static [Field] {
-        HOLDS
-    }
-
-    fn requires(&self) -> &'static [Field] {
-        REQUIRES
-    }
-
-    fn requires_password(&self) -> bool {
-        false
-    }
-
-    fn native_order(&self) -> SortOrder {
-        SortOrder::NEWEST_UPDATE
+    fn profile(&self) -> &'static RemoteProfile {
+        &PROFILE
     }
 
     async fn list(&self, _query: &ListQuery) -> Result<RemotePage, BackendError> {

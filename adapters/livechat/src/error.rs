@@ -1,10 +1,9 @@
 //! Every failure a livechat client can see, with Rocket.Chat's status codes and bodies.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
 use agentgw_core::BackendError;
-use agentgw_inbound::{Answer, BodyError, Failure, answer};
-use serde_json::json;
+use agentgw_inbound::{Answer, BodyError, FaceError, Failure, answer};
+use serde_json::{Value, json};
 
 use crate::mapping::QueryError;
 
@@ -93,8 +92,8 @@ impl From<BackendError> for LivechatError {
     }
 }
 
-impl ResponseError for LivechatError {
-    fn status_code(&self) -> StatusCode {
+impl FaceError for LivechatError {
+    fn status(&self) -> StatusCode {
         match self {
             LivechatError::Unauthorized => StatusCode::UNAUTHORIZED,
             LivechatError::NoEndpoint => StatusCode::NOT_FOUND,
@@ -106,8 +105,8 @@ impl ResponseError for LivechatError {
         }
     }
 
-    fn error_response(&self) -> HttpResponse {
-        let body = match self {
+    fn body(&self) -> Value {
+        match self {
             LivechatError::Unauthorized => {
                 json!({"success": false, "error": LOGGED_IN, "status": "error", "message": LOGGED_IN})
             }
@@ -116,11 +115,15 @@ impl ResponseError for LivechatError {
             }
             LivechatError::RemoveFailed => json!({"success": false}),
             other => json!({"success": false, "error": other.to_string()}),
-        };
-        let retry_after = match self {
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
             LivechatError::Failure(f) => f.retry_after(),
             _ => None,
-        };
-        agentgw_inbound::error_builder_after(self.status_code(), retry_after).json(body)
+        }
     }
 }
+
+agentgw_inbound::face_error!(LivechatError);

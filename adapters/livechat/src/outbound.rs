@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use agentgw_core::{
-    BackendError, Batches, Capabilities, Credential, FilterSupport, Remote, RemoteAgent,
-    RemotePage, UpstreamConfig,
+    BackendError, Batches, Credential, FilterSupport, Remote, RemoteAgent, RemotePage,
+    RemoteProfile, UpstreamConfig,
 };
 use agentgw_model::{Field, ListQuery, NewAgent, Password, Profile, Role, SortOrder};
 use agentgw_outbound::{Client, Endpoints, Method, Reply, body, client_error};
@@ -309,37 +309,30 @@ impl agentgw_outbound::SignIn for Login {
     }
 }
 
+/// What livechat is, as the gateway and `agentgw migrate` ask.
+const PROFILE: RemoteProfile = RemoteProfile {
+    holds: HOLDS,
+    created_with: HOLDS,
+    requires: REQUIRES,
+    requires_password: false,
+    order: SortOrder::NAME,
+    pages: true,
+    filters: FilterSupport {
+        text: true,
+        ..FilterSupport::NONE
+    },
+    // The livechat role is all it keeps of an agent: a deactivated agent is parked.
+    can_disable: false,
+};
+
 #[async_trait]
 impl Remote for LivechatRemote {
     fn sign_in(&self) -> Option<agentgw_core::SignInState> {
         self.client.sign_in_state()
     }
 
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            pages: true,
-            filters: FilterSupport {
-                text: true,
-                ..FilterSupport::default()
-            },
-            ..Capabilities::default()
-        }
-    }
-
-    fn holds(&self) -> &'static [Field] {
-        HOLDS
-    }
-
-    fn requires(&self) -> &'static [Field] {
-        REQUIRES
-    }
-
-    fn requires_password(&self) -> bool {
-        false
-    }
-
-    fn native_order(&self) -> SortOrder {
-        SortOrder::NAME
+    fn profile(&self) -> &'static RemoteProfile {
+        &PROFILE
     }
 
     async fn list(&self, query: &ListQuery) -> Result<RemotePage, BackendError> {

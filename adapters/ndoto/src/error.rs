@@ -1,10 +1,9 @@
 //! Every failure an ndoto client can see, with Chatwoot's status codes and bodies.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
 use agentgw_core::BackendError;
-use agentgw_inbound::{Answer, BodyError, Failure, FieldError, answer};
-use serde_json::json;
+use agentgw_inbound::{Answer, BodyError, FaceError, Failure, FieldError, answer};
+use serde_json::{Value, json};
 
 use crate::mapping::Invalid;
 
@@ -88,8 +87,8 @@ impl From<BackendError> for NdotoError {
     }
 }
 
-impl ResponseError for NdotoError {
-    fn status_code(&self) -> StatusCode {
+impl FaceError for NdotoError {
+    fn status(&self) -> StatusCode {
         match self {
             NdotoError::Unauthorized | NdotoError::AccountNotAccessible => StatusCode::UNAUTHORIZED,
             NdotoError::NotFound => StatusCode::NOT_FOUND,
@@ -98,18 +97,22 @@ impl ResponseError for NdotoError {
         }
     }
 
-    fn error_response(&self) -> HttpResponse {
-        let body = match self {
+    fn body(&self) -> Value {
+        match self {
             NdotoError::Validation(errors) => json!({
                 "message": self.to_string(),
                 "attributes": errors.iter().map(|e| e.attribute).collect::<Vec<_>>(),
             }),
             _ => json!({ "error": self.to_string() }),
-        };
-        let retry_after = match self {
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
             NdotoError::Failure(f) => f.retry_after(),
             _ => None,
-        };
-        agentgw_inbound::error_builder_after(self.status_code(), retry_after).json(body)
+        }
     }
 }
+
+agentgw_inbound::face_error!(NdotoError);

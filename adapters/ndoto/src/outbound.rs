@@ -3,7 +3,8 @@
 //! email of an existing agent cannot change there: a new one is kept as a shadow field).
 
 use agentgw_core::{
-    BackendError, Capabilities, Credential, Remote, RemoteAgent, RemotePage, UpstreamConfig,
+    BackendError, Credential, FilterSupport, Remote, RemoteAgent, RemotePage, RemoteProfile,
+    UpstreamConfig,
 };
 use agentgw_model::{Field, ListQuery, NewAgent, Password, Profile, SortOrder};
 use std::sync::Arc;
@@ -112,33 +113,23 @@ impl NdotoRemote {
     }
 }
 
+/// What ndoto is, as the gateway and `agentgw migrate` ask.
+const PROFILE: RemoteProfile = RemoteProfile {
+    holds: HOLDS,
+    created_with: CREATED_WITH,
+    requires: REQUIRES,
+    requires_password: false,
+    order: SortOrder::NAME,
+    pages: false,
+    filters: FilterSupport::NONE,
+    // Chatwoot has no disabled state: a deactivated agent is parked.
+    can_disable: false,
+};
+
 #[async_trait]
 impl Remote for NdotoRemote {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            pages: false,
-            ..Capabilities::default()
-        }
-    }
-
-    fn holds(&self) -> &'static [Field] {
-        HOLDS
-    }
-
-    fn created_with(&self) -> &'static [Field] {
-        CREATED_WITH
-    }
-
-    fn requires(&self) -> &'static [Field] {
-        REQUIRES
-    }
-
-    fn requires_password(&self) -> bool {
-        false
-    }
-
-    fn native_order(&self) -> SortOrder {
-        SortOrder::NAME
+    fn profile(&self) -> &'static RemoteProfile {
+        &PROFILE
     }
 
     async fn list(&self, _query: &ListQuery) -> Result<RemotePage, BackendError> {

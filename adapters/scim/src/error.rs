@@ -2,9 +2,9 @@
 //! with the status as a string and the `scimType` that says what to fix.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
 use agentgw_core::BackendError;
-use agentgw_inbound::{Answer, BodyError, Failure, FieldError, answer};
+use agentgw_inbound::{Answer, BodyError, FaceError, Failure, FieldError, answer};
+use serde_json::Value;
 
 use crate::wire;
 
@@ -159,20 +159,28 @@ impl From<BackendError> for ScimError {
     }
 }
 
-impl ResponseError for ScimError {
-    fn status_code(&self) -> StatusCode {
+impl FaceError for ScimError {
+    fn status(&self) -> StatusCode {
         self.status
     }
 
-    fn error_response(&self) -> HttpResponse {
+    fn body(&self) -> Value {
         let body = wire::ErrorBody {
             schemas: vec![wire::ERROR.to_owned()],
             status: self.status.as_u16().to_string(),
             scim_type: self.scim_type.map(|t| t.as_str().to_owned()),
             detail: Some(self.detail.clone()),
         };
-        agentgw_inbound::error_builder_after(self.status, self.retry_after)
-            .content_type(crate::inbound::SCIM_JSON)
-            .json(body)
+        serde_json::to_value(body).unwrap_or(Value::Null)
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+
+    fn media_type(&self) -> &'static str {
+        crate::inbound::SCIM_JSON
     }
 }
+
+agentgw_inbound::face_error!(ScimError);

@@ -35,7 +35,8 @@ fn group_id(raw: &str) -> Result<uuid::Uuid, ScimError> {
 async fn team(ctx: &RouteCtx, raw: &str) -> Result<Team, ScimError> {
     let guid = group_id(raw)?;
     ctx.backend
-        .teams_by_guid(&[guid])
+        .teams()?
+        .by_guid(&[guid])
         .await?
         .into_iter()
         .next()
@@ -182,7 +183,7 @@ async fn search(
         })
         .transpose()?;
     let mut matching = Vec::new();
-    for team in ctx.backend.all_teams().await? {
+    for team in ctx.backend.teams()?.all().await? {
         if filter.as_ref().map_or(Ok(true), |f| selects(f, &team))? {
             matching.push(team);
         }
@@ -351,7 +352,8 @@ async fn create(
         .to_owned();
     if !ctx
         .backend
-        .teams(std::slice::from_ref(&name), false)
+        .teams()?
+        .named(std::slice::from_ref(&name), false)
         .await?
         .is_empty()
     {
@@ -365,7 +367,8 @@ async fn create(
     let wanted = resolve(&ctx, group.members.as_deref().unwrap_or_default()).await?;
     let team = ctx
         .backend
-        .teams(std::slice::from_ref(&name), true)
+        .teams()?
+        .named(std::slice::from_ref(&name), true)
         .await?
         .into_iter()
         .next()
@@ -382,7 +385,8 @@ async fn create(
     let team = match external {
         Some(e) => {
             ctx.backend
-                .change_team(team.guid, &team.name, Some(e))
+                .teams()?
+                .change(team.guid, &team.name, Some(e))
                 .await?
         }
         None => team,
@@ -444,7 +448,8 @@ async fn apply(
             .filter(|e| !e.is_empty());
         let renamed = ctx
             .backend
-            .change_team(team.guid, &name, external)
+            .teams()?
+            .change(team.guid, &name, external)
             .await
             .map_err(|e| match e {
                 agentgw_core::BackendError::Conflict { .. } => ScimError {
@@ -533,7 +538,8 @@ async fn destroy(
     let current = members(&ctx, &team.name).await?;
     set_members(&ctx, &team.name, &current, &[]).await?;
     ctx.backend
-        .delete_team(team.guid)
+        .teams()?
+        .delete(team.guid)
         .await
         .map_err(|e| ScimError::for_resource(e, "Group", &path))?;
     Ok(HttpResponse::NoContent().finish())

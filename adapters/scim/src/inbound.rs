@@ -394,10 +394,13 @@ pub async fn teams_of(ctx: &RouteCtx, agent: &Agent) -> Vec<Team> {
     if agent.profile.teams.is_empty() {
         return Vec::new();
     }
-    ctx.backend
-        .teams(&agent.profile.teams, false)
-        .await
-        .unwrap_or_default()
+    match ctx.backend.teams() {
+        Ok(registry) => registry
+            .named(&agent.profile.teams, false)
+            .await
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// The agent as a User's JSON.

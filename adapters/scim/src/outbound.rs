@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use agentgw_core::{
-    BackendError, Batches, Capabilities, Credential, FilterSupport, Remote, RemoteAgent,
-    RemotePage, UpstreamConfig,
+    BackendError, Batches, Credential, FilterSupport, Remote, RemoteAgent, RemotePage,
+    RemoteProfile, UpstreamConfig,
 };
 use agentgw_model::{
     Attr, Condition, Field, ListQuery, NewAgent, Op, Operand, Password, Profile, SortOrder,
@@ -232,33 +232,25 @@ fn attribute(a: Attr) -> Option<&'static str> {
     })
 }
 
+/// What scim is, as the gateway and `agentgw migrate` ask.
+const PROFILE: RemoteProfile = RemoteProfile {
+    holds: MANAGED,
+    created_with: MANAGED,
+    requires: &[Field::Username],
+    requires_password: false,
+    order: SortOrder::CREATED,
+    pages: true,
+    filters: FilterSupport {
+        condition: true,
+        ..FilterSupport::NONE
+    },
+    can_disable: true,
+};
+
 #[async_trait]
 impl Remote for ScimRemote {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            pages: true,
-            filters: FilterSupport {
-                condition: true,
-                ..FilterSupport::default()
-            },
-            ..Capabilities::default()
-        }
-    }
-
-    fn holds(&self) -> &'static [Field] {
-        MANAGED
-    }
-
-    fn requires(&self) -> &'static [Field] {
-        &[Field::Username]
-    }
-
-    fn requires_password(&self) -> bool {
-        false
-    }
-
-    fn native_order(&self) -> SortOrder {
-        SortOrder::CREATED
+    fn profile(&self) -> &'static RemoteProfile {
+        &PROFILE
     }
 
     async fn list(&self, query: &ListQuery) -> Result<RemotePage, BackendError> {

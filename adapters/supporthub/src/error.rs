@@ -1,10 +1,9 @@
 //! Every failure a supporthub client can see, with Laravel's status codes and bodies.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
 use agentgw_core::BackendError;
-use agentgw_inbound::{Answer, BodyError, Failure, answer};
-use serde_json::json;
+use agentgw_inbound::{Answer, BodyError, FaceError, Failure, answer};
+use serde_json::{Value, json};
 
 use crate::validate::Errors;
 
@@ -98,8 +97,8 @@ impl From<BackendError> for SupporthubError {
     }
 }
 
-impl ResponseError for SupporthubError {
-    fn status_code(&self) -> StatusCode {
+impl FaceError for SupporthubError {
+    fn status(&self) -> StatusCode {
         match self {
             SupporthubError::Unauthenticated => StatusCode::UNAUTHORIZED,
             SupporthubError::NotFound(_) | SupporthubError::NoRoute(_) => StatusCode::NOT_FOUND,
@@ -111,17 +110,21 @@ impl ResponseError for SupporthubError {
         }
     }
 
-    fn error_response(&self) -> HttpResponse {
-        let body = match self {
+    fn body(&self) -> Value {
+        match self {
             SupporthubError::Validation(errors) => {
                 json!({"message": self.to_string(), "errors": errors.to_json()})
             }
             _ => json!({"message": self.to_string()}),
-        };
-        let retry_after = match self {
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
             SupporthubError::Failure(f) => f.retry_after(),
             _ => None,
-        };
-        agentgw_inbound::error_builder_after(self.status_code(), retry_after).json(body)
+        }
     }
 }
+
+agentgw_inbound::face_error!(SupporthubError);

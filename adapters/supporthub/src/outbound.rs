@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use agentgw_core::{
-    BackendError, Batches, Capabilities, Credential, FilterSupport, Remote, RemoteAgent,
-    RemotePage, UpstreamConfig, Verbs,
+    BackendError, Batches, Credential, FilterSupport, Remote, RemoteAgent, RemotePage,
+    RemoteProfile, UpstreamConfig,
 };
 use agentgw_model::{Field, FlagKind, Flags, ListQuery, NewAgent, Password, Profile, SortOrder};
 use agentgw_outbound::{Client, Endpoints, Method, Reply, body, client_error};
@@ -148,38 +148,26 @@ fn flags_path(id: &str, kind: FlagKind) -> String {
     }
 }
 
+/// What supporthub is, as the gateway and `agentgw migrate` ask.
+const PROFILE: RemoteProfile = RemoteProfile {
+    holds: HOLDS,
+    created_with: HOLDS,
+    requires: REQUIRES,
+    requires_password: true,
+    order: SortOrder::CREATED,
+    pages: true,
+    filters: FilterSupport {
+        names: true,
+        email: true,
+        ..FilterSupport::NONE
+    },
+    can_disable: true,
+};
+
 #[async_trait]
 impl Remote for SupporthubRemote {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            pages: true,
-            filters: FilterSupport {
-                names: true,
-                email: true,
-                ..FilterSupport::default()
-            },
-            verbs: Verbs {
-                change_password: true,
-                unlock: false,
-                flags: true,
-            },
-        }
-    }
-
-    fn holds(&self) -> &'static [Field] {
-        HOLDS
-    }
-
-    fn requires(&self) -> &'static [Field] {
-        REQUIRES
-    }
-
-    fn requires_password(&self) -> bool {
-        true
-    }
-
-    fn native_order(&self) -> SortOrder {
-        SortOrder::CREATED
+    fn profile(&self) -> &'static RemoteProfile {
+        &PROFILE
     }
 
     async fn list(&self, query: &ListQuery) -> Result<RemotePage, BackendError> {

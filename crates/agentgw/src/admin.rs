@@ -7,113 +7,31 @@
 use std::sync::Arc;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use agentgw_core::telemetry;
 use anyhow::Context;
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-
-/// Latency buckets, in seconds: from a cached read (~100 µs) to an upstream timeout (10 s).
-const BUCKETS: [f64; 14] = [
-    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 2.5, 10.0,
-];
-
-/// Rate-limit wait buckets, in seconds: from a pacing gap to a vendor's five-minute window.
-const WAIT_BUCKETS: [f64; 12] = [
-    0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
-];
-
-/// Every metric agentgw keeps, with its help text.
-pub(crate) const DESCRIPTIONS: [(&str, &str); 17] = [
-    (
-        "agentgw_build_info",
-        "Always 1; the labels say which build is running.",
-    ),
-    (
-        "agentgw_requests_total",
-        "Requests answered, by route, dialect, method and status class.",
-    ),
-    (
-        "agentgw_request_duration_seconds",
-        "Time to answer a request, by route, dialect and method.",
-    ),
-    (
-        "agentgw_upstream_requests_total",
-        "Calls to an upstream (each attempt), by upstream and outcome: ok, 4xx, 5xx, timeout, connect_error.",
-    ),
-    (
-        "agentgw_upstream_retries_total",
-        "Calls to an upstream tried again, by upstream.",
-    ),
-    (
-        "agentgw_upstream_rate_limited_total",
-        "429s an upstream answered (the call waited as it asked and was sent again), by upstream.",
-    ),
-    (
-        "agentgw_upstream_throttled_total",
-        "Calls to an upstream held back by its rate limit before they were sent, by upstream.",
-    ),
-    (
-        "agentgw_upstream_throttle_wait_seconds",
-        "How long each held-back call waited for an upstream's rate limit, by upstream.",
-    ),
-    (
-        "agentgw_upstream_throttle_refused_total",
-        "Calls not sent because the upstream's rate limit left none within max_wait (the client got the face's 429), by upstream.",
-    ),
-    (
-        "agentgw_upstream_token_renewals_total",
-        "OAuth access tokens renewed for an upstream, by upstream and outcome: ok, refused.",
-    ),
-    (
-        "agentgw_upstream_up",
-        "1 when the upstream answered its last background check (every 15 s; any HTTP answer), 0 when it did not.",
-    ),
-    (
-        "agentgw_upstream_request_duration_seconds",
-        "Time of one call to an upstream, by upstream.",
-    ),
-    (
-        "agentgw_store_query_duration_seconds",
-        "Time of one store operation (list, get, create, update, delete; idmap_* for the id map of upstream agents).",
-    ),
-    (
-        "agentgw_store_errors_total",
-        "Store errors by cause: disk_full, read_only, io_error, locked, unreachable, too_many_connections, restarting, overloaded, contention, pool_exhausted, not_connected (each answered 503), other (500).",
-    ),
-    (
-        "agentgw_store_writes_in_flight",
-        "Store writes started and not yet answered; on a SQLite file one runs and the rest wait for the writer.",
-    ),
-    (
-        "agentgw_password_hash_queue_depth",
-        "Passwords waiting for a hashing thread.",
-    ),
-    (
-        "agentgw_password_hash_refused_total",
-        "Passwords refused (503) because the hashing queue was full.",
-    ),
-];
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 /// Install the process's metrics recorder; metrics are kept from here on.
 pub fn install() -> anyhow::Result<PrometheusHandle> {
-    let handle = PrometheusBuilder::new()
-        .set_buckets(&BUCKETS)
-        .context("metrics buckets")?
-        .set_buckets_for_metric(
-            metrics_exporter_prometheus::Matcher::Full(
-                "agentgw_upstream_throttle_wait_seconds".into(),
-            ),
-            &WAIT_BUCKETS,
-        )
-        .context("metrics buckets")?
-        .install_recorder()
-        .context("metrics recorder")?;
-    for (name, help) in DESCRIPTIONS {
-        match name {
-            n if n.ends_with("_total") => metrics::describe_counter!(n, help),
-            n if n.ends_with("_seconds") => metrics::describe_histogram!(n, help),
-            n => metrics::describe_gauge!(n, help),
+    let mut builder = PrometheusBuilder::new()
+        .set_buckets(telemetry::LATENCY)
+        .context("metrics buckets")?;
+    for metric in telemetry::ALL {
+        if let telemetry::Kind::Histogram(buckets) = metric.kind
+            && buckets != telemetry::LATENCY
+        {
+            builder = builder
+                .set_buckets_for_metric(Matcher::Full(metric.name.into()), buckets)
+                .context("metrics buckets")?;
         }
     }
-    metrics::gauge!("agentgw_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+    let handle = builder.install_recorder().context("metrics recorder")?;
+    for metric in telemetry::ALL {
+        metric.describe();
+    }
+    telemetry::BUILD_INFO
+        .gauge([env!("CARGO_PKG_VERSION").into()])
+        .set(1.0);
     Ok(handle)
 }
 
@@ -182,7 +100,7 @@ pub fn server(
 
 #[cfg(test)]
 mod tests {
-    use super::DESCRIPTIONS;
+    use agentgw_core::telemetry;
 
     /// Every `agentgw_…` name in `text`, without a histogram's series suffixes.
     fn names(text: &str) -> std::collections::BTreeSet<String> {
@@ -212,7 +130,7 @@ mod tests {
     #[test]
     fn the_dashboard_and_the_alerts_name_only_metrics_the_gateway_exports() {
         let exported: std::collections::BTreeSet<String> =
-            DESCRIPTIONS.iter().map(|(n, _)| (*n).to_owned()).collect();
+            telemetry::ALL.iter().map(|m| m.name.to_owned()).collect();
         for file in ["docs/grafana/agentgw.json", "docs/prometheus/alerts.yml"] {
             let named = names(&read(file));
             assert!(named.len() >= 5, "{file} names only {named:?}");
@@ -225,10 +143,9 @@ mod tests {
     }
 
     #[test]
-    fn every_metric_recorded_in_the_code_is_described() {
-        let described: Vec<&str> = DESCRIPTIONS.iter().map(|(n, _)| *n).collect();
+    fn metrics_are_recorded_only_through_their_declarations() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut recorded = std::collections::BTreeSet::new();
+        let mut named = Vec::new();
         let mut dirs = vec![root.join("crates"), root.join("adapters")];
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
@@ -240,23 +157,46 @@ mod tests {
                     for macro_name in ["counter!(", "gauge!(", "histogram!("] {
                         for (i, _) in text.match_indices(macro_name) {
                             let call = text[i + macro_name.len()..].trim_start();
-                            if let Some(name) =
-                                call.strip_prefix('"').and_then(|c| c.split('"').next())
-                                && name.starts_with("agentgw_")
-                            {
-                                recorded.insert(name.to_owned());
+                            if call.starts_with("\"agentgw_") {
+                                named.push(format!("{}: {macro_name}", path.display()));
                             }
                         }
                     }
                 }
             }
         }
-        assert!(recorded.len() >= 10, "{recorded:?}");
-        for name in &recorded {
-            assert!(
-                described.contains(&name.as_str()),
-                "{name} is recorded but not described"
-            );
+        assert!(
+            named.is_empty(),
+            "a metric named in a string instead of agentgw_core::telemetry: {named:?}"
+        );
+    }
+
+    #[test]
+    fn the_readme_table_is_the_declared_list() {
+        let readme = read("README.md");
+        let mut rows = std::collections::BTreeMap::new();
+        for line in readme.lines().filter(|l| l.starts_with("| `agentgw_")) {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let name = cells[1].trim_matches('`').to_owned();
+            // The label names are the backticked words outside parentheses.
+            let mut labels = Vec::new();
+            let mut depth = 0;
+            for (i, part) in cells[2].split('`').enumerate() {
+                if i % 2 == 1 && depth == 0 {
+                    labels.push(part.to_owned());
+                } else if i % 2 == 0 {
+                    depth += part.matches('(').count();
+                    depth -= part.matches(')').count().min(depth);
+                }
+            }
+            rows.insert(name, labels);
         }
+        for m in telemetry::ALL {
+            let labels = rows
+                .remove(m.name)
+                .unwrap_or_else(|| panic!("{} has no row in README's metrics table", m.name));
+            assert_eq!(labels, m.labels, "{}'s labels in README", m.name);
+        }
+        assert!(rows.is_empty(), "README lists undeclared metrics: {rows:?}");
     }
 }

@@ -14,6 +14,8 @@ use anyhow::bail;
 /// its connections, its concurrency limit and its sign-in (one OAuth token, one login).
 pub struct Upstreams {
     built: BTreeMap<String, Arc<UpstreamBackend>>,
+    /// The probes of the upstreams with `ready_check` (see `readiness`).
+    ready: Vec<(String, agentgw_outbound::Probe)>,
 }
 
 impl Upstreams {
@@ -21,10 +23,15 @@ impl Upstreams {
     pub fn build(config: &Config, store: &Store) -> anyhow::Result<Upstreams> {
         let env = remote_env(store);
         let mut built = BTreeMap::new();
+        let mut ready = Vec::new();
         for (name, upstream) in &config.upstreams {
             built.insert(name.clone(), one(upstream, store, &env)?);
+            if upstream.ready_check {
+                let probe = agentgw_outbound::Probe::new(&upstream.base_url, upstream.timeout)?;
+                ready.push((name.clone(), probe.for_upstream(name)));
+            }
         }
-        Ok(Upstreams { built })
+        Ok(Upstreams { built, ready })
     }
 
     /// The upstream named `name`.
@@ -33,6 +40,13 @@ impl Upstreams {
             Some(u) => Ok(u.clone()),
             None => bail!("no [upstreams.{name}] in the configuration"),
         }
+    }
+
+    /// Each upstream with `ready_check`, and its probe.
+    pub fn ready_checks(&self) -> impl Iterator<Item = (&str, &agentgw_outbound::Probe)> {
+        self.ready
+            .iter()
+            .map(|(name, probe)| (name.as_str(), probe))
     }
 
     /// How each upstream with expiring credentials is signed in.

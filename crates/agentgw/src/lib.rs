@@ -9,6 +9,7 @@ mod cli;
 mod logs;
 mod migrate;
 mod otlp;
+mod readiness;
 mod server;
 mod status;
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
-use agentgw_core::{BackendError, Config};
+use agentgw_core::Config;
 use agentgw_inbound::{Mount, NormalizePath, RouteCtx, RouteTable, request_log};
 use agentgw_store::Store;
 use anyhow::Context;
@@ -225,26 +225,11 @@ fn generation(
     ));
     let mounted = Arc::new(mounted);
     let ready_store = store.clone();
-    let ready_upstreams: Arc<Vec<ReadyCheck>> = Arc::new(
-        config
-            .upstreams
-            .values()
-            .filter(|u| u.ready_check)
-            .map(|u| {
-                Ok(ReadyCheck {
-                    name: u.name.clone(),
-                    probe: agentgw_outbound::Probe::new(&u.base_url, u.timeout)?
-                        .for_upstream(&u.name),
-                })
-            })
-            .collect::<Result<_, agentgw_core::BackendError>>()?,
-    );
 
     let server = HttpServer::new(move || {
         let table = table.clone();
         let mut app = App::new()
             .app_data(web::Data::new(ready_store.clone()))
-            .app_data(web::Data::from(ready_upstreams.clone()))
             .app_data(web::Data::from(upstreams.clone()))
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz));
@@ -288,52 +273,21 @@ async fn healthz() -> HttpResponse {
         .body(r#"{"status":"ok"}"#)
 }
 
-/// An upstream `/readyz` asks (`ready_check = true`).
-struct ReadyCheck {
-    name: String,
-    probe: agentgw_outbound::Probe,
-}
-
-/// Ready while the store answers and every upstream with `ready_check` answers HTTP; a 503
-/// names what is down.
+/// Ready while the store answers and every upstream with `ready_check` answers HTTP (see
+/// `readiness`); a 503 names what is down.
 async fn readyz(
     store: web::Data<Store>,
-    upstreams: web::Data<Vec<ReadyCheck>>,
     built: web::Data<crate::backends::Upstreams>,
 ) -> HttpResponse {
-    // The store logs its own outages (once per cause and interval), not once per probe.
-    let store_up = store.ping().await;
-    let checks = upstreams
-        .iter()
-        .map(|u| async move { (u, u.probe.check().await) });
-    let mut down = serde_json::Map::new();
-    for (u, result) in futures_util::future::join_all(checks).await {
-        if let Err(why) = result {
-            tracing::warn!(upstream = %u.name, reason = %why, "readiness check failed: upstream");
-            down.insert(u.name.clone(), json!(why));
-        }
+    let readiness = crate::readiness::Readiness::decide(&store, &built).await;
+    for (name, why) in &readiness.upstreams {
+        tracing::warn!(upstream = %name, reason = %why, "readiness check failed: upstream");
     }
-    // An upstream whose sign-in is refused answers every call with 502 until it works again.
-    for (name, state) in built.sign_ins() {
-        if state.failing {
-            let why = state.failed.map(|(_, why)| why).unwrap_or_default();
-            down.insert(name, json!(format!("sign-in refused: {why}")));
-        }
+    if readiness.ready() {
+        HttpResponse::Ok().json(readiness.body())
+    } else {
+        HttpResponse::ServiceUnavailable().json(readiness.body())
     }
-    if store_up.is_ok() && down.is_empty() {
-        return HttpResponse::Ok().json(json!({ "status": "ready" }));
-    }
-    let mut body = json!({ "status": "unavailable" });
-    if let Err(e) = store_up {
-        body["store"] = json!(match e {
-            BackendError::Unavailable { outage, .. } => outage.as_str(),
-            _ => "failing",
-        });
-    }
-    if !down.is_empty() {
-        body["upstreams"] = serde_json::Value::Object(down);
-    }
-    HttpResponse::ServiceUnavailable().json(body)
 }
 
 async fn no_route() -> HttpResponse {

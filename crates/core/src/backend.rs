@@ -103,42 +103,37 @@ pub trait Backend: Send + Sync + 'static {
         })
     }
 
-    /// The tenant's teams named `names` (case-insensitively), in that order; with `create`,
-    /// a name no team has becomes a new team (ids and emoji assigned once), else it is skipped.
-    async fn teams(&self, names: &[String], create: bool) -> Result<Vec<Team>, BackendError> {
-        let _ = (names, create);
+    /// The tenant's team registry, where this backend keeps teams.
+    fn teams(&self) -> Result<&dyn TeamRegistry, BackendError> {
         Err(BackendError::Unsupported("teams"))
     }
+}
 
-    /// The tenant's teams with these GUIDs (unknown GUIDs are skipped).
-    async fn teams_by_guid(&self, guids: &[uuid::Uuid]) -> Result<Vec<Team>, BackendError> {
-        let _ = guids;
-        Err(BackendError::Unsupported("teams"))
-    }
+/// A tenant's teams (libredesk teams, comm100 departments, SCIM groups), kept by the gateway
+/// so that their ids stay stable whatever serves the agents; an agent's `teams` are names in it.
+#[async_trait]
+pub trait TeamRegistry: Send + Sync {
+    /// The teams named `names` (case-insensitively), in that order; with `create`, a name no
+    /// team has becomes a new team (ids and emoji assigned once), else it is skipped.
+    async fn named(&self, names: &[String], create: bool) -> Result<Vec<Team>, BackendError>;
 
-    /// Every team of the tenant, oldest first.
-    async fn all_teams(&self) -> Result<Vec<Team>, BackendError> {
-        Err(BackendError::Unsupported("teams"))
-    }
+    /// The teams with these GUIDs (unknown GUIDs are skipped).
+    async fn by_guid(&self, guids: &[uuid::Uuid]) -> Result<Vec<Team>, BackendError>;
 
-    /// Give the team `guid` a name and an external id in the registry (agents' memberships
-    /// are the caller's to follow); a name another team has is `Conflict { field: "name" }`.
-    async fn change_team(
+    /// Every team, oldest first.
+    async fn all(&self) -> Result<Vec<Team>, BackendError>;
+
+    /// Give the team `guid` a name and an external id (agents' memberships are the caller's
+    /// to follow); a name another team has is `Conflict { field: "name" }`.
+    async fn change(
         &self,
         guid: uuid::Uuid,
         name: &str,
         external_id: Option<&str>,
-    ) -> Result<Team, BackendError> {
-        let _ = (guid, name, external_id);
-        Err(BackendError::Unsupported("teams"))
-    }
+    ) -> Result<Team, BackendError>;
 
-    /// Delete the team `guid` from the registry (agents' memberships are the caller's to
-    /// remove first).
-    async fn delete_team(&self, guid: uuid::Uuid) -> Result<(), BackendError> {
-        let _ = guid;
-        Err(BackendError::Unsupported("teams"))
-    }
+    /// Delete the team `guid` (agents' memberships are the caller's to remove first).
+    async fn delete(&self, guid: uuid::Uuid) -> Result<(), BackendError>;
 }
 
 /// One agent as `agentgw migrate` lists it: its helpdesk's own id beside its profile.
@@ -154,20 +149,10 @@ pub struct Listed {
 /// What `agentgw migrate` asks of either side: questions no face asks.
 #[async_trait]
 pub trait MigrationTarget: Backend {
-    /// The canonical fields this backend stores; `None` means all of them. Migration reports
-    /// the rest as lost.
-    fn holds(&self) -> Option<&'static [agentgw_model::Field]> {
+    /// What this backend is, when it is a remote helpdesk; `None` (the embedded store) holds
+    /// every field and needs no password. Migration reports the fields it does not hold as lost.
+    fn profile(&self) -> Option<&'static crate::RemoteProfile> {
         None
-    }
-
-    /// The canonical fields a create stores here; `None` means all of them.
-    fn created_with(&self) -> Option<&'static [agentgw_model::Field]> {
-        self.holds()
-    }
-
-    /// Whether a create must carry a password here.
-    fn create_needs_password(&self) -> bool {
-        false
     }
 
     /// The create `create` would send, without writing: `new` with this backend's defaults

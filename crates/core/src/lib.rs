@@ -10,10 +10,11 @@ pub mod error;
 pub mod rates;
 pub mod remote;
 pub mod secret;
+pub mod telemetry;
 pub mod tokens;
 pub mod trace;
 
-pub use backend::{Backend, Batches, Listed, MigrationTarget};
+pub use backend::{Backend, Batches, Listed, MigrationTarget, TeamRegistry};
 pub use config::{
     Config, ConfigError, Dialects, PasswordPolicy, RouteConfig, ServerConfig, StoreConfig,
     UpstreamConfig, UpstreamDefaults,
@@ -24,7 +25,7 @@ pub use credentials::{
 pub use dialect::{DecodeSettings, Dialect, DialectSettings, MakeRemote, NoSettings, Settings};
 pub use error::{BackendError, Outage, retry_after_secs};
 pub use rates::{Gcra, RateKeeper, RateLimit, Reservation, Scope, micros};
-pub use remote::{Capabilities, FilterSupport, Remote, RemoteAgent, RemotePage, Verbs};
+pub use remote::{FilterSupport, Remote, RemoteAgent, RemotePage, RemoteProfile};
 pub use secret::Secret;
 pub use tokens::{MemoryTokens, RemoteEnv, Renewal, SignInState, TokenKeeper, Tokens};
 pub use trace::TraceContext;

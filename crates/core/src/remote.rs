@@ -22,22 +22,41 @@ pub struct FilterSupport {
     pub condition: bool,
 }
 
-/// Which verbs beyond CRUD a remote has (the others answer "not supported").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Verbs {
-    pub change_password: bool,
-    pub unlock: bool,
-    pub flags: bool,
+impl FilterSupport {
+    /// Filters nothing itself.
+    pub const NONE: FilterSupport = FilterSupport {
+        text: false,
+        names: false,
+        email: false,
+        username: false,
+        role: false,
+        availability: false,
+        state: false,
+        condition: false,
+    };
 }
 
-/// What a remote does itself; `agentgw-upstream` emulates the rest once, for every pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Capabilities {
-    /// Honours `ListQuery::window` itself (otherwise the caller slices).
+/// What a remote is, written once per adapter as a constant: every question the gateway and
+/// `agentgw migrate` ask of a remote's shape is answered here, and only here.
+#[derive(Debug, Clone, Copy)]
+pub struct RemoteProfile {
+    /// The canonical fields it stores; the gateway keeps the others as shadow fields.
+    pub holds: &'static [Field],
+    /// The canonical fields a create stores: `holds`, and those that cannot change afterwards.
+    pub created_with: &'static [Field],
+    /// The fields a create must carry (filled from the upstream's defaults when missing).
+    pub requires: &'static [Field],
+    /// Whether a create needs a password.
+    pub requires_password: bool,
+    /// The order its list answers in.
+    pub order: SortOrder,
+    /// Honours `ListQuery::window` itself (otherwise the gateway slices).
     pub pages: bool,
-    /// Filters pushed down to the backend.
+    /// The list filters it applies itself (the gateway applies the rest).
     pub filters: FilterSupport,
-    pub verbs: Verbs,
+    /// Whether it has a disabled state. Without one, a deactivated agent is parked: taken
+    /// off the helpdesk and kept by the gateway, so that deactivation still means no access.
+    pub can_disable: bool,
 }
 
 /// An agent as a remote helpdesk holds it: its native id and what it says of the agent.
@@ -57,30 +76,13 @@ pub struct RemotePage {
     pub total: u64,
 }
 
-/// A helpdesk of some dialect. `list` applies the filters `capabilities().filters` claims and
-/// returns agents in `native_order()`; with `capabilities().pages` it honours the window,
+/// A helpdesk of some dialect. `list` applies the filters `profile().filters` claims and
+/// returns agents in `profile().order`; with `profile().pages` it honours the window,
 /// otherwise it returns every matching agent.
 #[async_trait]
 pub trait Remote: Send + Sync + 'static {
-    /// What the helpdesk does natively.
-    fn capabilities(&self) -> Capabilities;
-
-    /// The canonical fields it stores; the gateway keeps the others as shadow fields.
-    fn holds(&self) -> &'static [Field];
-
-    /// The canonical fields a create stores: `holds`, and those that cannot change afterwards.
-    fn created_with(&self) -> &'static [Field] {
-        self.holds()
-    }
-
-    /// The fields a create must carry (filled from the upstream's defaults when missing).
-    fn requires(&self) -> &'static [Field];
-
-    /// Whether a create needs a password.
-    fn requires_password(&self) -> bool;
-
-    /// The order its list answers in.
-    fn native_order(&self) -> SortOrder;
+    /// What the helpdesk is and does natively.
+    fn profile(&self) -> &'static RemoteProfile;
 
     /// How signing in stands, for a remote whose credentials expire (OAuth, a login).
     fn sign_in(&self) -> Option<crate::SignInState> {

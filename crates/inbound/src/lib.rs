@@ -20,5 +20,5 @@ pub use context::{Adapter, Mount, RouteCtx, route_scope};
 pub use failure::{Answer, Failure, answer};
 pub use log::{RouteTable, request_log};
 pub use normalize::NormalizePath;
-pub use reply::{RETRY_AFTER_SECS, error_builder, error_builder_after};
+pub use reply::{FaceError, RETRY_AFTER_SECS, error_builder, error_builder_after, respond};
 pub use resource::{Resource, resource, with_allow};

@@ -94,12 +94,21 @@ fn record(route: Option<&Route>, table: &RouteTable, method: &str, status: u16, 
     let (method, status) = (METHODS[m], CLASSES[class]);
     metrics.counts[m][class]
         .get_or_init(|| {
-            metrics::counter!("agentgw_requests_total", "route" => name.to_owned(), "dialect" => dialect, "method" => method, "status" => status)
+            agentgw_core::telemetry::REQUESTS.counter([
+                name.to_owned().into(),
+                dialect.into(),
+                method.into(),
+                status.into(),
+            ])
         })
         .increment(1);
     metrics.durations[m]
         .get_or_init(|| {
-            metrics::histogram!("agentgw_request_duration_seconds", "route" => name.to_owned(), "dialect" => dialect, "method" => method)
+            agentgw_core::telemetry::REQUEST_DURATION.histogram([
+                name.to_owned().into(),
+                dialect.into(),
+                method.into(),
+            ])
         })
         .record(took);
 }

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use ::metrics::{Counter, Histogram};
+use agentgw_core::telemetry;
 
 use crate::transport::{Answer, Failure};
 
@@ -43,22 +44,18 @@ impl CallMetrics {
         let i = OUTCOMES.iter().position(|o| *o == label).unwrap_or(0);
         self.counts[i]
             .get_or_init(|| {
-                ::metrics::counter!("agentgw_upstream_requests_total", "upstream" => self.upstream.clone(), "outcome" => label)
+                telemetry::UPSTREAM_REQUESTS.counter([self.upstream.clone().into(), label.into()])
             })
             .increment(1);
         self.duration
-            .get_or_init(|| {
-                ::metrics::histogram!("agentgw_upstream_request_duration_seconds", "upstream" => self.upstream.clone())
-            })
+            .get_or_init(|| telemetry::UPSTREAM_DURATION.histogram([self.upstream.clone().into()]))
             .record(took.as_secs_f64());
     }
 
     /// `agentgw_upstream_retries_total{upstream}`: a call sent again.
     pub fn retried(&self) {
         self.retries
-            .get_or_init(|| {
-                ::metrics::counter!("agentgw_upstream_retries_total", "upstream" => self.upstream.clone())
-            })
+            .get_or_init(|| telemetry::UPSTREAM_RETRIES.counter([self.upstream.clone().into()]))
             .increment(1);
     }
 }
@@ -87,7 +84,7 @@ impl RateMetrics {
     pub fn limited(&self) {
         self.limited
             .get_or_init(|| {
-                ::metrics::counter!("agentgw_upstream_rate_limited_total", "upstream" => self.upstream.clone())
+                telemetry::UPSTREAM_RATE_LIMITED.counter([self.upstream.clone().into()])
             })
             .increment(1);
     }
@@ -96,13 +93,11 @@ impl RateMetrics {
     /// `agentgw_upstream_throttle_wait_seconds{upstream}`: a call held back by the budget.
     pub fn delayed(&self, wait: Duration) {
         self.delayed
-            .get_or_init(|| {
-                ::metrics::counter!("agentgw_upstream_throttled_total", "upstream" => self.upstream.clone())
-            })
+            .get_or_init(|| telemetry::UPSTREAM_THROTTLED.counter([self.upstream.clone().into()]))
             .increment(1);
         self.wait
             .get_or_init(|| {
-                ::metrics::histogram!("agentgw_upstream_throttle_wait_seconds", "upstream" => self.upstream.clone())
+                telemetry::UPSTREAM_THROTTLE_WAIT.histogram([self.upstream.clone().into()])
             })
             .record(wait.as_secs_f64());
     }
@@ -112,7 +107,7 @@ impl RateMetrics {
     pub fn refused(&self) {
         self.refused
             .get_or_init(|| {
-                ::metrics::counter!("agentgw_upstream_throttle_refused_total", "upstream" => self.upstream.clone())
+                telemetry::UPSTREAM_THROTTLE_REFUSED.counter([self.upstream.clone().into()])
             })
             .increment(1);
     }

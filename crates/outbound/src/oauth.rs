@@ -161,7 +161,9 @@ impl OAuth {
                 now.state.failing = true;
                 now.state.failed = Some((Utc::now(), why.clone()));
                 now.backoff.failed();
-                metrics::counter!("agentgw_upstream_token_renewals_total", "upstream" => self.upstream.clone(), "outcome" => "refused").increment(1);
+                agentgw_core::telemetry::UPSTREAM_TOKEN_RENEWALS
+                    .counter([self.upstream.clone().into(), "refused".into()])
+                    .increment(1);
                 Err(refused_error(&self.upstream, &why))
             }
         }
@@ -210,7 +212,9 @@ impl OAuth {
         })?;
         // Without `expires_in` the token lasts until it is refused (then renewed).
         let life = token.expires_in().unwrap_or(Duration::from_secs(24 * 3600));
-        metrics::counter!("agentgw_upstream_token_renewals_total", "upstream" => self.upstream.clone(), "outcome" => "ok").increment(1);
+        agentgw_core::telemetry::UPSTREAM_TOKEN_RENEWALS
+            .counter([self.upstream.clone().into(), "ok".into()])
+            .increment(1);
         let mut now = self.current();
         now.state.renewed_at = Some(Utc::now());
         drop(now);

@@ -101,7 +101,9 @@ pub(crate) fn db_error(e: sqlx::Error) -> BackendError {
             BackendError::unavailable(outage, e.to_string())
         }
         None => {
-            metrics::counter!("agentgw_store_errors_total", "cause" => "other").increment(1);
+            agentgw_core::telemetry::STORE_ERRORS
+                .counter(["other".into()])
+                .increment(1);
             BackendError::Internal(format!("database: {e}"))
         }
     }
@@ -149,7 +151,9 @@ pub(crate) fn remedy(outage: Outage) -> &'static str {
 /// Count an outage and log it, unless its cause was logged less than [`QUIET`] ago (then
 /// the next line says how many were not logged).
 pub(crate) fn report(outage: Outage, detail: &str) {
-    metrics::counter!("agentgw_store_errors_total", "cause" => outage.as_str()).increment(1);
+    agentgw_core::telemetry::STORE_ERRORS
+        .counter([outage.as_str().into()])
+        .increment(1);
     if let Some(unlogged) = LOG.due(outage) {
         tracing::error!(
             cause = outage.as_str(),

@@ -22,6 +22,7 @@ use crate::record::{IdValue, db_error, id_column, ts};
 pub struct IdMap {
     pools: Pools,
     tenant: String,
+    teams: crate::teams::Registry,
 }
 
 /// An upstream agent's gateway ids and the fields the gateway keeps for it.
@@ -164,9 +165,11 @@ fn lookup_sql(n: usize) -> String {
 
 impl IdMap {
     pub(crate) fn new(pools: Pools, upstream: &str) -> Self {
+        let tenant = format!("upstream:{upstream}");
         IdMap {
+            teams: crate::teams::Registry::new(pools.clone(), &tenant),
             pools,
-            tenant: format!("upstream:{upstream}"),
+            tenant,
         }
     }
 
@@ -326,42 +329,9 @@ impl IdMap {
         Ok(())
     }
 
-    /// The teams of the upstream's agents (kept by the gateway, as a tenant's are), named
-    /// `names`; with `create`, missing ones are made.
-    pub async fn teams(
-        &self,
-        names: &[String],
-        create: bool,
-    ) -> Result<Vec<agentgw_model::Team>, BackendError> {
-        crate::teams::named(&self.pools, &self.tenant, names, create).await
-    }
-
-    /// The upstream's teams with these GUIDs.
-    pub async fn teams_by_guid(
-        &self,
-        guids: &[uuid::Uuid],
-    ) -> Result<Vec<agentgw_model::Team>, BackendError> {
-        crate::teams::by_guid(self.pools.read()?, &self.tenant, guids).await
-    }
-
-    /// Every team of the upstream's agents.
-    pub async fn all_teams(&self) -> Result<Vec<agentgw_model::Team>, BackendError> {
-        crate::teams::all(self.pools.read()?, &self.tenant).await
-    }
-
-    /// Rename one of the upstream's teams, and give it an external id.
-    pub async fn change_team(
-        &self,
-        guid: uuid::Uuid,
-        name: &str,
-        external_id: Option<&str>,
-    ) -> Result<agentgw_model::Team, BackendError> {
-        crate::teams::change(&self.pools, &self.tenant, guid, name, external_id).await
-    }
-
-    /// Delete one of the upstream's teams.
-    pub async fn delete_team(&self, guid: uuid::Uuid) -> Result<(), BackendError> {
-        crate::teams::delete(&self.pools, &self.tenant, guid).await
+    /// The teams of the upstream's agents (kept by the gateway, as a tenant's are).
+    pub fn teams(&self) -> &dyn agentgw_core::TeamRegistry {
+        &self.teams
     }
 
     /// Park the agent whose native id was `native` (the upstream no longer has it): its

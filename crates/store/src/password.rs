@@ -77,9 +77,13 @@ impl Hasher {
     pub(crate) async fn hash(&self, password: Password) -> Result<String, BackendError> {
         let (done, answer) = oneshot::channel();
         match self.jobs.try_send(Job { password, done }) {
-            Ok(()) => metrics::gauge!("agentgw_password_hash_queue_depth").increment(1.0),
+            Ok(()) => agentgw_core::telemetry::PASSWORD_HASH_QUEUE
+                .gauge([])
+                .increment(1.0),
             Err(TrySendError::Full(_)) => {
-                metrics::counter!("agentgw_password_hash_refused_total").increment(1);
+                agentgw_core::telemetry::PASSWORD_HASH_REFUSED
+                    .counter([])
+                    .increment(1);
                 return Err(BackendError::Busy);
             }
             Err(TrySendError::Disconnected(_)) => {
@@ -110,7 +114,9 @@ fn work(inbox: &Receiver<Job>, keep_idle: Duration) {
             }
             Err(RecvTimeoutError::Disconnected) => return,
         };
-        metrics::gauge!("agentgw_password_hash_queue_depth").decrement(1.0);
+        agentgw_core::telemetry::PASSWORD_HASH_QUEUE
+            .gauge([])
+            .decrement(1.0);
         if job.done.is_closed() {
             continue; // the request was dropped while it waited
         }

@@ -63,7 +63,8 @@ impl Pools {
     pub(crate) fn open(&self) -> Result<&Open, BackendError> {
         self.0.open.get().ok_or_else(|| {
             // Counted per request; the retrying task logs, once per attempt.
-            metrics::counter!("agentgw_store_errors_total", "cause" => Outage::NotConnected.as_str())
+            agentgw_core::telemetry::STORE_ERRORS
+                .counter([Outage::NotConnected.as_str().into()])
                 .increment(1);
             BackendError::unavailable(Outage::NotConnected, self.why_waiting())
         })

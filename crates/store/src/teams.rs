@@ -1,7 +1,8 @@
 //! One tenant's teams: created on first use by name, ids and emoji assigned once.
 
-use agentgw_core::BackendError;
+use agentgw_core::{BackendError, TeamRegistry};
 use agentgw_model::Team;
+use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::AnyPool;
 use sqlx::any::AnyRow;
@@ -181,4 +182,50 @@ pub(crate) async fn delete(
         return Err(BackendError::NotFound);
     }
     Ok(())
+}
+
+/// One tenant's team registry: a tenant of the store, or the agents of an upstream (kept
+/// beside its id map, so that team ids are stable over an upstream too).
+#[derive(Clone)]
+pub struct Registry {
+    pools: Pools,
+    tenant: String,
+}
+
+impl Registry {
+    /// The registry of `tenant`.
+    pub(crate) fn new(pools: Pools, tenant: &str) -> Registry {
+        Registry {
+            pools,
+            tenant: tenant.to_owned(),
+        }
+    }
+}
+
+#[async_trait]
+impl TeamRegistry for Registry {
+    async fn named(&self, names: &[String], create: bool) -> Result<Vec<Team>, BackendError> {
+        named(&self.pools, &self.tenant, names, create).await
+    }
+
+    async fn by_guid(&self, guids: &[uuid::Uuid]) -> Result<Vec<Team>, BackendError> {
+        by_guid(self.pools.read()?, &self.tenant, guids).await
+    }
+
+    async fn all(&self) -> Result<Vec<Team>, BackendError> {
+        all(self.pools.read()?, &self.tenant).await
+    }
+
+    async fn change(
+        &self,
+        guid: uuid::Uuid,
+        name: &str,
+        external_id: Option<&str>,
+    ) -> Result<Team, BackendError> {
+        change(&self.pools, &self.tenant, guid, name, external_id).await
+    }
+
+    async fn delete(&self, guid: uuid::Uuid) -> Result<(), BackendError> {
+        delete(&self.pools, &self.tenant, guid).await
+    }
 }

@@ -1,8 +1,8 @@
 //! One tenant's agents: the `Backend` implementation of the embedded store.
 
-use agentgw_core::{Backend, BackendError, MigrationTarget};
+use agentgw_core::{Backend, BackendError, MigrationTarget, TeamRegistry};
 use agentgw_model::{
-    Agent, AgentId, Availability, ListQuery, NewAgent, Page, ProfilePatch, SortKey, Team,
+    Agent, AgentId, Availability, ListQuery, NewAgent, Page, ProfilePatch, SortKey,
     derive_username, parse_email, username_key,
 };
 use async_trait::async_trait;
@@ -34,6 +34,7 @@ pub struct TenantStore {
     /// has one row per tenant (PostgreSQL's is split in slots).
     sqlite: bool,
     tenant: String,
+    teams: crate::teams::Registry,
 }
 
 /// Records `agentgw_store_query_duration_seconds{op}` when dropped: every way out of a
@@ -64,7 +65,7 @@ fn is_write(op: &str) -> bool {
 /// runs and the rest wait for the writer, so this is its queue (plus one).
 fn writes_in_flight() -> &'static metrics::Gauge {
     static GAUGE: std::sync::OnceLock<metrics::Gauge> = std::sync::OnceLock::new();
-    GAUGE.get_or_init(|| metrics::gauge!("agentgw_store_writes_in_flight"))
+    GAUGE.get_or_init(|| agentgw_core::telemetry::STORE_WRITES_IN_FLIGHT.gauge([]))
 }
 
 /// Every `op` a [`QueryTimer`] names, each with its histogram made on first use: a lookup in
@@ -92,11 +93,12 @@ impl Drop for QueryTimer {
         }
         match OPS.iter().find(|(op, _)| *op == self.op) {
             Some((op, histogram)) => histogram
-                .get_or_init(
-                    || metrics::histogram!("agentgw_store_query_duration_seconds", "op" => *op),
-                )
+                .get_or_init(|| {
+                    agentgw_core::telemetry::STORE_QUERY_DURATION.histogram([(*op).into()])
+                })
                 .record(took),
-            None => metrics::histogram!("agentgw_store_query_duration_seconds", "op" => self.op)
+            None => agentgw_core::telemetry::STORE_QUERY_DURATION
+                .histogram([self.op.into()])
                 .record(took),
         }
     }
@@ -242,6 +244,7 @@ pub(crate) fn fetch_sql(column: &str) -> String {
 impl TenantStore {
     pub(crate) fn new(pools: Pools, sqlite: bool, tenant: &str) -> Self {
         TenantStore {
+            teams: crate::teams::Registry::new(pools.clone(), tenant),
             pools,
             sqlite,
             tenant: tenant.to_owned(),
@@ -582,29 +585,8 @@ impl Backend for TenantStore {
         }
     }
 
-    async fn teams(&self, names: &[String], create: bool) -> Result<Vec<Team>, BackendError> {
-        crate::teams::named(&self.pools, &self.tenant, names, create).await
-    }
-
-    async fn teams_by_guid(&self, guids: &[uuid::Uuid]) -> Result<Vec<Team>, BackendError> {
-        crate::teams::by_guid(self.pools.read()?, &self.tenant, guids).await
-    }
-
-    async fn all_teams(&self) -> Result<Vec<Team>, BackendError> {
-        crate::teams::all(self.pools.read()?, &self.tenant).await
-    }
-
-    async fn change_team(
-        &self,
-        guid: uuid::Uuid,
-        name: &str,
-        external_id: Option<&str>,
-    ) -> Result<Team, BackendError> {
-        crate::teams::change(&self.pools, &self.tenant, guid, name, external_id).await
-    }
-
-    async fn delete_team(&self, guid: uuid::Uuid) -> Result<(), BackendError> {
-        crate::teams::delete(&self.pools, &self.tenant, guid).await
+    fn teams(&self) -> Result<&dyn TeamRegistry, BackendError> {
+        Ok(&self.teams)
     }
 }
 

@@ -723,7 +723,9 @@ async fn sorts_by_any_key_both_ways(store: &Store) {
 async fn teams_are_created_once_by_name(store: &Store) {
     let t = fresh_tenant(store);
     let first = t
-        .teams(&["Support Team".into(), "Billing".into()], true)
+        .teams()
+        .expect("a registry")
+        .named(&["Support Team".into(), "Billing".into()], true)
         .await
         .expect("create");
     assert_eq!(
@@ -731,7 +733,9 @@ async fn teams_are_created_once_by_name(store: &Store) {
         ["Support Team", "Billing"]
     );
     let again = t
-        .teams(
+        .teams()
+        .expect("a registry")
+        .named(
             &["support team".into(), "billing".into(), "Unknown".into()],
             false,
         )
@@ -743,14 +747,16 @@ async fn teams_are_created_once_by_name(store: &Store) {
     );
     assert!(!first[0].emoji.is_empty());
     let by_guid = t
-        .teams_by_guid(&[first[1].guid, uuid_nil()])
+        .teams()
+        .expect("a registry")
+        .by_guid(&[first[1].guid, uuid_nil()])
         .await
         .expect("by guid");
     assert_eq!(by_guid, vec![first[1].clone()]);
     // Concurrent first uses of one name make one team.
     let racers = (0..8).map(|_| {
         let t = t.clone();
-        tokio::spawn(async move { t.teams(&["Race".into()], true).await })
+        tokio::spawn(async move { t.teams()?.named(&["Race".into()], true).await })
     });
     let ids: std::collections::BTreeSet<i64> = futures_util::future::join_all(racers)
         .await
@@ -760,7 +766,12 @@ async fn teams_are_created_once_by_name(store: &Store) {
     assert_eq!(ids.len(), 1);
     let other = store.tenant(&format!("other-{}", uuid_like()));
     assert_eq!(
-        other.teams(&["Billing".into()], false).await.expect("read"),
+        other
+            .teams()
+            .expect("a registry")
+            .named(&["Billing".into()], false)
+            .await
+            .expect("read"),
         vec![],
         "teams are per tenant"
     );

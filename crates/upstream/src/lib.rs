@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use agentgw_core::{
     Backend, BackendError, Batches, FilterSupport, Listed, MigrationTarget, PasswordPolicy, Remote,
-    RemoteAgent, UpstreamDefaults,
+    RemoteAgent, TeamRegistry, UpstreamDefaults,
 };
 use agentgw_model::{
     Agent, AgentId, Field, Filter, FlagKind, Flags, ListQuery, NewAgent, Page, Password, Profile,
-    ProfilePatch, Ranked, Team, TimeZone, derive_username, merge_shadow,
+    ProfilePatch, Ranked, TimeZone, derive_username, merge_shadow,
 };
 use agentgw_store::{IdMap, Mapped};
 use async_trait::async_trait;
@@ -117,7 +117,7 @@ impl UpstreamBackend {
     /// Whether a deactivated agent is parked: the upstream has no disabled state (ndoto,
     /// livechat), and deactivation must still mean no access there.
     fn parks(&self) -> bool {
-        !self.remote.holds().contains(&Field::Active)
+        !self.remote.profile().can_disable
     }
 
     /// A parked agent, as the gateway keeps it.
@@ -187,7 +187,7 @@ impl UpstreamBackend {
             profile: desired,
             password,
         })?;
-        let shadow = shadow_of(&new.profile, self.remote.holds(), self.dialect);
+        let shadow = shadow_of(&new.profile, self.remote.profile().holds, self.dialect);
         shadow.check_limits()?;
         let created = self.remote.create(&new).await?;
         let mapped = self.map.unpark(parked, &created.id, &shadow).await?;
@@ -196,9 +196,12 @@ impl UpstreamBackend {
 
     fn agent(&self, remote: RemoteAgent, mapped: Mapped) -> Agent {
         let profile = match &mapped.shadow {
-            Some(shadow) => {
-                merge_shadow(&remote.profile, shadow, self.remote.holds(), self.dialect)
-            }
+            Some(shadow) => merge_shadow(
+                &remote.profile,
+                shadow,
+                self.remote.profile().holds,
+                self.dialect,
+            ),
             None => remote.profile,
         };
         let created = remote.created_at.unwrap_or(mapped.first_seen);
@@ -288,7 +291,7 @@ impl UpstreamBackend {
                 .ok_or_else(|| self.missing("email", Some("email_domain")))?;
             p.email = format!("{}@{domain}", username.to_lowercase());
         }
-        for field in self.remote.requires() {
+        for field in self.remote.profile().requires {
             match field {
                 Field::TimeZone if p.time_zone.is_none() => {
                     let tz = self
@@ -333,7 +336,7 @@ impl UpstreamBackend {
                 _ => {}
             }
         }
-        if self.remote.requires_password() && new.password.is_none() {
+        if self.remote.profile().requires_password && new.password.is_none() {
             match self.defaults.password {
                 PasswordPolicy::Generate => new.password = Some(generated_password()),
                 PasswordPolicy::Reject => {
@@ -355,13 +358,13 @@ const JOINS_AHEAD: usize = 8;
 #[async_trait]
 impl Backend for UpstreamBackend {
     async fn list(&self, query: &ListQuery) -> Result<agentgw_model::Page, BackendError> {
-        let caps = self.remote.capabilities();
+        let caps = self.remote.profile();
         let parked = self.parked_matching(&query.filter).await?;
         if parked.is_empty()
             && caps.pages
             && query.window.is_some()
             && pushable(&query.filter, caps.filters)
-            && self.remote.native_order() == query.sort
+            && self.remote.profile().order == query.sort
         {
             let page = self.remote.list(query).await?;
             return Ok(Page {
@@ -381,8 +384,8 @@ impl Backend for UpstreamBackend {
 
     fn scan(&self, filter: Filter) -> Batches<'_, Agent> {
         let query = ListQuery {
-            filter: pushable_part(&filter, self.remote.capabilities().filters),
-            sort: self.remote.native_order(),
+            filter: pushable_part(&filter, self.remote.profile().filters),
+            sort: self.remote.profile().order,
             window: None,
         };
         let parked_filter = filter.clone();
@@ -416,7 +419,7 @@ impl Backend for UpstreamBackend {
         // Created inactive on an upstream that cannot disable: it must not get access there,
         // so it starts parked, and is created there (defaults filled then) when activated.
         if self.parks() && !new.profile.state.active {
-            if new.password.is_some() && self.remote.requires_password() {
+            if new.password.is_some() && self.remote.profile().requires_password {
                 // The upstream would need it, and nothing here keeps a password in clear.
                 return Err(self.deactivated());
             }
@@ -427,7 +430,7 @@ impl Backend for UpstreamBackend {
         let new = self.complete(new)?;
         // What the gateway will keep is checked before the upstream is written, so a refusal
         // changes nothing anywhere.
-        let shadow = shadow_of(&new.profile, self.remote.holds(), self.dialect);
+        let shadow = shadow_of(&new.profile, self.remote.profile().holds, self.dialect);
         shadow.check_limits()?;
         let created = self.remote.create(&new).await?;
         let mapped = self.map.ensure_one(&created.id).await?;
@@ -455,7 +458,7 @@ impl Backend for UpstreamBackend {
         if self.parks() && !desired.state.active {
             return self.park(&native, &desired).await;
         }
-        let shadow = shadow_of(&desired, self.remote.holds(), self.dialect);
+        let shadow = shadow_of(&desired, self.remote.profile().holds, self.dialect);
         shadow.check_limits()?;
         let updated = self
             .remote
@@ -490,29 +493,8 @@ impl Backend for UpstreamBackend {
     // Teams are the gateway's, as for a tenant of the store: kept beside the id map, so that
     // team ids (libredesk teams, comm100 departments, SCIM groups) are stable over an upstream
     // too; an upstream that holds teams holds them by name.
-    async fn teams(&self, names: &[String], create: bool) -> Result<Vec<Team>, BackendError> {
-        self.map.teams(names, create).await
-    }
-
-    async fn teams_by_guid(&self, guids: &[uuid::Uuid]) -> Result<Vec<Team>, BackendError> {
-        self.map.teams_by_guid(guids).await
-    }
-
-    async fn all_teams(&self) -> Result<Vec<Team>, BackendError> {
-        self.map.all_teams().await
-    }
-
-    async fn change_team(
-        &self,
-        guid: uuid::Uuid,
-        name: &str,
-        external_id: Option<&str>,
-    ) -> Result<Team, BackendError> {
-        self.map.change_team(guid, name, external_id).await
-    }
-
-    async fn delete_team(&self, guid: uuid::Uuid) -> Result<(), BackendError> {
-        self.map.delete_team(guid).await
+    fn teams(&self) -> Result<&dyn TeamRegistry, BackendError> {
+        Ok(self.map.teams())
     }
 
     async fn unlock(&self, id: &AgentId) -> Result<(), BackendError> {
@@ -538,16 +520,8 @@ impl Backend for UpstreamBackend {
 
 #[async_trait]
 impl MigrationTarget for UpstreamBackend {
-    fn holds(&self) -> Option<&'static [Field]> {
-        Some(self.remote.holds())
-    }
-
-    fn created_with(&self) -> Option<&'static [Field]> {
-        Some(self.remote.created_with())
-    }
-
-    fn create_needs_password(&self) -> bool {
-        self.remote.requires_password()
+    fn profile(&self) -> Option<&'static agentgw_core::RemoteProfile> {
+        Some(self.remote.profile())
     }
 
     fn prepare_create(&self, new: NewAgent) -> Result<NewAgent, BackendError> {
@@ -560,7 +534,7 @@ impl MigrationTarget for UpstreamBackend {
 
     async fn inventory(&self, assign_ids: bool) -> Result<Vec<Listed>, BackendError> {
         let query = ListQuery {
-            sort: self.remote.native_order(),
+            sort: self.remote.profile().order,
             ..Default::default()
         };
         let now = chrono::Utc::now();

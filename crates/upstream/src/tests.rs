@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use agentgw_core::{Backend, Capabilities, PasswordPolicy, Remote, RemoteAgent, RemotePage};
+use agentgw_core::{
+    Backend, FilterSupport, PasswordPolicy, Remote, RemoteAgent, RemotePage, RemoteProfile,
+};
 use agentgw_model::{
     AgentId, Field, ListQuery, NewAgent, Password, Profile, ProfilePatch, Role, SortOrder, Window,
 };
@@ -64,22 +66,22 @@ impl Fake {
     }
 }
 
+/// A helpdesk that holds `HELD`, needs a last name and a password, and parks (no disabled state).
+const PROFILE: RemoteProfile = RemoteProfile {
+    holds: HELD,
+    created_with: HELD,
+    requires: &[Field::LastName],
+    requires_password: true,
+    order: SortOrder::CREATED,
+    pages: false,
+    filters: FilterSupport::NONE,
+    can_disable: false,
+};
+
 #[async_trait]
 impl Remote for Fake {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities::default()
-    }
-    fn holds(&self) -> &'static [Field] {
-        HELD
-    }
-    fn requires(&self) -> &'static [Field] {
-        &[Field::LastName]
-    }
-    fn requires_password(&self) -> bool {
-        true
-    }
-    fn native_order(&self) -> SortOrder {
-        SortOrder::CREATED
+    fn profile(&self) -> &'static RemoteProfile {
+        &PROFILE
     }
     async fn list(&self, _query: &ListQuery) -> Result<RemotePage, BackendError> {
         let ids: Vec<String> = self

@@ -189,7 +189,7 @@ impl Apply<'_> {
     ) -> Outcome {
         let mut out = Outcome::new(&agent.native, &agent.profile.email);
         out.target_id = Some(target.native.clone());
-        out.lost_fields = lost_fields(&agent.profile, self.target.holds());
+        out.lost_fields = lost_fields(&agent.profile, self.target.profile().map(|p| p.holds));
         // A journaled agent is compared with what it was; a match, with the target.
         let (why, what) = if entry.is_some() {
             ("already migrated", "changed at the source")
@@ -259,12 +259,15 @@ impl Apply<'_> {
     /// A source agent the target does not have.
     async fn create(&self, agent: &Listed) -> Outcome {
         let mut out = Outcome::new(&agent.native, &agent.profile.email);
-        out.lost_fields = lost_fields(&agent.profile, self.target.created_with());
+        out.lost_fields = lost_fields(
+            &agent.profile,
+            self.target.profile().map(|p| p.created_with),
+        );
         let mut new = NewAgent {
             profile: agent.profile.clone(),
             password: None,
         };
-        if self.target.create_needs_password() {
+        if self.target.profile().is_some_and(|p| p.requires_password) {
             match (self.options.password_policy, self.options.passwords_given) {
                 (Some(PasswordPolicy::Generate), true) => {
                     new.password = Some(agentgw_upstream::generated_password())
@@ -295,7 +298,7 @@ impl Apply<'_> {
             .filter(|f| !delta::same(&agent.profile, &new.profile, **f))
             .map(|f| f.name())
             .collect();
-        if self.target.create_needs_password() {
+        if self.target.profile().is_some_and(|p| p.requires_password) {
             out.synthesised_fields.push("password");
         }
         out.action = Action::Create;

@@ -307,7 +307,7 @@ async fn once(
         .await
         .map_err(|e| anyhow::anyhow!("cannot read the target: {e}"))?;
     let journal = m.journal.entries().await?;
-    let fields = delta::compared(m.target.holds());
+    let fields = delta::compared(m.target.profile().map(|p| p.holds));
     let (work, delta) = apply::plan(&Sides {
         sources: &sources,
         targets: &targets,

@@ -32,7 +32,8 @@ pub async fn run(config: &Config) -> BTreeMap<String, Check> {
             Err(e) => Some(e.to_string()),
         };
         // For alerting on an idle upstream, where call counts say nothing.
-        metrics::gauge!("agentgw_upstream_up", "upstream" => u.name.clone())
+        agentgw_core::telemetry::UPSTREAM_UP
+            .gauge([u.name.clone().into()])
             .set(if error.is_none() { 1.0 } else { 0.0 });
         (
             u.name.clone(),

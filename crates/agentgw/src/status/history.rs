@@ -11,6 +11,8 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use agentgw_core::telemetry;
+
 /// How often a snapshot is taken.
 pub const EVERY: Duration = Duration::from_secs(5);
 /// Snapshots kept: a little over five minutes.
@@ -159,6 +161,26 @@ pub struct UpstreamCounts {
     pub throttle_refused: f64,
 }
 
+/// The per-upstream sums a snapshot keeps: the metric, its series, and where it adds up.
+type UpstreamSum = (
+    &'static telemetry::Metric,
+    &'static str,
+    fn(&mut UpstreamCounts) -> &mut f64,
+);
+
+/// The rate-limit and retry counters of an upstream, one row each.
+static UPSTREAM_SUMS: [UpstreamSum; 5] = [
+    (&telemetry::UPSTREAM_RETRIES, "", |u| &mut u.retries),
+    (&telemetry::UPSTREAM_RATE_LIMITED, "", |u| &mut u.limited),
+    (&telemetry::UPSTREAM_THROTTLED, "", |u| &mut u.throttled),
+    (&telemetry::UPSTREAM_THROTTLE_WAIT, "_sum", |u| {
+        &mut u.throttle_wait
+    }),
+    (&telemetry::UPSTREAM_THROTTLE_REFUSED, "", |u| {
+        &mut u.throttle_refused
+    }),
+];
+
 /// The process's counters at one moment.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
@@ -176,76 +198,68 @@ impl Snapshot {
     pub fn read(text: &str) -> Snapshot {
         let mut s = Snapshot::default();
         for line in text.lines().filter_map(parse) {
-            match line.name {
-                "agentgw_requests_total" => {
-                    let Some(route) = line.label("route") else {
-                        continue;
-                    };
-                    let r = s.routes.entry(route.to_owned()).or_default();
-                    r.requests += line.value;
-                    match line.label("status") {
-                        Some("4xx") => r.client_errors += line.value,
-                        Some("5xx") => r.server_errors += line.value,
-                        _ => {}
-                    }
+            let Some((metric, part)) = telemetry::series(line.name) else {
+                continue;
+            };
+            let is = |m: &telemetry::Metric, p: &str| metric.name == m.name && part == p;
+            if is(&telemetry::REQUESTS, "") {
+                let Some(route) = line.label("route") else {
+                    continue;
+                };
+                let r = s.routes.entry(route.to_owned()).or_default();
+                r.requests += line.value;
+                match line.label("status") {
+                    Some("4xx") => r.client_errors += line.value,
+                    Some("5xx") => r.server_errors += line.value,
+                    _ => {}
                 }
-                "agentgw_request_duration_seconds_bucket" => {
-                    let (Some(route), Some(le)) = (line.label("route"), line.label("le")) else {
-                        continue;
-                    };
-                    let le = le.parse::<f64>().unwrap_or(f64::INFINITY);
-                    s.routes
-                        .entry(route.to_owned())
-                        .or_default()
-                        .latency
-                        .add(le, line.value);
+            } else if is(&telemetry::REQUEST_DURATION, "_bucket") {
+                let (Some(route), Some(le)) = (line.label("route"), line.label("le")) else {
+                    continue;
+                };
+                let le = le.parse::<f64>().unwrap_or(f64::INFINITY);
+                s.routes
+                    .entry(route.to_owned())
+                    .or_default()
+                    .latency
+                    .add(le, line.value);
+            } else if is(&telemetry::UPSTREAM_REQUESTS, "") {
+                let Some(name) = line.label("upstream") else {
+                    continue;
+                };
+                let u = s.upstreams.entry(name.to_owned()).or_default();
+                u.calls += line.value;
+                if matches!(
+                    line.label("outcome"),
+                    Some("5xx" | "timeout" | "connect_error")
+                ) {
+                    u.failed += line.value;
                 }
-                "agentgw_upstream_requests_total" => {
-                    let Some(name) = line.label("upstream") else {
-                        continue;
-                    };
-                    let u = s.upstreams.entry(name.to_owned()).or_default();
-                    u.calls += line.value;
-                    if matches!(
-                        line.label("outcome"),
-                        Some("5xx" | "timeout" | "connect_error")
-                    ) {
-                        u.failed += line.value;
-                    }
-                }
-                "agentgw_upstream_retries_total"
-                | "agentgw_upstream_rate_limited_total"
-                | "agentgw_upstream_throttled_total"
-                | "agentgw_upstream_throttle_wait_seconds_sum"
-                | "agentgw_upstream_throttle_refused_total" => {
-                    let Some(name) = line.label("upstream") else {
-                        continue;
-                    };
-                    let u = s.upstreams.entry(name.to_owned()).or_default();
-                    let counter = match line.name {
-                        "agentgw_upstream_retries_total" => &mut u.retries,
-                        "agentgw_upstream_rate_limited_total" => &mut u.limited,
-                        "agentgw_upstream_throttled_total" => &mut u.throttled,
-                        "agentgw_upstream_throttle_wait_seconds_sum" => &mut u.throttle_wait,
-                        _ => &mut u.throttle_refused,
-                    };
-                    *counter += line.value;
-                }
-                "agentgw_upstream_request_duration_seconds_bucket" => {
-                    let (Some(name), Some(le)) = (line.label("upstream"), line.label("le")) else {
-                        continue;
-                    };
-                    let le = le.parse::<f64>().unwrap_or(f64::INFINITY);
-                    s.upstreams
-                        .entry(name.to_owned())
-                        .or_default()
-                        .latency
-                        .add(le, line.value);
-                }
-                "agentgw_password_hash_queue_depth" => s.hash_queue = line.value,
-                "agentgw_store_writes_in_flight" => s.writes_in_flight = line.value,
-                "agentgw_password_hash_refused_total" => s.hash_refused += line.value,
-                _ => {}
+            } else if is(&telemetry::UPSTREAM_DURATION, "_bucket") {
+                let (Some(name), Some(le)) = (line.label("upstream"), line.label("le")) else {
+                    continue;
+                };
+                let le = le.parse::<f64>().unwrap_or(f64::INFINITY);
+                s.upstreams
+                    .entry(name.to_owned())
+                    .or_default()
+                    .latency
+                    .add(le, line.value);
+            } else if let Some(counter) = UPSTREAM_SUMS
+                .iter()
+                .find(|(m, p, _)| is(m, p))
+                .map(|(_, _, counter)| counter)
+            {
+                let Some(name) = line.label("upstream") else {
+                    continue;
+                };
+                *counter(s.upstreams.entry(name.to_owned()).or_default()) += line.value;
+            } else if is(&telemetry::PASSWORD_HASH_QUEUE, "") {
+                s.hash_queue = line.value;
+            } else if is(&telemetry::STORE_WRITES_IN_FLIGHT, "") {
+                s.writes_in_flight = line.value;
+            } else if is(&telemetry::PASSWORD_HASH_REFUSED, "") {
+                s.hash_refused += line.value;
             }
         }
         s

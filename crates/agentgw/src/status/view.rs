@@ -6,7 +6,6 @@ use std::sync::PoisonError;
 use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use agentgw_core::BackendError;
 use agentgw_store::status::{JournalPair, StoreStatus};
 use askama::Template;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -389,28 +388,7 @@ impl Status {
             upstream_rows.retain(|u| u.failing);
         }
 
-        let mut reasons = Vec::new();
-        if let Err(e) = self.store.ping().await {
-            reasons.push(match e {
-                BackendError::Unavailable { outage, .. } => format!("store: {}", outage.as_str()),
-                _ => "store: failing".into(),
-            });
-        }
-        for u in config.upstreams.values() {
-            let name = &u.name;
-            if let Some(s) = sign_ins.get(name).filter(|s| s.failing) {
-                let why = s
-                    .failed
-                    .as_ref()
-                    .map(|(_, w)| w.as_str())
-                    .unwrap_or_default();
-                reasons.push(format!("upstream {name}: sign-in refused: {why}"));
-            } else if u.ready_check
-                && let Some(e) = checks.get(name).and_then(|c| c.error.as_ref())
-            {
-                reasons.push(format!("upstream {name}: {e}"));
-            }
-        }
+        let readiness = crate::readiness::Readiness::decide(&self.store, &upstreams).await;
 
         let (pairs, problem) = match self.store.journal_pairs().await {
             Ok(pairs) => (pairs, None),
@@ -424,8 +402,8 @@ impl Status {
             uptime_seconds: uptime.as_secs(),
             generation,
             readiness: Readiness {
-                ready: reasons.is_empty(),
-                reasons,
+                ready: readiness.ready(),
+                reasons: readiness.reasons(),
             },
             routes,
             upstreams: upstream_rows,
