@@ -120,7 +120,7 @@ fn where_clause(q: &ListQuery, sqlite: bool) -> (String, Vec<Arg>) {
     let mut args = Vec::new();
     let mut push = |cond: &str, arg: Arg, args: &mut Vec<Arg>| {
         args.push(arg);
-        // Placeholders $3.. : $1 is the tenant; one condition may use its placeholder twice.
+        // Placeholders $2.. : $1 is the tenant; one condition may use its placeholder twice.
         sql.push_str(" AND ");
         sql.push_str(&cond.replace('#', &format!("${}", args.len() + 1)));
     };
