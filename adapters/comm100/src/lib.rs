@@ -5,14 +5,14 @@
 //! and from the canonical model, `inbound` serves it (colon verbs included), `outbound` calls a real server of it, `error` renders
 //! `{code, message}`.
 
-pub mod error;
-pub mod inbound;
-pub mod kit;
-pub mod mapping;
-pub mod openapi;
-pub mod outbound;
-pub mod wire;
-pub mod zone;
+mod error;
+mod inbound;
+mod kit;
+mod mapping;
+mod openapi;
+mod outbound;
+mod wire;
+mod zone;
 
 use agentgw_core::{CredentialShape, Dialect, NoSettings, Settings};
 use agentgw_inbound::Adapter;
@@ -36,3 +36,15 @@ pub static ADAPTER: Adapter = Adapter {
     kit: &kit::KIT,
     openapi: openapi::document,
 };
+
+/// What this adapter's golden tests reach inside it. Not an API: the gateway knows an adapter
+/// only by [`ADAPTER`].
+#[doc(hidden)]
+pub mod testing {
+    pub mod mapping {
+        pub use crate::mapping::*;
+    }
+    pub mod wire {
+        pub use crate::wire::*;
+    }
+}

@@ -2,8 +2,8 @@
 //! `tests/golden/` (`UPDATE_EXPECT=1 cargo test -p agentgw-comm100` rewrites them: review the
 //! diff as a change of behaviour).
 
-use agentgw_comm100::mapping::{self, Write};
-use agentgw_comm100::wire;
+use agentgw_comm100::testing::mapping::{self, Write};
+use agentgw_comm100::testing::wire;
 use agentgw_tests::golden::{agent_of, parse, pretty};
 use expect_test::expect_file;
 

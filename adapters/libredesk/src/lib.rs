@@ -4,14 +4,14 @@
 //! `auth` reads its two credential schemes, `inbound` serves it, `outbound` calls a real server of it, `error` renders failures in
 //! its `{status, message, data, error_type}` envelope.
 
-pub mod auth;
-pub mod error;
-pub mod inbound;
-pub mod kit;
-pub mod mapping;
-pub mod openapi;
-pub mod outbound;
-pub mod wire;
+mod auth;
+mod error;
+mod inbound;
+mod kit;
+mod mapping;
+mod openapi;
+mod outbound;
+mod wire;
 
 use agentgw_core::{CredentialShape, Dialect, NoSettings, Settings};
 use agentgw_inbound::Adapter;
@@ -31,3 +31,15 @@ pub static ADAPTER: Adapter = Adapter {
     kit: &kit::KIT,
     openapi: openapi::document,
 };
+
+/// What this adapter's golden tests reach inside it. Not an API: the gateway knows an adapter
+/// only by [`ADAPTER`].
+#[doc(hidden)]
+pub mod testing {
+    pub mod mapping {
+        pub use crate::mapping::*;
+    }
+    pub mod wire {
+        pub use crate::wire::*;
+    }
+}

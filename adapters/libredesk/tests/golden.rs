@@ -2,7 +2,7 @@
 //! `tests/golden/` (`UPDATE_EXPECT=1 cargo test -p agentgw-libredesk` rewrites them: review the
 //! diff as a change of behaviour).
 
-use agentgw_libredesk::{mapping, wire};
+use agentgw_libredesk::testing::{mapping, wire};
 use agentgw_model::Team;
 use agentgw_tests::golden::{agent_of, parse, pretty};
 use expect_test::expect_file;

@@ -6,14 +6,14 @@
 //! Rocket.Chat's own bodies, `settings` holds a route's register policy. [`ADAPTER`] is all
 //! the gateway needs to know of it.
 
-pub mod error;
-pub mod inbound;
-pub mod kit;
-pub mod mapping;
-pub mod openapi;
-pub mod outbound;
-pub mod settings;
-pub mod wire;
+mod error;
+mod inbound;
+mod kit;
+mod mapping;
+mod openapi;
+mod outbound;
+mod settings;
+mod wire;
 
 use agentgw_core::{CredentialShape, Dialect, NoSettings, Settings};
 use agentgw_inbound::Adapter;
@@ -33,3 +33,15 @@ pub static ADAPTER: Adapter = Adapter {
     kit: &kit::KIT,
     openapi: openapi::document,
 };
+
+/// What this adapter's golden tests reach inside it. Not an API: the gateway knows an adapter
+/// only by [`ADAPTER`].
+#[doc(hidden)]
+pub mod testing {
+    pub mod mapping {
+        pub use crate::mapping::*;
+    }
+    pub mod wire {
+        pub use crate::wire::*;
+    }
+}

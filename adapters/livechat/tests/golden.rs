@@ -2,8 +2,8 @@
 //! `tests/golden/` (`UPDATE_EXPECT=1 cargo test -p agentgw-livechat` rewrites them: review the
 //! diff as a change of behaviour).
 
-use agentgw_livechat::mapping::{self, UserType};
-use agentgw_livechat::wire;
+use agentgw_livechat::testing::mapping::{self, UserType};
+use agentgw_livechat::testing::wire;
 use agentgw_tests::golden::{agent_of, parse, pretty};
 use expect_test::expect_file;
 

@@ -3,7 +3,7 @@
 //! diff as a change of behaviour).
 
 use agentgw_model::Profile;
-use agentgw_ndoto::{mapping, wire};
+use agentgw_ndoto::testing::{mapping, wire};
 use agentgw_tests::golden::{agent_of, parse, pretty};
 use expect_test::expect_file;
 

@@ -7,18 +7,18 @@
 //! service provider, `error` renders SCIM Error bodies, `openapi` describes the face.
 //! [`ADAPTER`] is all the gateway needs to know of it.
 
-pub mod error;
-pub mod filter;
-pub mod groups;
-pub mod inbound;
-pub mod kit;
-pub mod mapping;
-pub mod openapi;
-pub mod outbound;
-pub mod patch;
-pub mod schema;
-pub mod settings;
-pub mod wire;
+mod error;
+mod filter;
+mod groups;
+mod inbound;
+mod kit;
+mod mapping;
+mod openapi;
+mod outbound;
+mod patch;
+mod schema;
+mod settings;
+mod wire;
 
 use agentgw_core::{CredentialShape, Dialect, NoSettings, Settings};
 use agentgw_inbound::Adapter;
@@ -38,3 +38,24 @@ pub static ADAPTER: Adapter = Adapter {
     kit: &kit::KIT,
     openapi: openapi::document,
 };
+
+/// What this adapter's golden tests reach inside it. Not an API: the gateway knows an adapter
+/// only by [`ADAPTER`].
+#[doc(hidden)]
+pub mod testing {
+    pub mod inbound {
+        pub use crate::inbound::*;
+    }
+    pub mod mapping {
+        pub use crate::mapping::*;
+    }
+    pub mod outbound {
+        pub use crate::outbound::*;
+    }
+    pub mod patch {
+        pub use crate::patch::*;
+    }
+    pub mod wire {
+        pub use crate::wire::*;
+    }
+}

@@ -5,8 +5,8 @@
 
 use agentgw_core::RemoteAgent;
 use agentgw_model::{NewAgent, Team};
-use agentgw_scim::wire::{Operation, PatchRequest, User};
-use agentgw_scim::{mapping, outbound, patch};
+use agentgw_scim::testing::wire::{Operation, PatchRequest, User};
+use agentgw_scim::testing::{mapping, outbound, patch};
 use agentgw_tests::golden::{agent_of, fixture, moment, pretty};
 use expect_test::expect_file;
 use serde_json::{Map, Value};
@@ -89,7 +89,7 @@ fn entra_patch_applied_to_its_user() {
     patch::apply(
         &mut resource,
         &operations("entra_patch.json"),
-        agentgw_scim::inbound::USER_MULTI,
+        agentgw_scim::testing::inbound::USER_MULTI,
     )
     .expect("applies");
     expect_file!["golden/entra_patch.patched.json"].assert_eq(&pretty(&resource));
@@ -101,7 +101,7 @@ fn entra_patch_applied_to_its_user() {
 #[test]
 fn rfc7644_members_added_and_removed() {
     let mut group: Map<String, Value> = serde_json::from_value(serde_json::json!({
-        "schemas": [agentgw_scim::wire::GROUP],
+        "schemas": [agentgw_scim::testing::wire::GROUP],
         "id": "e9e30dba-f08f-4109-8486-d5c6a331660a",
         "displayName": "Tour Guides",
         "members": [{"value": "902c246b-6245-4190-8e05-00816be7344a", "type": "User"}]

@@ -5,15 +5,15 @@
 //! `validate` speaks Laravel's validation messages, `paginate` builds Laravel's page envelope,
 //! `inbound` serves it all, `outbound` calls a real server of it, `error` renders failures in Laravel's bodies.
 
-pub mod error;
-pub mod inbound;
-pub mod kit;
-pub mod mapping;
-pub mod openapi;
-pub mod outbound;
-pub mod paginate;
-pub mod validate;
-pub mod wire;
+mod error;
+mod inbound;
+mod kit;
+mod mapping;
+mod openapi;
+mod outbound;
+mod paginate;
+mod validate;
+mod wire;
 
 use agentgw_core::{CredentialShape, Dialect, NoSettings, Settings};
 use agentgw_inbound::Adapter;
@@ -33,3 +33,15 @@ pub static ADAPTER: Adapter = Adapter {
     kit: &kit::KIT,
     openapi: openapi::document,
 };
+
+/// What this adapter's golden tests reach inside it. Not an API: the gateway knows an adapter
+/// only by [`ADAPTER`].
+#[doc(hidden)]
+pub mod testing {
+    pub mod mapping {
+        pub use crate::mapping::*;
+    }
+    pub mod wire {
+        pub use crate::wire::*;
+    }
+}

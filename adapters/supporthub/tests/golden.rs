@@ -3,8 +3,8 @@
 //! the diff as a change of behaviour).
 
 use agentgw_model::{FlagKind, Profile};
-use agentgw_supporthub::mapping::{self, Includes};
-use agentgw_supporthub::wire;
+use agentgw_supporthub::testing::mapping::{self, Includes};
+use agentgw_supporthub::testing::wire;
 use agentgw_tests::golden::{agent_of, parse, pretty};
 use expect_test::expect_file;
 use serde_json::{Map, Value};
