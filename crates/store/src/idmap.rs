@@ -53,9 +53,36 @@ struct Doc {
 /// (and unique) while the upstream has no agent for them.
 const PARKED: &str = "parked:";
 
-/// Whether `native` is a parked agent's stand-in rather than an upstream's id.
-pub fn is_parked(native: &str) -> bool {
-    native.starts_with(PARKED)
+/// Where an upstream agent is, as its mapping says: one typed answer, decided once when the
+/// row is read (the `parked:` stand-in stays the storage's business).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NativeId {
+    /// At the upstream, under its own id.
+    Live(String),
+    /// Parked: deactivated, removed from an upstream that cannot disable, kept whole here.
+    Parked(ParkedId),
+}
+
+/// A parked agent's key in the id map (no upstream agent has it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParkedId(String);
+
+impl NativeId {
+    /// What the id map's `native_id` column holds for it.
+    fn from_column(native_id: String) -> NativeId {
+        if native_id.starts_with(PARKED) {
+            NativeId::Parked(ParkedId(native_id))
+        } else {
+            NativeId::Live(native_id)
+        }
+    }
+
+    /// The id as the id map stores it (a parked agent's is its stand-in).
+    pub fn as_str(&self) -> &str {
+        match self {
+            NativeId::Live(native) | NativeId::Parked(ParkedId(native)) => native,
+        }
+    }
 }
 
 /// The `COLUMNS` of one mapping row as the database gave them, before decoding.
@@ -93,7 +120,7 @@ impl RawMapping {
         })
     }
 
-    fn decode(self) -> Result<(String, Mapped), BackendError> {
+    fn decode(self) -> Result<(NativeId, Mapped), BackendError> {
         // Shadow fields that cannot be read must not hide the agent the upstream holds: it
         // shows what the upstream says, and the next write through the gateway replaces them.
         let doc: Doc = serde_json::from_str(&self.doc).unwrap_or_else(|e| {
@@ -102,7 +129,7 @@ impl RawMapping {
         });
         let first_seen = crate::record::parse_ts(&self.created_at)?;
         Ok((
-            self.native_id,
+            NativeId::from_column(self.native_id),
             Mapped {
                 ids: AgentIds {
                     int: self.id,
@@ -120,7 +147,7 @@ impl RawMapping {
     }
 }
 
-fn mapped(row: &AnyRow) -> Result<(String, Mapped), BackendError> {
+fn mapped(row: &AnyRow) -> Result<(NativeId, Mapped), BackendError> {
     RawMapping::from_any(row)?.decode()
 }
 
@@ -220,7 +247,7 @@ impl IdMap {
             }
             for row in q.fetch_all(self.pools.read()?).await.map_err(db_error)? {
                 let (native, m) = mapped(&row)?;
-                out.insert(native, m);
+                out.insert(native.as_str().to_owned(), m);
             }
         }
         Ok(out)
@@ -259,7 +286,7 @@ impl IdMap {
     }
 
     /// The native id and mapping behind a gateway id, if it maps to a live upstream agent.
-    pub async fn resolve(&self, id: &AgentId) -> Result<Option<(String, Mapped)>, BackendError> {
+    pub async fn resolve(&self, id: &AgentId) -> Result<Option<(NativeId, Mapped)>, BackendError> {
         let _timer = crate::tenant::QueryTimer::start("idmap_resolve");
         let Some((column, value)) = id_column(id) else {
             return Ok(None);
@@ -281,7 +308,7 @@ impl IdMap {
         &self,
         sql: &str,
         value: &IdValue,
-    ) -> Option<Result<Option<(String, Mapped)>, BackendError>> {
+    ) -> Option<Result<Option<(NativeId, Mapped)>, BackendError>> {
         let found =
             self.pools
                 .reader()?
@@ -291,7 +318,10 @@ impl IdMap {
 
     /// The native id behind a gateway id, if it maps to a live upstream agent.
     pub async fn native(&self, id: &AgentId) -> Result<Option<String>, BackendError> {
-        Ok(self.resolve(id).await?.map(|(native, _)| native))
+        Ok(self
+            .resolve(id)
+            .await?
+            .map(|(native, _)| native.as_str().to_owned()))
     }
 
     /// Keep `shadow` as the fields the gateway holds for this upstream agent.
@@ -302,11 +332,11 @@ impl IdMap {
     /// Keep `profile` as the whole of a parked agent (parked since `since`).
     pub async fn save_parked(
         &self,
-        parked: &str,
+        parked: &ParkedId,
         profile: &Profile,
         since: DateTime<Utc>,
     ) -> Result<(), BackendError> {
-        self.save(parked, profile, Some(since)).await
+        self.save(&parked.0, profile, Some(since)).await
     }
 
     async fn save(
@@ -388,7 +418,7 @@ impl IdMap {
     /// A parked agent is back upstream as `native`, the gateway keeping `shadow` for it.
     pub async fn unpark(
         &self,
-        parked: &str,
+        parked: &ParkedId,
         native: &str,
         shadow: &Profile,
     ) -> Result<Mapped, BackendError> {
@@ -403,7 +433,7 @@ impl IdMap {
             .bind(doc)
             .bind(ts(Utc::now()))
             .bind(self.tenant.clone())
-            .bind(parked.to_owned())
+            .bind(parked.0.clone())
             .fetch_all(self.pools.write()?)
             .await
             .map_err(db_error)?;

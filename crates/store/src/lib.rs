@@ -28,7 +28,7 @@ use agentgw_core::BackendError;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, AssertSqlSafe, Executor};
 
-pub use idmap::{IdMap, Mapped, is_parked};
+pub use idmap::{IdMap, Mapped, NativeId, ParkedId};
 pub use journal::{Journal, JournalEntry};
 pub use password::verify_password;
 pub use tenant::TenantStore;
@@ -421,7 +421,7 @@ mod tests {
         );
         assert_eq!(
             resolved.transpose()?,
-            Some(Some(("native-7".to_owned(), mapped)))
+            Some(Some((idmap::NativeId::Live("native-7".to_owned()), mapped)))
         );
         Ok(())
     }

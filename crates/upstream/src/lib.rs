@@ -16,7 +16,7 @@ use agentgw_model::{
     Agent, AgentId, Field, Filter, FlagKind, Flags, ListQuery, NewAgent, Page, Password, Profile,
     ProfilePatch, Ranked, TimeZone, derive_username, merge_shadow,
 };
-use agentgw_store::{IdMap, Mapped};
+use agentgw_store::{IdMap, Mapped, NativeId, ParkedId};
 use async_trait::async_trait;
 use futures_util::{StreamExt, TryStreamExt};
 
@@ -162,7 +162,7 @@ impl UpstreamBackend {
     /// created at the upstream again and its gateway ids point there.
     async fn update_parked(
         &self,
-        parked: &str,
+        parked: &ParkedId,
         mapped: Mapped,
         mut patch: ProfilePatch,
     ) -> Result<Agent, BackendError> {
@@ -224,18 +224,17 @@ impl UpstreamBackend {
     }
 
     /// The native id and mapping of a gateway id; one that maps to nothing is not found.
-    async fn resolve(&self, id: &AgentId) -> Result<(String, Mapped), BackendError> {
+    async fn resolve(&self, id: &AgentId) -> Result<(NativeId, Mapped), BackendError> {
         self.map.resolve(id).await?.ok_or(BackendError::NotFound)
     }
 
     /// The native id of an agent the upstream has: a parked one has none (reactivate it
     /// first).
     async fn live(&self, id: &AgentId) -> Result<String, BackendError> {
-        let (native, mapped) = self.resolve(id).await?;
-        if mapped.parked.is_some() {
-            return Err(self.deactivated());
+        match self.resolve(id).await? {
+            (NativeId::Live(native), _) => Ok(native),
+            (NativeId::Parked(_), _) => Err(self.deactivated()),
         }
-        Ok(native)
     }
 
     fn deactivated(&self) -> BackendError {
@@ -249,13 +248,9 @@ impl UpstreamBackend {
     }
 
     /// Read the agent from the upstream; a 404 there retires the mapping.
+    /// (A parked agent has no native id to pass: it is never asked upstream, and never
+    /// retired for the upstream's 404.)
     async fn fetch(&self, native: &str) -> Result<RemoteAgent, BackendError> {
-        if agentgw_store::is_parked(native) {
-            // Never asked upstream, and never retired for its 404: the agent is kept here.
-            return Err(BackendError::Internal(
-                "a parked agent was read from its upstream".into(),
-            ));
-        }
         match self.remote.get(native).await {
             Err(BackendError::NotFound) => {
                 self.map.retire(native).await?;
@@ -408,11 +403,10 @@ impl Backend for UpstreamBackend {
     }
 
     async fn get(&self, id: &AgentId) -> Result<Agent, BackendError> {
-        let (native, mapped) = self.resolve(id).await?;
-        if mapped.parked.is_some() {
-            return Ok(Self::parked_agent(mapped));
+        match self.resolve(id).await? {
+            (NativeId::Live(native), mapped) => Ok(self.agent(self.fetch(&native).await?, mapped)),
+            (NativeId::Parked(_), mapped) => Ok(Self::parked_agent(mapped)),
         }
-        Ok(self.agent(self.fetch(&native).await?, mapped))
     }
 
     async fn create(&self, new: NewAgent) -> Result<Agent, BackendError> {
@@ -445,10 +439,12 @@ impl Backend for UpstreamBackend {
     }
 
     async fn update(&self, id: &AgentId, mut patch: ProfilePatch) -> Result<Agent, BackendError> {
-        let (native, mapped) = self.resolve(id).await?;
-        if mapped.parked.is_some() {
-            return self.update_parked(&native, mapped, patch).await;
-        }
+        let (native, mapped) = match self.resolve(id).await? {
+            (NativeId::Live(native), mapped) => (native, mapped),
+            (NativeId::Parked(parked), mapped) => {
+                return self.update_parked(&parked, mapped, patch).await;
+            }
+        };
         let current = self.agent(self.fetch(&native).await?, mapped.clone());
         let password = patch.password.take();
         let mut desired = current.profile.clone();
@@ -475,10 +471,10 @@ impl Backend for UpstreamBackend {
     }
 
     async fn delete(&self, id: &AgentId) -> Result<(), BackendError> {
-        let (native, mapped) = self.resolve(id).await?;
-        if mapped.parked.is_some() {
-            return self.map.retire(&native).await;
-        }
+        let native = match self.resolve(id).await? {
+            (NativeId::Live(native), _) => native,
+            (parked @ NativeId::Parked(_), _) => return self.map.retire(parked.as_str()).await,
+        };
         match self.remote.delete(&native).await {
             Ok(()) | Err(BackendError::NotFound) => self.map.retire(&native).await,
             Err(e) => Err(e),
