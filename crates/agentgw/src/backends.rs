@@ -79,7 +79,7 @@ fn one(
         &upstream.name,
         upstream.dialect.name,
         client,
-        store.id_map(&upstream.name),
+        Arc::new(store.id_map(&upstream.name)),
         upstream.defaults.clone(),
     )))
 }

@@ -9,6 +9,8 @@ use std::collections::HashMap;
 
 use agentgw_core::BackendError;
 use agentgw_model::{AgentId, AgentIds, Profile};
+pub use agentgw_upstream::{IdMapping, Mapped, NativeId, ParkedId};
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -25,21 +27,6 @@ pub struct IdMap {
     teams: crate::teams::Registry,
 }
 
-/// An upstream agent's gateway ids and the fields the gateway keeps for it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Mapped {
-    pub ids: AgentIds,
-    /// `None` until the gateway writes through it: an agent first seen upstream has no
-    /// shadow fields, and shows what the upstream says.
-    pub shadow: Option<Profile>,
-    /// When the gateway first saw it (for upstreams that do not say when it was created).
-    pub first_seen: DateTime<Utc>,
-    /// Since when the agent is parked: deactivated, so removed from an upstream that has no
-    /// disabled state, and kept whole here (`shadow` is then its entire profile) until it is
-    /// reactivated or deleted.
-    pub parked: Option<DateTime<Utc>>,
-}
-
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Doc {
     v: u32,
@@ -53,35 +40,12 @@ struct Doc {
 /// (and unique) while the upstream has no agent for them.
 const PARKED: &str = "parked:";
 
-/// Where an upstream agent is, as its mapping says: one typed answer, decided once when the
-/// row is read (the `parked:` stand-in stays the storage's business).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NativeId {
-    /// At the upstream, under its own id.
-    Live(String),
-    /// Parked: deactivated, removed from an upstream that cannot disable, kept whole here.
-    Parked(ParkedId),
-}
-
-/// A parked agent's key in the id map (no upstream agent has it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParkedId(String);
-
-impl NativeId {
-    /// What the id map's `native_id` column holds for it.
-    fn from_column(native_id: String) -> NativeId {
-        if native_id.starts_with(PARKED) {
-            NativeId::Parked(ParkedId(native_id))
-        } else {
-            NativeId::Live(native_id)
-        }
-    }
-
-    /// The id as the id map stores it (a parked agent's is its stand-in).
-    pub fn as_str(&self) -> &str {
-        match self {
-            NativeId::Live(native) | NativeId::Parked(ParkedId(native)) => native,
-        }
+/// Where the agent of a `native_id` column is: a parked agent's column holds its stand-in.
+fn native_id(column: String) -> NativeId {
+    if column.starts_with(PARKED) {
+        NativeId::Parked(ParkedId::new(column))
+    } else {
+        NativeId::Live(column)
     }
 }
 
@@ -129,7 +93,7 @@ impl RawMapping {
         });
         let first_seen = crate::record::parse_ts(&self.created_at)?;
         Ok((
-            NativeId::from_column(self.native_id),
+            native_id(self.native_id),
             Mapped {
                 ids: AgentIds {
                     int: self.id,
@@ -336,7 +300,7 @@ impl IdMap {
         profile: &Profile,
         since: DateTime<Utc>,
     ) -> Result<(), BackendError> {
-        self.save(&parked.0, profile, Some(since)).await
+        self.save(parked.as_str(), profile, Some(since)).await
     }
 
     async fn save(
@@ -433,7 +397,7 @@ impl IdMap {
             .bind(doc)
             .bind(ts(Utc::now()))
             .bind(self.tenant.clone())
-            .bind(parked.0.clone())
+            .bind(parked.as_str().to_owned())
             .fetch_all(self.pools.write()?)
             .await
             .map_err(db_error)?;
@@ -466,6 +430,72 @@ impl IdMap {
             .await
             .map_err(db_error)?;
         Ok(())
+    }
+}
+
+/// The id map `agentgw_upstream` asks for, kept in this store.
+#[async_trait]
+impl IdMapping for IdMap {
+    async fn ensure(&self, natives: &[String]) -> Result<Vec<Mapped>, BackendError> {
+        IdMap::ensure(self, natives).await
+    }
+
+    async fn ensure_one(&self, native: &str) -> Result<Mapped, BackendError> {
+        IdMap::ensure_one(self, native).await
+    }
+
+    async fn lookup(&self, natives: &[String]) -> Result<HashMap<String, Mapped>, BackendError> {
+        IdMap::lookup(self, natives).await
+    }
+
+    async fn resolve(&self, id: &AgentId) -> Result<Option<(NativeId, Mapped)>, BackendError> {
+        IdMap::resolve(self, id).await
+    }
+
+    async fn native(&self, id: &AgentId) -> Result<Option<String>, BackendError> {
+        IdMap::native(self, id).await
+    }
+
+    async fn save_shadow(&self, native: &str, shadow: &Profile) -> Result<(), BackendError> {
+        IdMap::save_shadow(self, native, shadow).await
+    }
+
+    async fn save_parked(
+        &self,
+        parked: &ParkedId,
+        profile: &Profile,
+        since: DateTime<Utc>,
+    ) -> Result<(), BackendError> {
+        IdMap::save_parked(self, parked, profile, since).await
+    }
+
+    fn teams(&self) -> &dyn agentgw_core::TeamRegistry {
+        IdMap::teams(self)
+    }
+
+    async fn park(&self, native: &str, profile: &Profile) -> Result<Mapped, BackendError> {
+        IdMap::park(self, native, profile).await
+    }
+
+    async fn create_parked(&self, profile: &Profile) -> Result<Mapped, BackendError> {
+        IdMap::create_parked(self, profile).await
+    }
+
+    async fn unpark(
+        &self,
+        parked: &ParkedId,
+        native: &str,
+        shadow: &Profile,
+    ) -> Result<Mapped, BackendError> {
+        IdMap::unpark(self, parked, native, shadow).await
+    }
+
+    async fn parked(&self) -> Result<Vec<Mapped>, BackendError> {
+        IdMap::parked(self).await
+    }
+
+    async fn retire(&self, native: &str) -> Result<(), BackendError> {
+        IdMap::retire(self, native).await
     }
 }
 

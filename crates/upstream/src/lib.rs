@@ -16,9 +16,11 @@ use agentgw_model::{
     Agent, AgentId, Field, Filter, FlagKind, Flags, ListQuery, NewAgent, Page, Password, Profile,
     ProfilePatch, Ranked, TimeZone, derive_username, merge_shadow,
 };
-use agentgw_store::{IdMap, Mapped, NativeId, ParkedId};
 use async_trait::async_trait;
 use futures_util::{StreamExt, TryStreamExt};
+
+mod idmap;
+pub use idmap::{IdMapping, Mapped, NativeId, ParkedId};
 
 /// A route's backend when its agents live in an upstream helpdesk.
 pub struct UpstreamBackend {
@@ -26,7 +28,7 @@ pub struct UpstreamBackend {
     /// The upstream's dialect name: its own extensions are held upstream.
     dialect: &'static str,
     remote: Arc<dyn Remote>,
-    map: IdMap,
+    map: Arc<dyn IdMapping>,
     defaults: UpstreamDefaults,
 }
 
@@ -97,7 +99,7 @@ impl UpstreamBackend {
         name: &str,
         dialect: &'static str,
         remote: Arc<dyn Remote>,
-        map: IdMap,
+        map: Arc<dyn IdMapping>,
         defaults: UpstreamDefaults,
     ) -> Self {
         UpstreamBackend {
@@ -572,6 +574,3 @@ impl MigrationTarget for UpstreamBackend {
         Ok(listed.into_iter().map(|(_, l)| l).collect())
     }
 }
-
-#[cfg(test)]
-mod tests;

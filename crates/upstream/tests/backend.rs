@@ -13,7 +13,10 @@ use agentgw_model::{
 use agentgw_store::Store;
 use async_trait::async_trait;
 
-use super::*;
+use std::sync::Arc;
+
+use agentgw_core::{BackendError, UpstreamDefaults};
+use agentgw_upstream::UpstreamBackend;
 
 /// A remote that holds email, names and role, keeps agents in a map, and records every
 /// update it is asked for (current, desired).
@@ -147,7 +150,13 @@ async fn backend(defaults: UpstreamDefaults) -> (UpstreamBackend, Arc<Fake>, tem
         .await
         .expect("store");
     let fake = Arc::new(Fake::default());
-    let up = UpstreamBackend::new("fake", "fake", fake.clone(), store.id_map("fake"), defaults);
+    let up = UpstreamBackend::new(
+        "fake",
+        "fake",
+        fake.clone(),
+        Arc::new(store.id_map("fake")),
+        defaults,
+    );
     (up, fake, dir)
 }
 
