@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 
 use agentgw_core::BackendError;
+pub use agentgw_migrate::{JournalEntry, MigrationJournal};
+use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::Row;
 
@@ -17,19 +19,6 @@ pub struct Journal {
     run: String,
 }
 
-/// One journaled agent, keyed by its source gateway id.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct JournalEntry {
-    /// The target's gateway id.
-    pub target: String,
-    /// The source's own id (what its helpdesk shows); `None` on rows from before delta runs.
-    pub source_native: Option<String>,
-    /// The target's own id; `None` on rows from before delta runs.
-    pub target_native: Option<String>,
-    /// The source fields as last copied (opaque to the store); `None` when never taken.
-    pub fingerprint: Option<String>,
-}
-
 impl Journal {
     pub(crate) fn new(pools: Pools, run: &str) -> Self {
         Journal {
@@ -37,9 +26,13 @@ impl Journal {
             run: run.to_owned(),
         }
     }
+}
 
+/// The journal `agentgw_migrate` asks for, kept in this store.
+#[async_trait]
+impl MigrationJournal for Journal {
     /// Every source id already copied, with what the journal knows of it.
-    pub async fn entries(&self) -> Result<HashMap<String, JournalEntry>, BackendError> {
+    async fn entries(&self) -> Result<HashMap<String, JournalEntry>, BackendError> {
         let rows = sqlx::query(
             "SELECT source_id, target_id, source_native, target_native, fingerprint \
              FROM migration_journal WHERE run = $1",
@@ -65,7 +58,7 @@ impl Journal {
     }
 
     /// Record that `source` is now `entry.target` (created, updated or matched).
-    pub async fn record(
+    async fn record(
         &self,
         source: &str,
         entry: &JournalEntry,
@@ -94,7 +87,7 @@ impl Journal {
 
     /// A run of this migration begins (`watch_every`: seconds between the runs of a --watch);
     /// its number, one more than the last.
-    pub async fn run_started(&self, watch_every: Option<u64>) -> Result<i64, BackendError> {
+    async fn run_started(&self, watch_every: Option<u64>) -> Result<i64, BackendError> {
         let rows = sqlx::query(
             "INSERT INTO migration_runs (run, number, started_at, watch_every) \
              SELECT $1, COALESCE(MAX(number), 0) + 1, $2, $3 FROM migration_runs WHERE run = $1 \
@@ -113,7 +106,7 @@ impl Journal {
     }
 
     /// Run `number` ended; `summary` is JSON (agents per action, or an error).
-    pub async fn run_finished(
+    async fn run_finished(
         &self,
         number: i64,
         summary: &serde_json::Value,
@@ -130,7 +123,7 @@ impl Journal {
     }
 
     /// Forget `source`: it is gone at the source and no longer on the target.
-    pub async fn forget(&self, source: &str) -> Result<(), BackendError> {
+    async fn forget(&self, source: &str) -> Result<(), BackendError> {
         sqlx::query("DELETE FROM migration_journal WHERE run = $1 AND source_id = $2")
             .bind(self.run.clone())
             .bind(source.to_owned())

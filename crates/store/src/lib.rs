@@ -29,7 +29,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, AssertSqlSafe, Executor};
 
 pub use idmap::{IdMap, Mapped, NativeId, ParkedId};
-pub use journal::{Journal, JournalEntry};
+pub use journal::{Journal, JournalEntry, MigrationJournal};
 pub use password::verify_password;
 pub use tenant::TenantStore;
 

@@ -841,7 +841,7 @@ async fn upstream_ids_are_mapped_once_and_retired(store: &Store) {
 /// The migration journal, per run: entries with both helpdesks' ids and a fingerprint, a
 /// re-record replacing them, NULLs kept as `None`, and forgetting.
 async fn journal_keeps_natives_and_fingerprints(store: &Store) {
-    use agentgw_store::JournalEntry;
+    use agentgw_store::{JournalEntry, MigrationJournal};
     let run = format!("a -> b {}", uuid_like());
     let journal = store.journal(&run);
     let other = store.journal(&format!("{run} (other)"));

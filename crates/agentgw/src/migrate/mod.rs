@@ -3,11 +3,6 @@
 //! delta runs: only what changed at the source since is written; `--watch` repeats them
 //! through a cutover window.
 
-mod apply;
-mod delta;
-mod pace;
-mod report;
-
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -20,8 +15,9 @@ use anyhow::Context;
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use apply::{Apply, Options, Sides};
-use report::Summary;
+use agentgw_migrate::apply::{self, Apply, Options, Sides};
+use agentgw_migrate::report::{self, Summary};
+use agentgw_migrate::{MigrationJournal, delta, pace};
 
 /// `agentgw migrate` options.
 #[derive(clap::Args, Debug)]

@@ -6,12 +6,12 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::sync::Mutex;
 
+use crate::journal::{JournalEntry, MigrationJournal};
 use agentgw_core::{BackendError, Listed, MigrationTarget, PasswordPolicy};
 use agentgw_model::{AgentId, Field, NewAgent, Profile, ProfilePatch};
-use agentgw_store::{Journal, JournalEntry};
 
-use super::delta::{self, Fingerprint};
-use super::report::{Action, DeltaCounts, Outcome};
+use crate::delta::{self, Fingerprint};
+use crate::report::{Action, DeltaCounts, Outcome};
 
 /// What a run may do, from the command line.
 pub struct Options {
@@ -145,7 +145,7 @@ pub fn plan<'a>(sides: &Sides<'a>) -> (Vec<Work<'a>>, DeltaCounts) {
 /// Carries out one run's work against the target, recording each step in the journal.
 pub struct Apply<'a> {
     pub target: &'a dyn MigrationTarget,
-    pub journal: &'a Journal,
+    pub journal: &'a dyn MigrationJournal,
     pub options: &'a Options,
     pub fields: &'a [Field],
 }

@@ -144,7 +144,7 @@ pub struct Summary {
     /// Agents not looked at because a stop was asked for.
     pub not_started: usize,
     /// What the upstreams' rate limits cost the run.
-    pub waited: Vec<super::pace::Waited>,
+    pub waited: Vec<crate::pace::Waited>,
 }
 
 impl Summary {
@@ -249,7 +249,7 @@ impl Summary {
             delta: DeltaCounts,
             counts: BTreeMap<&'static str, usize>,
             not_started: usize,
-            rate_limits: &'a [super::pace::Waited],
+            rate_limits: &'a [crate::pace::Waited],
             agents: &'a [Outcome],
         }
         let report = Report {
