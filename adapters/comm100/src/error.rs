@@ -135,11 +135,8 @@ impl FaceError for Comm100Error {
     }
 
     fn headers(&self, res: &mut HttpResponse) {
-        if let Some(allow) = self.allow
-            && let Ok(value) = actix_web::http::header::HeaderValue::from_str(allow)
-        {
-            res.headers_mut()
-                .insert(actix_web::http::header::ALLOW, value);
+        if let Some(allow) = self.allow {
+            agentgw_inbound::with_allow(res, allow);
         }
     }
 }

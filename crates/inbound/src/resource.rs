@@ -119,16 +119,20 @@ impl<E: ResponseError + 'static> HttpServiceFactory for Resource<E> {
         let refuse = self.refuse;
         let resource = self.inner.default_service(web::to(move |req: HttpRequest| {
             let allow = allow.clone();
-            async move { with_allow(refuse(&req, &allow).error_response(), &allow) }
+            async move {
+                let mut res = refuse(&req, &allow).error_response();
+                with_allow(&mut res, &allow);
+                res
+            }
         }));
         resource.register(config);
     }
 }
 
-/// A 405 answer with `Allow` listing the methods the path does serve, unless the refusal
+/// Give a 405 answer `Allow`, listing the methods the path does serve, unless the refusal
 /// said its own (a path whose methods depend on its segment) or is no 405 at all (an
 /// unknown segment is a 404, which has no `Allow`).
-pub fn with_allow(mut res: actix_web::HttpResponse, allow: &str) -> actix_web::HttpResponse {
+pub fn with_allow(res: &mut actix_web::HttpResponse, allow: &str) {
     let refused = res.status() == actix_web::http::StatusCode::METHOD_NOT_ALLOWED;
     if refused
         && !res.headers().contains_key(ALLOW)
@@ -136,7 +140,6 @@ pub fn with_allow(mut res: actix_web::HttpResponse, allow: &str) -> actix_web::H
     {
         res.headers_mut().insert(ALLOW, value);
     }
-    res
 }
 
 #[cfg(test)]

@@ -164,59 +164,6 @@ impl IdMap {
         }
     }
 
-    /// The mapping of each native id, creating the missing ones (in the order given).
-    pub async fn ensure(&self, natives: &[String]) -> Result<Vec<Mapped>, BackendError> {
-        let _timer = crate::tenant::QueryTimer::start("idmap_ensure");
-        let mut found = self.lookup(natives).await?;
-        let missing: Vec<&String> = natives.iter().filter(|n| !found.contains_key(*n)).collect();
-        if !missing.is_empty() {
-            // One multi-row insert per chunk: a first listing of a large upstream maps
-            // thousands of agents, and one commit each would take minutes.
-            for chunk in missing.chunks(CHUNK) {
-                self.insert(chunk).await?;
-            }
-            found = self.lookup(natives).await?;
-        }
-        natives
-            .iter()
-            .map(|n| {
-                found
-                    .get(n)
-                    .cloned()
-                    .ok_or_else(|| BackendError::Internal(format!("no id mapping for {n}")))
-            })
-            .collect()
-    }
-
-    /// The mapping of one native id, created if missing.
-    pub async fn ensure_one(&self, native: &str) -> Result<Mapped, BackendError> {
-        self.ensure(&[native.to_owned()])
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| BackendError::Internal("no id mapping".into()))
-    }
-
-    /// The mappings that already exist for `natives`, keyed by native id; maps none (reads only).
-    pub async fn lookup(
-        &self,
-        natives: &[String],
-    ) -> Result<HashMap<String, Mapped>, BackendError> {
-        let mut out = HashMap::with_capacity(natives.len());
-        for chunk in natives.chunks(CHUNK) {
-            let mut q =
-                sqlx::query(AssertSqlSafe(lookup_sql(chunk.len()))).bind(self.tenant.clone());
-            for n in chunk {
-                q = q.bind(n.clone());
-            }
-            for row in q.fetch_all(self.pools.read()?).await.map_err(db_error)? {
-                let (native, m) = mapped(&row)?;
-                out.insert(native.as_str().to_owned(), m);
-            }
-        }
-        Ok(out)
-    }
-
     async fn insert(&self, natives: &[&String]) -> Result<(), BackendError> {
         let now = ts(Utc::now());
         let rows: Vec<String> = (0..natives.len())
@@ -249,24 +196,6 @@ impl IdMap {
         Ok(())
     }
 
-    /// The native id and mapping behind a gateway id, if it maps to a live upstream agent.
-    pub async fn resolve(&self, id: &AgentId) -> Result<Option<(NativeId, Mapped)>, BackendError> {
-        let _timer = crate::tenant::QueryTimer::start("idmap_resolve");
-        let Some((column, value)) = id_column(id) else {
-            return Ok(None);
-        };
-        let sql = resolve_sql(column);
-        if let Some(found) = self.resolve_inline(&sql, &value) {
-            return found;
-        }
-        let q = value.bind(sqlx::query(AssertSqlSafe(sql)).bind(self.tenant.clone()));
-        let row = q
-            .fetch_optional(self.pools.read()?)
-            .await
-            .map_err(db_error)?;
-        row.as_ref().map(mapped).transpose()
-    }
-
     /// The mapping through the inline SQLite reader; `None` when there is none or it failed.
     pub(crate) fn resolve_inline(
         &self,
@@ -278,29 +207,6 @@ impl IdMap {
                 .reader()?
                 .row(sql, &[&self.tenant, value], RawMapping::from_sqlite)?;
         Some(found.map(RawMapping::decode).transpose())
-    }
-
-    /// The native id behind a gateway id, if it maps to a live upstream agent.
-    pub async fn native(&self, id: &AgentId) -> Result<Option<String>, BackendError> {
-        Ok(self
-            .resolve(id)
-            .await?
-            .map(|(native, _)| native.as_str().to_owned()))
-    }
-
-    /// Keep `shadow` as the fields the gateway holds for this upstream agent.
-    pub async fn save_shadow(&self, native: &str, shadow: &Profile) -> Result<(), BackendError> {
-        self.save(native, shadow, None).await
-    }
-
-    /// Keep `profile` as the whole of a parked agent (parked since `since`).
-    pub async fn save_parked(
-        &self,
-        parked: &ParkedId,
-        profile: &Profile,
-        since: DateTime<Utc>,
-    ) -> Result<(), BackendError> {
-        self.save(parked.as_str(), profile, Some(since)).await
     }
 
     async fn save(
@@ -322,15 +228,110 @@ impl IdMap {
             .map_err(db_error)?;
         Ok(())
     }
+}
+
+/// The id map `agentgw_upstream` asks for, kept in this store.
+#[async_trait]
+impl IdMapping for IdMap {
+    /// The mapping of each native id, creating the missing ones (in the order given).
+    async fn ensure(&self, natives: &[String]) -> Result<Vec<Mapped>, BackendError> {
+        let _timer = crate::tenant::QueryTimer::start("idmap_ensure");
+        let mut found = self.lookup(natives).await?;
+        let missing: Vec<&String> = natives.iter().filter(|n| !found.contains_key(*n)).collect();
+        if !missing.is_empty() {
+            // One multi-row insert per chunk: a first listing of a large upstream maps
+            // thousands of agents, and one commit each would take minutes.
+            for chunk in missing.chunks(CHUNK) {
+                self.insert(chunk).await?;
+            }
+            found = self.lookup(natives).await?;
+        }
+        natives
+            .iter()
+            .map(|n| {
+                found
+                    .get(n)
+                    .cloned()
+                    .ok_or_else(|| BackendError::Internal(format!("no id mapping for {n}")))
+            })
+            .collect()
+    }
+
+    /// The mapping of one native id, created if missing.
+    async fn ensure_one(&self, native: &str) -> Result<Mapped, BackendError> {
+        self.ensure(&[native.to_owned()])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| BackendError::Internal("no id mapping".into()))
+    }
+
+    /// The mappings that already exist for `natives`, keyed by native id; maps none (reads only).
+    async fn lookup(&self, natives: &[String]) -> Result<HashMap<String, Mapped>, BackendError> {
+        let mut out = HashMap::with_capacity(natives.len());
+        for chunk in natives.chunks(CHUNK) {
+            let mut q =
+                sqlx::query(AssertSqlSafe(lookup_sql(chunk.len()))).bind(self.tenant.clone());
+            for n in chunk {
+                q = q.bind(n.clone());
+            }
+            for row in q.fetch_all(self.pools.read()?).await.map_err(db_error)? {
+                let (native, m) = mapped(&row)?;
+                out.insert(native.as_str().to_owned(), m);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The native id and mapping behind a gateway id, if it maps to a live upstream agent.
+    async fn resolve(&self, id: &AgentId) -> Result<Option<(NativeId, Mapped)>, BackendError> {
+        let _timer = crate::tenant::QueryTimer::start("idmap_resolve");
+        let Some((column, value)) = id_column(id) else {
+            return Ok(None);
+        };
+        let sql = resolve_sql(column);
+        if let Some(found) = self.resolve_inline(&sql, &value) {
+            return found;
+        }
+        let q = value.bind(sqlx::query(AssertSqlSafe(sql)).bind(self.tenant.clone()));
+        let row = q
+            .fetch_optional(self.pools.read()?)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(mapped).transpose()
+    }
+
+    /// The native id behind a gateway id, if it maps to a live upstream agent.
+    async fn native(&self, id: &AgentId) -> Result<Option<String>, BackendError> {
+        Ok(self
+            .resolve(id)
+            .await?
+            .map(|(native, _)| native.as_str().to_owned()))
+    }
+
+    /// Keep `shadow` as the fields the gateway holds for this upstream agent.
+    async fn save_shadow(&self, native: &str, shadow: &Profile) -> Result<(), BackendError> {
+        self.save(native, shadow, None).await
+    }
+
+    /// Keep `profile` as the whole of a parked agent (parked since `since`).
+    async fn save_parked(
+        &self,
+        parked: &ParkedId,
+        profile: &Profile,
+        since: DateTime<Utc>,
+    ) -> Result<(), BackendError> {
+        self.save(parked.as_str(), profile, Some(since)).await
+    }
 
     /// The teams of the upstream's agents (kept by the gateway, as a tenant's are).
-    pub fn teams(&self) -> &dyn agentgw_core::TeamRegistry {
+    fn teams(&self) -> &dyn agentgw_core::TeamRegistry {
         &self.teams
     }
 
     /// Park the agent whose native id was `native` (the upstream no longer has it): its
     /// gateway ids stay, `profile` is kept whole. Returns its mapping.
-    pub async fn park(&self, native: &str, profile: &Profile) -> Result<Mapped, BackendError> {
+    async fn park(&self, native: &str, profile: &Profile) -> Result<Mapped, BackendError> {
         let _timer = crate::tenant::QueryTimer::start("idmap_park");
         profile.check_limits()?;
         let now = Utc::now();
@@ -354,7 +355,7 @@ impl IdMap {
 
     /// A new agent created parked (inactive, on an upstream that cannot disable): gateway ids
     /// of its own, `profile` kept whole, nothing at the upstream yet.
-    pub async fn create_parked(&self, profile: &Profile) -> Result<Mapped, BackendError> {
+    async fn create_parked(&self, profile: &Profile) -> Result<Mapped, BackendError> {
         let _timer = crate::tenant::QueryTimer::start("idmap_park");
         profile.check_limits()?;
         let now = Utc::now();
@@ -380,7 +381,7 @@ impl IdMap {
     }
 
     /// A parked agent is back upstream as `native`, the gateway keeping `shadow` for it.
-    pub async fn unpark(
+    async fn unpark(
         &self,
         parked: &ParkedId,
         native: &str,
@@ -406,7 +407,7 @@ impl IdMap {
     }
 
     /// Every parked agent of the upstream (few: those deactivated and not yet deleted).
-    pub async fn parked(&self) -> Result<Vec<Mapped>, BackendError> {
+    async fn parked(&self) -> Result<Vec<Mapped>, BackendError> {
         let _timer = crate::tenant::QueryTimer::start("idmap_parked");
         let sql = format!(
             "SELECT {COLUMNS} FROM agents WHERE tenant = $1 AND deleted = 0 AND native_id LIKE '{PARKED}%' ORDER BY id"
@@ -420,7 +421,7 @@ impl IdMap {
     }
 
     /// The upstream agent is gone: its gateway ids are retired, never handed out again.
-    pub async fn retire(&self, native: &str) -> Result<(), BackendError> {
+    async fn retire(&self, native: &str) -> Result<(), BackendError> {
         let _timer = crate::tenant::QueryTimer::start("idmap_retire");
         sqlx::query("UPDATE agents SET deleted = 1, native_id = NULL, doc = '{\"v\":1}', updated_at = $1 WHERE tenant = $2 AND deleted = 0 AND native_id = $3")
             .bind(ts(Utc::now()))
@@ -430,72 +431,6 @@ impl IdMap {
             .await
             .map_err(db_error)?;
         Ok(())
-    }
-}
-
-/// The id map `agentgw_upstream` asks for, kept in this store.
-#[async_trait]
-impl IdMapping for IdMap {
-    async fn ensure(&self, natives: &[String]) -> Result<Vec<Mapped>, BackendError> {
-        IdMap::ensure(self, natives).await
-    }
-
-    async fn ensure_one(&self, native: &str) -> Result<Mapped, BackendError> {
-        IdMap::ensure_one(self, native).await
-    }
-
-    async fn lookup(&self, natives: &[String]) -> Result<HashMap<String, Mapped>, BackendError> {
-        IdMap::lookup(self, natives).await
-    }
-
-    async fn resolve(&self, id: &AgentId) -> Result<Option<(NativeId, Mapped)>, BackendError> {
-        IdMap::resolve(self, id).await
-    }
-
-    async fn native(&self, id: &AgentId) -> Result<Option<String>, BackendError> {
-        IdMap::native(self, id).await
-    }
-
-    async fn save_shadow(&self, native: &str, shadow: &Profile) -> Result<(), BackendError> {
-        IdMap::save_shadow(self, native, shadow).await
-    }
-
-    async fn save_parked(
-        &self,
-        parked: &ParkedId,
-        profile: &Profile,
-        since: DateTime<Utc>,
-    ) -> Result<(), BackendError> {
-        IdMap::save_parked(self, parked, profile, since).await
-    }
-
-    fn teams(&self) -> &dyn agentgw_core::TeamRegistry {
-        IdMap::teams(self)
-    }
-
-    async fn park(&self, native: &str, profile: &Profile) -> Result<Mapped, BackendError> {
-        IdMap::park(self, native, profile).await
-    }
-
-    async fn create_parked(&self, profile: &Profile) -> Result<Mapped, BackendError> {
-        IdMap::create_parked(self, profile).await
-    }
-
-    async fn unpark(
-        &self,
-        parked: &ParkedId,
-        native: &str,
-        shadow: &Profile,
-    ) -> Result<Mapped, BackendError> {
-        IdMap::unpark(self, parked, native, shadow).await
-    }
-
-    async fn parked(&self) -> Result<Vec<Mapped>, BackendError> {
-        IdMap::parked(self).await
-    }
-
-    async fn retire(&self, native: &str) -> Result<(), BackendError> {
-        IdMap::retire(self, native).await
     }
 }
 

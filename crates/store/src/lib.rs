@@ -28,7 +28,7 @@ use agentgw_core::BackendError;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, AssertSqlSafe, Executor};
 
-pub use idmap::{IdMap, Mapped, NativeId, ParkedId};
+pub use idmap::{IdMap, IdMapping, Mapped, NativeId, ParkedId};
 pub use journal::{Journal, JournalEntry, MigrationJournal};
 pub use password::verify_password;
 pub use tenant::TenantStore;
@@ -366,6 +366,7 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use agentgw_upstream::IdMapping;
 
     #[test]
     fn urls_lose_their_passwords() {

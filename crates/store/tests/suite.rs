@@ -6,6 +6,7 @@ use agentgw_model::{
     AgentId, Filter, FlagKind, ListQuery, NewAgent, Password, Profile, ProfilePatch, Role, SortKey,
     SortOrder, Window,
 };
+use agentgw_store::IdMapping;
 use agentgw_store::{Store, TenantStore, verify_password};
 
 fn profile(first: &str, last: &str, email: &str) -> Profile {

@@ -32,6 +32,12 @@ impl Line<'_> {
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// A histogram bucket's owner (the value of its label `owner`) and upper bound.
+    fn bucket(&self, owner: &str) -> Option<(&str, f64)> {
+        let le = self.label("le")?.parse::<f64>().unwrap_or(f64::INFINITY);
+        Some((self.label(owner)?, le))
+    }
 }
 
 /// A sample line, or `None` for comments and what does not read.
@@ -214,10 +220,9 @@ impl Snapshot {
                     _ => {}
                 }
             } else if is(&telemetry::REQUEST_DURATION, "_bucket") {
-                let (Some(route), Some(le)) = (line.label("route"), line.label("le")) else {
+                let Some((route, le)) = line.bucket("route") else {
                     continue;
                 };
-                let le = le.parse::<f64>().unwrap_or(f64::INFINITY);
                 s.routes
                     .entry(route.to_owned())
                     .or_default()
@@ -236,10 +241,9 @@ impl Snapshot {
                     u.failed += line.value;
                 }
             } else if is(&telemetry::UPSTREAM_DURATION, "_bucket") {
-                let (Some(name), Some(le)) = (line.label("upstream"), line.label("le")) else {
+                let Some((name, le)) = line.bucket("upstream") else {
                     continue;
                 };
-                let le = le.parse::<f64>().unwrap_or(f64::INFINITY);
                 s.upstreams
                     .entry(name.to_owned())
                     .or_default()
